@@ -1,0 +1,103 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "commcast",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "commcastd", targets: ["commcastd"]),
+        .executable(name: "commcast", targets: ["commcast"]),
+        .library(name: "CommcastCore", targets: ["CommcastCore"]),
+        .library(name: "CommcastAudio", targets: ["CommcastAudio"]),
+        .library(name: "CommcastStore", targets: ["CommcastStore"]),
+        .library(name: "CommcastDaemon", targets: ["CommcastDaemon"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian
+        .systemLibrary(name: "COpus", path: "Sources/CShims/COpus", pkgConfig: "opus",
+                       providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "COpusEnc", path: "Sources/CShims/COpusEnc", pkgConfig: "libopusenc",
+                       providers: [.apt(["libopusenc-dev"])]),
+        .systemLibrary(name: "COpusFile", path: "Sources/CShims/COpusFile", pkgConfig: "opusfile",
+                       providers: [.apt(["libopusfile-dev"])]),
+        .systemLibrary(name: "CSoxr", path: "Sources/CShims/CSoxr", pkgConfig: "soxr",
+                       providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CEbur128", path: "Sources/CShims/CEbur128", pkgConfig: "libebur128",
+                       providers: [.apt(["libebur128-dev"])]),
+        .systemLibrary(name: "CSystemd", path: "Sources/CShims/CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
+
+        // MARK: Libraries
+        .target(name: "CommcastCore"),
+        .target(name: "CommcastControlAPI", dependencies: ["CommcastCore"]),
+        .target(
+            name: "CommcastAudio",
+            dependencies: [
+                "CommcastCore", "COpus", "COpusEnc", "COpusFile", "CSoxr", "CEbur128",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "CommcastStore",
+            dependencies: [
+                "CommcastCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "CommcastDaemon",
+            dependencies: [
+                "CommcastCore", "CommcastControlAPI", "CommcastAudio", "CommcastStore", "CSystemd",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "commcastd",
+            dependencies: [
+                "CommcastDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "commcast",
+            dependencies: [
+                "CommcastCore", "CommcastControlAPI", "CommcastAudio",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "CommcastCoreTests", dependencies: ["CommcastCore"]),
+        .testTarget(name: "CommcastAudioTests", dependencies: ["CommcastAudio", "TestSupport"]),
+        .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
+        .testTarget(name: "CommcastDaemonTests", dependencies: ["CommcastDaemon", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CommcastControlAPI", "TestSupport"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,30 @@
+import CommcastCore
+
+/// `GET /v1/status`: what `commcast status` prints.
+public struct StatusResponse: Sendable, Codable, Equatable {
+    /// Daemon version.
+    public var version: String
+    /// When the daemon started, seconds since 1970 (UTC).
+    public var startedAt: Double
+    /// Seconds since start.
+    public var uptimeSeconds: Double
+    /// SQLite database file.
+    public var storePath: String
+    /// Content-addressed media directory.
+    public var mediaPath: String
+    /// Row counts of the main tables.
+    public var counts: StoreCounts
+    /// The caller as the daemon sees it, so an operator can check their identity.
+    public var caller: PeerIdentity?
+
+    public init(version: String, startedAt: Double, uptimeSeconds: Double, storePath: String,
+                mediaPath: String, counts: StoreCounts, caller: PeerIdentity?) {
+        self.version = version
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.storePath = storePath
+        self.mediaPath = mediaPath
+        self.counts = counts
+        self.caller = caller
+    }
+}

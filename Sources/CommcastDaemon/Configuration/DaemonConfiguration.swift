@@ -1,0 +1,70 @@
+import CommcastCore
+import Foundation
+import Logging
+
+/// Everything `commcastd` is configured with. Every field has a default, so an
+/// empty file (or none) gives a daemon that runs.
+public struct DaemonConfiguration: Sendable, Equatable {
+    /// `[daemon]`
+    public struct DaemonSection: Sendable, Equatable {
+        /// Where the database and media live. Empty means `$STATE_DIRECTORY`
+        /// (set by systemd's `StateDirectory=`) or `./commcast-state`.
+        public var stateDirectory: String = ""
+        /// Minimum log level.
+        public var logLevel: Logger.Level = .info
+        /// Station time zone (IANA name).
+        public var timeZone: String = "Asia/Ho_Chi_Minh"
+    }
+
+    /// `[control]`
+    public struct ControlSection: Sendable, Equatable {
+        /// Unix socket of the control API. Empty means `$RUNTIME_DIRECTORY/control.sock`
+        /// (systemd's `RuntimeDirectory=`) or `<state directory>/control.sock`.
+        public var socketPath: String = ""
+        /// Socket file mode; the kernel checks it at connect.
+        public var socketMode: UInt16 = 0o660
+        /// Group given to the socket file, so its members can connect. Empty keeps the daemon's group.
+        public var socketGroup: String = ""
+        /// Users (names or numeric uids) allowed besides root and the daemon's own user.
+        public var allowedUsers: [String] = []
+        /// Groups (names or numeric gids) whose members are allowed.
+        public var allowedGroups: [String] = []
+    }
+
+    /// `[ingest]`
+    public struct IngestSection: Sendable, Equatable {
+        public var loudness: LoudnessTarget = .default
+        public var encoder: EncoderSettings = .default
+        public var limits: IngestLimits = .default
+        /// `ffmpeg` executable for MP3/M4A input.
+        public var ffmpegPath: String = "ffmpeg"
+    }
+
+    public var daemon = DaemonSection()
+    public var control = ControlSection()
+    public var ingest = IngestSection()
+
+    public init() {}
+
+    /// The built-in configuration used when `commcastd` is started without `--config`.
+    public static let embeddedDefault = DaemonConfiguration()
+
+    /// The state directory after applying the environment fallbacks.
+    public func resolvedStateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if !daemon.stateDirectory.isEmpty { return URL(fileURLWithPath: daemon.stateDirectory) }
+        // systemd may list several directories separated by colons; the first is ours.
+        if let dir = environment["STATE_DIRECTORY"]?.split(separator: ":").first {
+            return URL(fileURLWithPath: String(dir))
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("commcast-state")
+    }
+
+    /// The control socket path after applying the environment fallbacks.
+    public func resolvedSocketPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if !control.socketPath.isEmpty { return control.socketPath }
+        if let dir = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first {
+            return "\(dir)/control.sock"
+        }
+        return resolvedStateDirectory(environment: environment).appendingPathComponent("control.sock").path
+    }
+}

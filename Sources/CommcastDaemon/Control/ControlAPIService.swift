@@ -1,0 +1,112 @@
+import CommcastControlAPI
+import CommcastCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The control API the CLI talks to: HTTP + JSON on a Unix socket whose file
+/// mode and group, and the caller's peer credentials, decide who may call it.
+public struct ControlAPIService: Service {
+    private let runtime: DaemonRuntime
+    private let accounts: any AccountDirectory
+    private let logger: Logger
+    private let onReady: @Sendable () async -> Void
+
+    /// - Parameter onReady: called once the socket is listening with its final permissions.
+    public init(runtime: DaemonRuntime, accounts: any AccountDirectory = SystemAccountDirectory(),
+                logger: Logger, onReady: @escaping @Sendable () async -> Void) {
+        self.runtime = runtime
+        self.accounts = accounts
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    /// Routes of API version 1.
+    func makeRouter() -> Router<ControlRequestContext> {
+        let router = Router(context: ControlRequestContext.self)
+        router.add(middleware: PeerAccessMiddleware(runtime: runtime, accounts: accounts))
+        let v1 = router.group(RouterPath(ControlAPI.versionPrefix))
+        v1.get("status") { [runtime] _, context in
+            let counts = try runtime.database.counts()
+            let uptime = runtime.uptime
+            let status = StatusResponse(
+                version: CommcastVersion.current,
+                startedAt: runtime.startedAt.timeIntervalSince1970,
+                uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+                storePath: runtime.database.path,
+                mediaPath: runtime.media.root.path,
+                counts: counts,
+                caller: context.peer
+            )
+            return try JSONResponse.ok(status)
+        }
+        return router
+    }
+
+    public func run() async throws {
+        let path = runtime.socketPath
+        try prepareSocketPath(path)
+        let control = runtime.configuration.control
+        let group = control.socketGroup.isEmpty ? nil : (UInt32(control.socketGroup) ?? accounts.groupID(named: control.socketGroup))
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .unixDomainSocket(path: path), serverName: "commcastd/\(CommcastVersion.current)"),
+            onServerRunning: { [logger, onReady] _ in
+                // Tighten the socket before announcing readiness: until then only the
+                // daemon's umask protects it.
+                if chmod(path, mode_t(control.socketMode)) != 0 {
+                    logger.error("cannot chmod control socket", metadata: ["path": "\(path)", "errno": "\(errno)"])
+                }
+                if let group, chown(path, uid_t.max, group) != 0 {
+                    logger.error("cannot give control socket to its group", metadata: ["path": "\(path)", "group": "\(control.socketGroup)", "errno": "\(errno)"])
+                }
+                logger.info("control API listening", metadata: ["socket": "\(path)", "mode": "\(String(control.socketMode, radix: 8))"])
+                await onReady()
+            },
+            logger: logger
+        )
+        defer { unlink(path) }
+        try await app.run()
+    }
+
+    /// Removes a stale socket left by a crash, but refuses to steal a live one.
+    func prepareSocketPath(_ path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        if Self.isListening(path) {
+            throw SocketInUse(path: path)
+        }
+        unlink(path)
+    }
+
+    /// Another process already serves the socket.
+    public struct SocketInUse: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String { "another process is already serving the control socket \(path); is commcastd already running?" }
+    }
+
+    static func isListening(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(path.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+}

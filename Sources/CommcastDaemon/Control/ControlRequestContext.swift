@@ -1,0 +1,19 @@
+import CommcastCore
+import Hummingbird
+import NIOCore
+
+/// Request context of the control API: the connection's channel, so the peer's
+/// credentials can be read from the socket, and the identity once checked.
+public struct ControlRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The accepted Unix-socket connection.
+    public let channel: any Channel
+    /// The caller, filled in by `PeerAccessMiddleware`.
+    public var peer: PeerIdentity?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+        self.peer = nil
+    }
+}

@@ -1,0 +1,50 @@
+import CommcastCore
+import CommcastStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Builds the daemon's services from a configuration and runs them until SIGTERM.
+public enum Daemon {
+    /// Opens the store, composes the services in a `ServiceGroup`, and runs it.
+    ///
+    /// Order matters for shutdown, which runs in reverse: the notifier (last) says
+    /// `STOPPING=1` first, then the control API stops accepting, then the rest.
+    public static func run(configuration: DaemonConfiguration, configurationPath: String?,
+                           logLevel: LogLevelControl, logger: Logger) async throws {
+        let notifier = SystemdNotifier()
+        let stateDirectory = configuration.resolvedStateDirectory()
+        try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o750])
+        let database = try CommcastDatabase(path: stateDirectory.appendingPathComponent("commcast.sqlite").path,
+                                            logger: logger)
+        let media = try MediaStore(root: stateDirectory.appendingPathComponent("media", isDirectory: true))
+        let runtime = DaemonRuntime(configuration: configuration, configurationPath: configurationPath,
+                                    database: database, media: media,
+                                    socketPath: configuration.resolvedSocketPath(), logLevel: logLevel)
+        logger.info("commcastd starting", metadata: [
+            "version": "\(CommcastVersion.current)",
+            "state_directory": "\(stateDirectory.path)",
+            "configuration": "\(configurationPath ?? "embedded default")",
+        ])
+
+        let control = ControlAPIService(runtime: runtime, logger: logger) {
+            notifier.ready(status: "serving")
+            logger.notice("commcastd ready")
+        }
+        var services: [any Service] = [control]
+        services.append(ReloadService(runtime: runtime, loader: ConfigurationLoader(), notifier: notifier, logger: logger))
+        if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {
+            services.append(watchdog)
+        }
+        services.append(ShutdownNotifierService(notifier: notifier))
+
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+        logger.notice("commcastd stopped")
+    }
+}

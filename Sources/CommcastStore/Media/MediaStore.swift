@@ -1,0 +1,67 @@
+import Crypto
+import Foundation
+
+/// Encoded media files on disk, named by the sha256 of their bytes.
+///
+/// Content addressing gives deduplication for free, lets clusters verify what they
+/// downloaded against the name they asked for, and makes writes idempotent: the
+/// same bulletin stored twice is one file.
+public struct MediaStore: Sendable {
+    /// Root directory; files live at `root/ab/abcdef….opus`.
+    public let root: URL
+
+    /// Opens the store, creating the directory if needed.
+    public init(root: URL) throws {
+        self.root = root
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    /// Lower-case hex sha256 of `data`.
+    public static func contentHash(of data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Where the file with `sha256` lives (whether or not it exists).
+    public func url(for sha256: String) -> URL {
+        root.appendingPathComponent(String(sha256.prefix(2)), isDirectory: true)
+            .appendingPathComponent("\(sha256).opus")
+    }
+
+    /// Whether the store holds `sha256`.
+    public func contains(_ sha256: String) -> Bool {
+        FileManager.default.fileExists(atPath: url(for: sha256).path)
+    }
+
+    /// Stores `data` and returns its hash. Written to a temporary file, flushed to
+    /// disk and renamed, so a crash leaves either the whole file or none.
+    @discardableResult
+    public func put(_ data: Data) throws -> String {
+        let hash = Self.contentHash(of: data)
+        let target = url(for: hash)
+        if FileManager.default.fileExists(atPath: target.path) { return hash }
+        let dir = target.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let temp = dir.appendingPathComponent(".\(hash).\(UUID().uuidString).tmp")
+        guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp.path])
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temp)
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+            if rename(temp.path, target.path) != 0 {
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw error
+        }
+        return hash
+    }
+
+    /// Reads a stored file.
+    public func read(_ sha256: String) throws -> Data {
+        try Data(contentsOf: url(for: sha256), options: .alwaysMapped)
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import CommcastAudio
+import CommcastCore
+import Foundation
+
+/// `commcast encode IN OUT.opus`: the ingest pipeline, offline.
+struct EncodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Run the ingest pipeline on a file: decode, resample, normalise loudness, encode Ogg Opus.",
+        discussion: "WAV is read directly; MP3, M4A/AAC, Ogg and FLAC need ffmpeg."
+    )
+
+    @Argument(help: "Input recording (WAV, MP3, M4A, ...).") var input: String
+    @Argument(help: "Output Ogg Opus file.") var output: String
+
+    @Option(help: "Bitrate in kbit/s.") var bitrate: Int = 24
+    @Option(help: "Encoder complexity, 0-10.") var complexity: Int = 10
+    @Option(name: .customLong("expected-loss"), help: "Expected packet loss in percent (in-band FEC).") var expectedLoss: Int = 10
+    @Option(name: .customLong("target-lufs"), help: "Integrated loudness target in LUFS.") var targetLUFS: Double = -16
+    @Option(name: .customLong("true-peak"), help: "True-peak ceiling in dBTP.") var truePeak: Double = -1
+    @Option(help: "Title written into OpusTags.") var title: String?
+    @Option(help: "Level written into OpusTags: normal, priority or emergency.") var level: String?
+    @Option(name: .customLong("max-duration"), help: "Longest accepted input in seconds.") var maxDuration: Double = 3600
+    @Option(help: "ffmpeg executable for non-WAV input.") var ffmpeg: String = "ffmpeg"
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func run() throws {
+        var parsedLevel: BulletinLevel?
+        if let level {
+            do { parsedLevel = try BulletinLevel(parsing: level) } catch { throw fail("\(error)", ExitCodes.usage) }
+        }
+        let settings = EncoderSettings(bitrate: bitrate * 1000, complexity: complexity, expectedLossPercent: expectedLoss)
+        let loudness = LoudnessTarget(integratedLUFS: targetLUFS, truePeakCeilingDBTP: truePeak)
+        let problems = settings.validate() + loudness.validate()
+        if !problems.isEmpty {
+            throw fail(problems.map(\.description).joined(separator: "; "), ExitCodes.usage)
+        }
+        let options = IngestOptions(encoder: settings, loudness: loudness,
+                                    limits: IngestLimits(maxDurationSeconds: maxDuration),
+                                    ffmpeg: FFmpegTranscoder(executable: ffmpeg),
+                                    metadata: .init(title: title, level: parsedLevel))
+        let bar = ProgressBar(label: (input as NSString).lastPathComponent)
+        let started = ContinuousClock.now
+        let result: IngestResult
+        do {
+            result = try IngestPipeline(options: options).ingest(file: URL(fileURLWithPath: input)) { progress in
+                bar.update(stage: progress.stage.rawValue, fraction: progress.fraction)
+            }
+        } catch {
+            bar.finish()
+            let code: ExitCode = switch error {
+            case .fileNotFound, .unreadable: ExitCodes.noInput
+            default: ExitCodes.dataError
+            }
+            throw fail("\(input): \(error)", code)
+        }
+        bar.finish()
+        do {
+            try result.oggOpus.write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            throw fail("cannot write \(output): \((error as NSError).localizedDescription)", ExitCodes.cannotCreate)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let summary = EncodeSummary(
+            input: input, output: output, durationSeconds: result.duration,
+            sourceFormat: result.sourceContainer.rawValue, sourceSampleRate: result.sourceSampleRate,
+            sourceChannels: result.sourceChannels, measuredLufs: result.measuredLUFS,
+            measuredTruePeakDbtp: result.measuredTruePeakDBTP.isFinite ? result.measuredTruePeakDBTP : nil,
+            gainDb: result.appliedGainDB, outputBytes: result.oggOpus.count,
+            realtimeFactor: seconds > 0 ? result.duration / seconds : 0
+        )
+        if json {
+            try printJSON(summary)
+        } else {
+            let lufs = result.measuredLUFS.map { String(format: "%.1f LUFS", $0) } ?? "unmeasurable (too short)"
+            print(String(format: "%@ -> %@: %.1f s, %@ %d Hz %d ch, loudness %@, gain %+.1f dB, %d bytes, %.0fx real time",
+                         input, output, result.duration, result.sourceContainer.rawValue, result.sourceSampleRate,
+                         result.sourceChannels, lufs, result.appliedGainDB, result.oggOpus.count, summary.realtimeFactor))
+        }
+    }
+}
+
+/// What `commcast encode --json` prints.
+struct EncodeSummary: Encodable {
+    var input: String
+    var output: String
+    var durationSeconds: Double
+    var sourceFormat: String
+    var sourceSampleRate: Int
+    var sourceChannels: Int
+    var measuredLufs: Double?
+    var measuredTruePeakDbtp: Double?
+    var gainDb: Double
+    var outputBytes: Int
+    var realtimeFactor: Double
+}
