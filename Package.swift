@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "CommcastAudioTests", dependencies: ["CommcastAudio", "TestSupport"]),
         .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
         .testTarget(name: "CommcastDaemonTests", dependencies: ["CommcastDaemon", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CommcastControlAPI", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CommcastCore", "CommcastControlAPI", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

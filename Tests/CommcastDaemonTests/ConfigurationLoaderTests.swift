@@ -1,0 +1,103 @@
+import CommcastDaemon
+import Foundation
+import Logging
+import Testing
+
+/// A user database with the accounts a station host has, for parsing tests on any machine.
+struct StationAccounts: AccountDirectory {
+    let users = ["root": UInt32(0), "commcast": 998, "lan": 1001]
+    let groups = ["root": UInt32(0), "commcast": 998, "commcast-ops": 990]
+    func userID(named name: String) -> UInt32? { users[name] }
+    func groupID(named name: String) -> UInt32? { groups[name] }
+    func userName(for uid: UInt32) -> String? { users.first { $0.value == uid }?.key }
+    func groupIDs(forUser name: String, primaryGroup: UInt32) -> [UInt32] { [primaryGroup] }
+}
+
+@Suite("Configuration")
+struct ConfigurationLoaderTests {
+    let loader = ConfigurationLoader(accounts: StationAccounts())
+
+    static var exampleFile: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config/commcastd.toml")
+    }
+
+    @Test func exampleFileIsValidAndMatchesDefaults() throws {
+        let text = try String(contentsOf: Self.exampleFile, encoding: .utf8)
+        let (config, problems) = loader.parse(text)
+        #expect(problems.isEmpty, "\(problems)")
+        var expected = DaemonConfiguration()
+        expected.control.socketGroup = "commcast-ops"
+        expected.control.allowedGroups = ["commcast-ops"]
+        #expect(config == expected, "the example documents the defaults")
+    }
+
+    @Test func emptyFileGivesEmbeddedDefault() {
+        let (config, problems) = loader.parse("")
+        #expect(problems.isEmpty)
+        #expect(config == .embeddedDefault)
+    }
+
+    @Test func everyProblemIsNamed() {
+        let text = """
+        colour = "blue"
+        [daemon]
+        log_level = "loud"
+        timezone = "Mars/Olympus"
+        stat_directory = "/tmp"
+        [control]
+        socket_mode = "0666"
+        socket_group = "wheel"
+        allowed_users = ["lan", "ghost"]
+        [ingest]
+        bitrate_kbps = 900
+        complexity = "high"
+        target_lufs = 3
+        max_duration_seconds = -5
+        fec = 1
+        """
+        let (_, problems) = loader.parse(text)
+        let byKey = Dictionary(grouping: problems, by: \.key)
+        #expect(byKey["colour"]?.first?.message.contains("unknown") == true)
+        #expect(byKey["daemon.log_level"]?.first?.value == "\"loud\"")
+        #expect(byKey["daemon.timezone"]?.first?.message.contains("IANA") == true)
+        #expect(byKey["daemon.stat_directory"]?.first?.message.contains("state_directory") == true, "suggests the known keys")
+        #expect(byKey["control.socket_mode"]?.first?.message.contains("world-write") == true)
+        #expect(byKey["control.socket_group"]?.first?.message == "no such group on this machine")
+        #expect(byKey["control.allowed_users"]?.map(\.value) == ["\"ghost\""])
+        #expect(byKey["ingest.bitrate_kbps"]?.first?.value == "900")
+        #expect(byKey["ingest.complexity"]?.first?.message == "expected an integer")
+        #expect(byKey["ingest.target_lufs"] != nil)
+        #expect(byKey["ingest.max_duration_seconds"] != nil)
+        #expect(byKey["ingest.fec"]?.first?.message == "expected true or false")
+        #expect(problems.count == 12, "\(problems.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test func syntaxErrorsGiveTheLine() {
+        let (_, problems) = loader.parse("[daemon]\nlog_level = \n")
+        #expect(problems.count == 1)
+        #expect(problems.first?.message.contains("line 2") == true, "\(problems)")
+    }
+
+    @Test func longSocketPathsAreRefused() {
+        let path = "/" + String(repeating: "x", count: 120)
+        let (_, problems) = loader.parse("[control]\nsocket_path = \"\(path)\"")
+        #expect(problems.first?.message.contains("at most 107") == true)
+    }
+
+    @Test func environmentFallbacks() {
+        let config = DaemonConfiguration()
+        #expect(config.resolvedStateDirectory(environment: ["STATE_DIRECTORY": "/var/lib/commcast"]).path == "/var/lib/commcast")
+        #expect(config.resolvedSocketPath(environment: ["RUNTIME_DIRECTORY": "/run/commcast"]) == "/run/commcast/control.sock")
+        #expect(config.resolvedSocketPath(environment: ["STATE_DIRECTORY": "/s"]) == "/s/control.sock")
+    }
+
+    @Test func loadNamesAMissingFile() {
+        do {
+            _ = try loader.load(file: "/nonexistent/commcastd.toml")
+            Issue.record("loaded a missing file")
+        } catch {
+            #expect(error.description.contains("/nonexistent/commcastd.toml"))
+        }
+    }
+}

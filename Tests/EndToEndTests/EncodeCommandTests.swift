@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `commcast encode` as an operator runs it.
+@Suite("commcast encode")
+struct EncodeCommandTests {
+    @Test func encodesAndReportsJSON() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let input = dir.file("in.wav")
+        try WAVWriter.make(channels: [TestSignals.speechLike(seconds: 2, sampleRate: 44_100)], sampleRate: 44_100, format: .pcm16).write(to: input)
+        let output = dir.file("out.opus")
+        let result = try ExternalTools.run(try BuiltProducts.path("commcast"),
+                                           ["encode", input.path, output.path, "--title", "Bản tin", "--level", "emergency", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty, "no progress bar when stderr is not a terminal: \(result.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+        #expect((summary?["source_sample_rate"] as? Int) == 44_100)
+        #expect(abs((summary?["duration_seconds"] as? Double ?? 0) - 2) < 0.01)
+        let info = try ExternalTools.run("opusinfo", [output.path])
+        #expect(info.status == 0)
+        #expect(info.stdoutText.contains("COMMCAST_LEVEL=emergency"))
+    }
+
+    @Test func exitCodesNameTheProblem() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cli = try BuiltProducts.path("commcast")
+        let missing = try ExternalTools.run(cli, ["encode", dir.file("nope.wav").path, dir.file("o.opus").path])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("does not exist"))
+
+        let truncated = dir.file("cut.wav")
+        let full = WAVWriter.make(channels: [TestSignals.speechLike(seconds: 1, sampleRate: 16_000)], sampleRate: 16_000, format: .pcm16)
+        try full.prefix(full.count / 2).write(to: truncated)
+        let cut = try ExternalTools.run(cli, ["encode", truncated.path, dir.file("o.opus").path])
+        #expect(cut.status == 65)
+        #expect(cut.stderr.contains("truncated WAV"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("o.opus").path), "no partial output")
+
+        let badLevel = try ExternalTools.run(cli, ["encode", truncated.path, dir.file("o.opus").path, "--level", "urgent"])
+        #expect(badLevel.status == 64)
+        #expect(badLevel.stderr.contains("expected one of normal, priority, emergency"))
+    }
+}

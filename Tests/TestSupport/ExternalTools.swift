@@ -1,0 +1,83 @@
+import Foundation
+
+/// Runs real programs (opusinfo, ffmpeg, sox, espeak-ng, the commcast binaries)
+/// with a deadline, capturing their output.
+public enum ExternalTools {
+    /// A finished process.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: Data
+        public var stderr: String
+        public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    /// Thrown when a process outlives its deadline (it is killed).
+    public struct Timeout: Error, CustomStringConvertible {
+        public var command: String
+        public var description: String { "timed out: \(command)" }
+    }
+
+    /// The absolute path of `name` on PATH, or nil.
+    public static func which(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// Runs `executable` (a path or a name on PATH) and waits at most `timeout`.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           stdin: Data? = nil, timeout: Duration = .seconds(120)) throws -> Result {
+        let process = Process()
+        let path = executable.contains("/") ? executable : (which(executable) ?? executable)
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        try process.run()
+        if let stdin {
+            input.fileHandleForWriting.write(stdin)
+            try? input.fileHandleForWriting.close()
+        }
+        // Drain both pipes concurrently so neither fills and blocks the child.
+        nonisolated(unsafe) var outData = Data()
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        if group.wait(timeout: .now() + seconds) == .timedOut {
+            process.terminate()
+            throw Timeout(command: ([path] + arguments).joined(separator: " "))
+        }
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Decodes any audio file to 48 kHz mono float with sox (an implementation
+    /// independent of commcast's), for reference signals.
+    public static func soxMono48k(_ file: URL) throws -> [Float] {
+        let r = try run("sox", [file.path, "-t", "f32", "-r", "48000", "-c", "1", "-"])
+        guard r.status == 0 else { throw Failure("sox failed: \(r.stderr)") }
+        return r.stdout.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    /// Decodes with ffmpeg to 48 kHz mono float.
+    public static func ffmpegMono48k(_ file: URL) throws -> [Float] {
+        let r = try run("ffmpeg", ["-nostdin", "-v", "error", "-i", file.path, "-f", "f32le", "-ac", "1", "-ar", "48000", "-"])
+        guard r.status == 0 else { throw Failure("ffmpeg failed: \(r.stderr)") }
+        return r.stdout.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    /// A plain error with a message.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+}
