@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite (unit, integration with real libopus,
+# SQLite, ffmpeg and opusinfo, and end-to-end with the real binaries).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --with-test-tools
+# The end-to-end tests run the built commcastd and commcast executables.
+swift build --build-tests
+swift test --skip-build
