@@ -1,0 +1,250 @@
+import Foundation
+
+/// Turns bulletins and their rules into concrete, non-overlapping airings per
+/// cluster for a horizon. Pure and deterministic: the same input gives the same plan.
+///
+/// Conflict rule, in order:
+/// 1. Candidates are placed by level (emergency, then priority, then normal), then by
+///    wanted time, then by when the bulletin was queued, then by bulletin and rule id.
+/// 2. A candidate takes its wanted time if the cluster is free then. Otherwise it moves
+///    to the earliest free gap after it, no later than its shift limit (the end of its
+///    daily window for `every` rules, `maxShift` after the wanted time for the others);
+///    the airing records that it was shifted and why.
+/// 3. If no gap fits, it is skipped with the reason (the bulletin that holds the slot).
+/// 4. Normal and priority airings never start in, or run into, the cluster's quiet
+///    hours; such candidates are skipped with reason `quiet hours`. Emergency ignores them.
+/// 5. `maxAirings` counts airings per cluster, including those before the horizon.
+public struct Planner: Sendable {
+    /// Knobs of the planner.
+    public struct Configuration: Sendable, Equatable {
+        /// How far a fixed-time airing may be pushed back by a conflict.
+        public var maxShift: TimeInterval
+        /// Silence kept between two airings on one cluster.
+        public var gap: TimeInterval
+
+        public init(maxShift: TimeInterval = 30 * 60, gap: TimeInterval = 5) {
+            self.maxShift = maxShift
+            self.gap = gap
+        }
+    }
+
+    /// A bulletin as the planner sees it.
+    public struct Bulletin: Sendable, Hashable {
+        public var id: Int64
+        public var title: String
+        public var level: BulletinLevel
+        /// Seconds of audio.
+        public var duration: TimeInterval
+        public var queuedAt: Date
+        public var rules: [Rule]
+        /// Every cluster the bulletin targets (zones already expanded).
+        public var clusterIDs: [String]
+
+        public init(id: Int64, title: String = "", level: BulletinLevel, duration: TimeInterval, queuedAt: Date,
+                    rules: [Rule], clusterIDs: [String]) {
+            self.id = id
+            self.title = title
+            self.level = level
+            self.duration = duration
+            self.queuedAt = queuedAt
+            self.rules = rules
+            self.clusterIDs = clusterIDs
+        }
+    }
+
+    /// A stored rule with its id.
+    public struct Rule: Sendable, Hashable {
+        public var id: Int64
+        public var rule: RecurrenceRule
+        public init(id: Int64, rule: RecurrenceRule) {
+            self.id = id
+            self.rule = rule
+        }
+    }
+
+    /// A cluster as the planner sees it.
+    public struct Cluster: Sendable, Hashable {
+        public var id: String
+        /// nil: no quiet hours.
+        public var quietHours: QuietHours?
+        public init(id: String, quietHours: QuietHours? = .default) {
+            self.id = id
+            self.quietHours = quietHours
+        }
+    }
+
+    /// Everything a plan depends on.
+    public struct Input: Sendable {
+        public var bulletins: [Bulletin]
+        public var clusters: [Cluster]
+        public var horizon: DateInterval
+        /// Airings per (rule, cluster) that already happened or were planned before the horizon.
+        public var priorAirings: [RuleCluster: Int]
+
+        public init(bulletins: [Bulletin], clusters: [Cluster], horizon: DateInterval, priorAirings: [RuleCluster: Int] = [:]) {
+            self.bulletins = bulletins
+            self.clusters = clusters
+            self.horizon = horizon
+            self.priorAirings = priorAirings
+        }
+    }
+
+    /// Key for per-cluster airing counts of a rule.
+    public struct RuleCluster: Sendable, Hashable {
+        public var ruleID: Int64
+        public var clusterID: String
+        public init(ruleID: Int64, clusterID: String) {
+            self.ruleID = ruleID
+            self.clusterID = clusterID
+        }
+    }
+
+    public let configuration: Configuration
+    public let calendar: Calendar
+
+    /// - Parameter calendar: carries the station time zone.
+    public init(configuration: Configuration = .init(), calendar: Calendar) {
+        self.configuration = configuration
+        self.calendar = calendar
+    }
+
+    /// Plans the horizon.
+    public func plan(_ input: Input) -> Plan {
+        // Occurrences depend on the rule only: compute once, share across clusters.
+        var occurrences: [Int64: [Date]] = [:]
+        var byCluster: [String: [Candidate]] = [:]
+        let known = Set(input.clusters.map(\.id))
+        for bulletin in input.bulletins {
+            for rule in bulletin.rules {
+                let times = occurrences[rule.id] ?? rule.rule.occurrences(in: input.horizon, calendar: calendar)
+                occurrences[rule.id] = times
+                for cluster in Set(bulletin.clusterIDs) where known.contains(cluster) {
+                    for t in times {
+                        byCluster[cluster, default: []].append(Candidate(bulletin: bulletin, rule: rule, wanted: t))
+                    }
+                }
+            }
+        }
+
+        var airings: [PlannedAiring] = []
+        var skipped: [SkippedAiring] = []
+        for cluster in input.clusters.sorted(by: { $0.id < $1.id }) {
+            guard var candidates = byCluster[cluster.id] else { continue }
+            candidates.sort()
+            var busy: [PlannedAiring] = [] // kept sorted by start
+            var counts: [Int64: Int] = [:]
+            for c in candidates {
+                let key = RuleCluster(ruleID: c.rule.id, clusterID: cluster.id)
+                if let max = c.rule.rule.maxAirings,
+                   input.priorAirings[key, default: 0] + counts[c.rule.id, default: 0] >= max {
+                    continue
+                }
+                switch place(c, cluster: cluster, busy: busy) {
+                case .success(let airing):
+                    let index = busy.firstIndex { $0.start > airing.start } ?? busy.endIndex
+                    busy.insert(airing, at: index)
+                    counts[c.rule.id, default: 0] += 1
+                case .failure(let reason):
+                    skipped.append(SkippedAiring(bulletinID: c.bulletin.id, ruleID: c.rule.id, clusterID: cluster.id,
+                                                 level: c.bulletin.level, wantedAt: c.wanted, reason: reason.text))
+                }
+            }
+            airings.append(contentsOf: busy)
+        }
+        return Plan(horizon: input.horizon, airings: airings, skipped: skipped)
+    }
+
+    struct Refusal: Error {
+        var text: String
+    }
+
+    func place(_ c: Candidate, cluster: Cluster, busy: [PlannedAiring]) -> Result<PlannedAiring, Refusal> {
+        let d = c.bulletin.duration
+        let emergency = c.bulletin.level == .emergency
+        if !emergency, let quiet = cluster.quietHours,
+           quiet.overlaps(from: c.wanted, to: c.wanted.addingTimeInterval(d), calendar: calendar) {
+            return .failure(Refusal(text: "quiet hours \(quiet)"))
+        }
+        let limit = c.rule.rule.shiftLimit(for: c.wanted, duration: d, maxShift: configuration.maxShift, calendar: calendar)
+        // Candidate starts: the wanted time, then the end of each airing after it.
+        var starts = [c.wanted]
+        for b in busy where b.end.addingTimeInterval(configuration.gap) > c.wanted {
+            starts.append(b.end.addingTimeInterval(configuration.gap))
+        }
+        var blocker: PlannedAiring?
+        for s in starts.sorted() where s <= limit.latestStart {
+            let e = s.addingTimeInterval(d)
+            if let latestEnd = limit.latestEnd, e > latestEnd { break }
+            if let clash = busy.first(where: { $0.start < e.addingTimeInterval(configuration.gap) && s < $0.end.addingTimeInterval(configuration.gap) }) {
+                blocker = blocker ?? clash
+                continue
+            }
+            if !emergency, let quiet = cluster.quietHours, quiet.overlaps(from: s, to: e, calendar: calendar) {
+                break
+            }
+            var reason: String?
+            if s != c.wanted, let b = blocker {
+                reason = "shifted \(Int((s.timeIntervalSince(c.wanted) / 60).rounded(.up))) min: slot held by bulletin #\(b.bulletinID) (\(b.level))"
+            }
+            return .success(PlannedAiring(bulletinID: c.bulletin.id, ruleID: c.rule.id, clusterID: cluster.id,
+                                          level: c.bulletin.level, wantedAt: c.wanted, start: s, end: e, reason: reason))
+        }
+        let holder = blocker ?? busy.first { $0.start < c.wanted.addingTimeInterval(d) && c.wanted < $0.end }
+        if let holder {
+            return .failure(Refusal(text: "conflict: slot held by bulletin #\(holder.bulletinID) (\(holder.level)) and no free gap within the shift limit"))
+        }
+        return .failure(Refusal(text: "no free gap before quiet hours"))
+    }
+
+    struct Candidate: Comparable {
+        var bulletin: Bulletin
+        var rule: Rule
+        var wanted: Date
+
+        static func < (a: Candidate, b: Candidate) -> Bool {
+            if a.bulletin.level != b.bulletin.level { return a.bulletin.level > b.bulletin.level }
+            if a.wanted != b.wanted { return a.wanted < b.wanted }
+            if a.bulletin.queuedAt != b.bulletin.queuedAt { return a.bulletin.queuedAt < b.bulletin.queuedAt }
+            if a.bulletin.id != b.bulletin.id { return a.bulletin.id < b.bulletin.id }
+            return a.rule.id < b.rule.id
+        }
+
+        static func == (a: Candidate, b: Candidate) -> Bool {
+            a.bulletin.id == b.bulletin.id && a.rule.id == b.rule.id && a.wanted == b.wanted
+        }
+    }
+}
+
+/// The result of planning.
+public struct Plan: Sendable, Equatable {
+    public var horizon: DateInterval
+    /// Airings, grouped by cluster (ascending id) and ordered by start within each.
+    public var airings: [PlannedAiring]
+    /// Occurrences that could not air, with the reason.
+    public var skipped: [SkippedAiring]
+}
+
+/// One airing of one bulletin on one cluster.
+public struct PlannedAiring: Sendable, Hashable, Codable {
+    public var bulletinID: Int64
+    public var ruleID: Int64
+    public var clusterID: String
+    public var level: BulletinLevel
+    /// When the rule wanted it.
+    public var wantedAt: Date
+    /// When it will start (later than `wantedAt` when shifted).
+    public var start: Date
+    public var end: Date
+    /// Why it was shifted, when it was.
+    public var reason: String?
+}
+
+/// An occurrence that will not air.
+public struct SkippedAiring: Sendable, Hashable, Codable {
+    public var bulletinID: Int64
+    public var ruleID: Int64
+    public var clusterID: String
+    public var level: BulletinLevel
+    public var wantedAt: Date
+    public var reason: String
+}

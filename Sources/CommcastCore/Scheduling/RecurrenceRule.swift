@@ -1,0 +1,112 @@
+import Foundation
+
+/// When a bulletin airs: once, at fixed times of day, or every N minutes inside a
+/// daily window; on chosen weekdays; between two dates; at most N times per cluster.
+public struct RecurrenceRule: Sendable, Hashable, Codable {
+    /// The shape of the rule.
+    public enum Pattern: Sendable, Hashable, Codable {
+        /// One airing at an absolute time.
+        case once(Date)
+        /// Every chosen weekday at each of these times (06:00 and 17:00 is the classic commune rhythm).
+        case times([TimeOfDay])
+        /// Every `minutes` from `from` until before `to`, on each chosen weekday.
+        case every(minutes: Int, from: TimeOfDay, to: TimeOfDay)
+    }
+
+    public var pattern: Pattern
+    /// Days on which `times` and `every` rules fire (ignored by `once`).
+    public var weekdays: Weekdays
+    /// No airing before this instant.
+    public var validFrom: Date
+    /// No airing at or after this instant.
+    public var validUntil: Date?
+    /// At most this many airings per cluster over the rule's life.
+    public var maxAirings: Int?
+
+    public init(pattern: Pattern, weekdays: Weekdays = .all, validFrom: Date, validUntil: Date? = nil, maxAirings: Int? = nil) {
+        self.pattern = pattern
+        self.weekdays = weekdays
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.maxAirings = maxAirings
+    }
+
+    /// Every problem with this rule, judged at `now`; empty when it can be planned.
+    public func validate(now: Date) -> [ValueError] {
+        var problems: [ValueError] = []
+        switch pattern {
+        case .once(let at):
+            if at < now {
+                problems.append(.init(field: "at", value: Self.render(at), expected: "a time in the future (now is \(Self.render(now)))"))
+            }
+        case .times(let times):
+            if times.isEmpty { problems.append(.init(field: "daily", value: "no times", expected: "at least one time such as 06:00")) }
+        case .every(let minutes, let from, let to):
+            if !(1...1440).contains(minutes) {
+                problems.append(.init(field: "every", value: "\(minutes) minutes", expected: "1 to 1440 minutes"))
+            }
+            if from >= to {
+                problems.append(.init(field: "window", value: "\(from)–\(to)", expected: "a window whose start is before its end on the same day (empty window)"))
+            }
+        }
+        if weekdays.isEmpty { problems.append(.init(field: "weekdays", value: "none", expected: "at least one day")) }
+        if let until = validUntil {
+            if until <= validFrom {
+                problems.append(.init(field: "until", value: Self.render(until), expected: "a date after 'from' (\(Self.render(validFrom)))"))
+            } else if until <= now {
+                problems.append(.init(field: "until", value: Self.render(until), expected: "a date in the future"))
+            }
+        }
+        if let max = maxAirings, max < 1 {
+            problems.append(.init(field: "times", value: "\(max)", expected: "at least 1"))
+        }
+        return problems
+    }
+
+    /// The wanted start times falling in `interval`, in order.
+    public func occurrences(in interval: DateInterval, calendar: Calendar) -> [Date] {
+        let lower = max(interval.start, validFrom)
+        let upper = validUntil.map { min(interval.end, $0) } ?? interval.end
+        guard lower < upper else { return [] }
+        if case .once(let at) = pattern {
+            return at >= lower && at < upper ? [at] : []
+        }
+        var result: [Date] = []
+        var day = calendar.startOfDay(for: lower)
+        while day < upper {
+            if weekdays.contains(.of(day, calendar: calendar)) {
+                for time in timesOfDay() {
+                    guard let at = calendar.date(bySettingHour: time.hour, minute: time.minute, second: 0, of: day) else { continue }
+                    if at >= lower && at < upper { result.append(at) }
+                }
+            }
+            day = calendar.date(byAdding: .day, value: 1, to: day)!
+        }
+        return result
+    }
+
+    /// The latest start the planner may shift an occurrence wanted at `wanted` to,
+    /// and the latest end: the daily window for `every` rules, `maxShift` otherwise.
+    public func shiftLimit(for wanted: Date, duration: TimeInterval, maxShift: TimeInterval, calendar: Calendar) -> (latestStart: Date, latestEnd: Date?) {
+        if case .every(_, _, let to) = pattern,
+           let end = calendar.date(bySettingHour: to.hour, minute: to.minute, second: 0, of: wanted) {
+            return (end.addingTimeInterval(-duration), end)
+        }
+        return (wanted.addingTimeInterval(maxShift), nil)
+    }
+
+    func timesOfDay() -> [TimeOfDay] {
+        switch pattern {
+        case .once: return []
+        case .times(let times): return Array(Set(times)).sorted()
+        case .every(let minutes, let from, let to):
+            guard minutes > 0 else { return [] }
+            return stride(from: from.minutesSinceMidnight, to: to.minutesSinceMidnight, by: minutes)
+                .map { TimeOfDay(hour: $0 / 60, minute: $0 % 60) }
+        }
+    }
+
+    static func render(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+    }
+}
