@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // MARK: C libraries from Debian
@@ -46,6 +47,7 @@ let package = Package(
             dependencies: [
                 "CommcastCore", "COpus", "COpusEnc", "COpusFile", "CSoxr", "CEbur128",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -92,7 +94,9 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "CommcastCoreTests", dependencies: ["CommcastCore"]),
+        .testTarget(name: "CommcastCoreTests", dependencies: [
+            "CommcastCore", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "CommcastAudioTests", dependencies: ["CommcastAudio", "TestSupport"]),
         .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
         .testTarget(name: "CommcastDaemonTests", dependencies: ["CommcastDaemon", "TestSupport"]),

@@ -11,6 +11,9 @@ public enum SchemaMigrations {
         migrator.registerMigration("v1-foundation") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-scheduling") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -160,4 +163,26 @@ public enum SchemaMigrations {
     );
     CREATE INDEX audit_log_at ON audit_log(at);
     """
+
+    // Scheduling: per-zone quiet hours, operator scopes as zone paths (operators come
+    // from the configuration, and their communes may be created after them), and
+    // receipts kept apart from airings so that each receipt id counts exactly once.
+    static let v2 = """
+    ALTER TABLE zones ADD COLUMN quiet_start TEXT;
+    ALTER TABLE zones ADD COLUMN quiet_end TEXT;
+    DROP TABLE operator_zones;
+    ALTER TABLE operators ADD COLUMN zone_paths TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE media ADD COLUMN title TEXT;
+    CREATE TABLE airing_receipts (
+        receipt_id  TEXT PRIMARY KEY CHECK (length(receipt_id) BETWEEN 1 AND 128),
+        airing_id   INTEGER NOT NULL REFERENCES airings(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('started','completed','interrupted','failed')),
+        at          INTEGER NOT NULL,
+        reason      TEXT,
+        received_at INTEGER NOT NULL
+    );
+    CREATE INDEX airing_receipts_airing ON airing_receipts(airing_id);
+    CREATE INDEX bulletins_state ON bulletins(state);
+    """
 }
+

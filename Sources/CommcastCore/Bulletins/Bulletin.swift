@@ -1,0 +1,68 @@
+import Foundation
+
+/// Where a bulletin's audio comes from.
+public enum SourceKind: String, Sendable, Codable, CaseIterable {
+    case file, text, microphone, relay
+}
+
+/// Life cycle of a bulletin.
+public enum BulletinState: String, Sendable, Codable, CaseIterable {
+    case active, paused, cancelled, finished
+}
+
+/// A target: a zone (with everything below it) or one cluster.
+public struct BulletinTarget: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var zone: String?
+    public var cluster: String?
+
+    public static func zone(_ path: String) -> BulletinTarget { BulletinTarget(zone: path, cluster: nil) }
+    public static func cluster(_ id: String) -> BulletinTarget { BulletinTarget(zone: nil, cluster: id) }
+
+    public var description: String { zone.map { "zone \($0)" } ?? "cluster \(cluster ?? "?")" }
+}
+
+/// A stored rule with its id, as shown to operators.
+public struct StoredRule: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var rule: RecurrenceRule
+    public init(id: Int64, rule: RecurrenceRule) {
+        self.id = id
+        self.rule = rule
+    }
+}
+
+/// A bulletin as listed and shown.
+public struct Bulletin: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var title: String
+    public var level: BulletinLevel
+    public var state: BulletinState
+    public var sourceKind: SourceKind
+    public var author: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// Seconds of audio.
+    public var durationSeconds: Double
+    public var mediaSHA256: String?
+    public var text: String?
+    public var targets: [BulletinTarget]
+    public var rules: [StoredRule]
+
+    public init(id: Int64, title: String, level: BulletinLevel, state: BulletinState, sourceKind: SourceKind, author: String,
+                createdAt: Date, updatedAt: Date, durationSeconds: Double, mediaSHA256: String?, text: String?,
+                targets: [BulletinTarget], rules: [StoredRule]) {
+        self.id = id
+        self.title = title
+        self.level = level
+        self.state = state
+        self.sourceKind = sourceKind
+        self.author = author
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.durationSeconds = durationSeconds
+        self.mediaSHA256 = mediaSHA256
+        self.text = text
+        self.targets = targets
+        self.rules = rules
+    }
+}

@@ -1,0 +1,172 @@
+import CommcastCore
+import Foundation
+import GRDB
+
+/// A cluster's receipt for an airing.
+public struct AiringReceipt: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case started, completed, interrupted, failed
+    }
+
+    /// Unique per receipt; the same id twice counts once.
+    public var receiptID: String
+    public var airingID: Int64
+    public var kind: Kind
+    public var at: Date
+    public var reason: String?
+
+    public init(receiptID: String, airingID: Int64, kind: Kind, at: Date, reason: String? = nil) {
+        self.receiptID = receiptID
+        self.airingID = airingID
+        self.kind = kind
+        self.at = at
+        self.reason = reason
+    }
+}
+
+/// A stored airing row.
+public struct AiringRecord: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var bulletinID: Int64
+    public var clusterID: String
+    public var plannedAt: Date
+    public var startedAt: Date?
+    public var endedAt: Date?
+    public var outcome: String
+    public var reason: String?
+}
+
+extension CommcastDatabase {
+    /// Everything the planner needs, read in one transaction.
+    public func plannerInput(horizon: DateInterval, defaultQuietHours: QuietHours?, clusterIDs: Set<String>? = nil) throws -> Planner.Input {
+        try pool.read { db in
+            let quiet = try effectiveQuietHours(db, fallback: defaultQuietHours)
+            let clusterRows = try Row.fetchAll(db, sql: "SELECT c.id, c.zone_id, z.path FROM clusters c JOIN zones z ON z.id = c.zone_id")
+            var clusters: [Planner.Cluster] = []
+            var clustersByZonePath: [String: [String]] = [:]
+            for row in clusterRows {
+                let id: String = row["id"]
+                if let filter = clusterIDs, !filter.contains(id) { continue }
+                clusters.append(Planner.Cluster(id: id, quietHours: quiet[row["zone_id"]] ?? defaultQuietHours))
+                clustersByZonePath[row["path"], default: []].append(id)
+            }
+            let zonePaths = clustersByZonePath.keys.sorted()
+            let bulletins = try Self.fetchBulletins(db, whereSQL: "b.state = 'active'", arguments: [], limit: 1_000_000)
+            var planned: [Planner.Bulletin] = []
+            for b in bulletins {
+                var targets: [String] = []
+                for t in b.targets {
+                    if let path = t.zone {
+                        for zp in zonePaths where ZonePath.isWithin(zp, scope: path) { targets += clustersByZonePath[zp]! }
+                    } else if let c = t.cluster { targets.append(c) }
+                }
+                planned.append(Planner.Bulletin(id: b.id, title: b.title, level: b.level, duration: b.durationSeconds,
+                                                queuedAt: b.createdAt, rules: b.rules.map { Planner.Rule(id: $0.id, rule: $0.rule) },
+                                                clusterIDs: targets))
+            }
+            var prior: [Planner.RuleCluster: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT rule_id, cluster_id, COUNT(*) AS n FROM airings
+                WHERE rule_id IS NOT NULL AND planned_at < ? AND outcome IN ('planned','started','completed','interrupted')
+                GROUP BY rule_id, cluster_id
+                """, arguments: [horizon.start.millis]) {
+                prior[Planner.RuleCluster(ruleID: row["rule_id"], clusterID: row["cluster_id"])] = row["n"]
+            }
+            return Planner.Input(bulletins: planned, clusters: clusters, horizon: horizon, priorAirings: prior)
+        }
+    }
+
+    /// Makes the stored planned airings in `plan.horizon` match the plan, keeping the
+    /// ids of rows that stay (clusters hold them), and never touching rows with receipts.
+    /// Returns (inserted, removed).
+    @discardableResult
+    public func savePlan(_ plan: Plan) throws -> (inserted: Int, removed: Int) {
+        try pool.write { db in
+            let existing = try Row.fetchAll(db, sql: """
+                SELECT id, bulletin_id, cluster_id, planned_at FROM airings a
+                WHERE outcome = 'planned' AND planned_at >= ? AND planned_at < ?
+                AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = a.id)
+                """, arguments: [plan.horizon.start.millis, plan.horizon.end.millis])
+            struct Key: Hashable { var b: Int64; var c: String; var t: Int64 }
+            let wanted = Set(plan.airings.map { Key(b: $0.bulletinID, c: $0.clusterID, t: $0.start.millis) })
+            var kept = Set<Key>()
+            var removed = 0
+            for row in existing {
+                let key = Key(b: row["bulletin_id"], c: row["cluster_id"], t: row["planned_at"])
+                if wanted.contains(key) { kept.insert(key) } else {
+                    try db.execute(sql: "DELETE FROM airings WHERE id = ?", arguments: [row["id"] as Int64])
+                    removed += 1
+                }
+            }
+            var inserted = 0
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO airings (bulletin_id, cluster_id, rule_id, planned_at, outcome, reason) VALUES (?, ?, ?, ?, 'planned', ?)
+                ON CONFLICT(bulletin_id, cluster_id, planned_at) DO NOTHING
+                """)
+            for a in plan.airings where !kept.contains(Key(b: a.bulletinID, c: a.clusterID, t: a.start.millis)) {
+                try statement.execute(arguments: [a.bulletinID, a.clusterID, a.ruleID, a.start.millis, a.reason])
+                inserted += db.changesCount
+            }
+            return (inserted, removed)
+        }
+    }
+
+    /// Records a receipt exactly once. Returns false when this receipt id was already recorded.
+    /// Outcomes only move forward (planned/missed → started → completed, interrupted or failed).
+    @discardableResult
+    public func recordReceipt(_ receipt: AiringReceipt, receivedAt now: Date) throws -> Bool {
+        try pool.write { db in
+            guard let airing = try Row.fetchOne(db, sql: "SELECT outcome FROM airings WHERE id = ?", arguments: [receipt.airingID]) else {
+                throw StoreError(.notFound, "unknown airing #\(receipt.airingID) in receipt \(receipt.receiptID)")
+            }
+            try db.execute(sql: """
+                INSERT INTO airing_receipts (receipt_id, airing_id, kind, at, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(receipt_id) DO NOTHING
+                """, arguments: [receipt.receiptID, receipt.airingID, receipt.kind.rawValue, receipt.at.millis, receipt.reason, now.millis])
+            guard db.changesCount == 1 else { return false }
+            let current: String = airing["outcome"]
+            let rank = ["planned": 0, "missed": 0, "skipped": 0, "started": 1, "completed": 2, "interrupted": 2, "failed": 2]
+            switch receipt.kind {
+            case .started:
+                try db.execute(sql: "UPDATE airings SET started_at = COALESCE(started_at, ?) WHERE id = ?", arguments: [receipt.at.millis, receipt.airingID])
+                if rank[current, default: 0] < 1 {
+                    try db.execute(sql: "UPDATE airings SET outcome = 'started', reason = NULL WHERE id = ?", arguments: [receipt.airingID])
+                }
+            case .completed, .interrupted, .failed:
+                if rank[current, default: 0] < 2 {
+                    try db.execute(sql: "UPDATE airings SET outcome = ?, ended_at = ?, reason = ?, receipt_id = ? WHERE id = ?",
+                                   arguments: [receipt.kind.rawValue, receipt.at.millis, receipt.reason, receipt.receiptID, receipt.airingID])
+                }
+            }
+            return true
+        }
+    }
+
+    /// Marks planned airings that ended more than `grace` ago without any receipt as missed.
+    @discardableResult
+    public func markMissed(before cutoff: Date) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE airings SET outcome = 'missed', reason = 'no receipt from the cluster'
+                WHERE outcome = 'planned' AND planned_at < ?
+                AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = airings.id)
+                """, arguments: [cutoff.millis])
+            return db.changesCount
+        }
+    }
+
+    /// Airing rows in an interval, optionally for one cluster.
+    public func airings(from: Date, to: Date, clusterID: String? = nil) throws -> [AiringRecord] {
+        try pool.read { db in
+            var sql = "SELECT * FROM airings WHERE planned_at >= ? AND planned_at < ?"
+            var args: [any DatabaseValueConvertible] = [from.millis, to.millis]
+            if let clusterID { sql += " AND cluster_id = ?"; args.append(clusterID) }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY cluster_id, planned_at", arguments: StatementArguments(args)).map { row in
+                let started: Int64? = row["started_at"], ended: Int64? = row["ended_at"]
+                return AiringRecord(id: row["id"], bulletinID: row["bulletin_id"], clusterID: row["cluster_id"],
+                                    plannedAt: Date(millis: row["planned_at"]), startedAt: started.map(Date.init(millis:)),
+                                    endedAt: ended.map(Date.init(millis:)), outcome: row["outcome"], reason: row["reason"])
+            }
+        }
+    }
+}

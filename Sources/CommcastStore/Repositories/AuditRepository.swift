@@ -1,0 +1,68 @@
+import CommcastCore
+import Foundation
+import GRDB
+
+/// One row of the audit log.
+public struct AuditEntry: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var target: String?
+    public var details: [String: String]
+    public var origin: String
+}
+
+extension CommcastDatabase {
+    /// Writes an audit row inside an open transaction, so the action and its record commit together.
+    static func audit(_ db: GRDB.Database, actor: Actor, action: String, target: String?, details: [String: String], at now: Date) throws {
+        let json = String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
+        try db.execute(sql: "INSERT INTO audit_log (at, actor, action, target, details, origin) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [now.millis, actor.name, action, target, json, actor.origin])
+    }
+
+    /// Records a mutating action on its own.
+    public func audit(_ actor: Actor, action: String, target: String?, details: [String: String] = [:], at now: Date) throws {
+        try pool.write { db in try Self.audit(db, actor: actor, action: action, target: target, details: details, at: now) }
+    }
+
+    /// Audit rows, newest first.
+    public func auditEntries(since: Date? = nil, actor: String? = nil, limit: Int = 100) throws -> [AuditEntry] {
+        try pool.read { db in
+            var conditions: [String] = []
+            var args: [any DatabaseValueConvertible] = []
+            if let since { conditions.append("at >= ?"); args.append(since.millis) }
+            if let actor { conditions.append("actor = ?"); args.append(actor) }
+            let whereSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(db, sql: "SELECT * FROM audit_log \(whereSQL) ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))",
+                                    arguments: StatementArguments(args)).map { row in
+                let json: String = row["details"]
+                return AuditEntry(id: row["id"], at: Date(millis: row["at"]), actor: row["actor"], action: row["action"],
+                                  target: row["target"],
+                                  details: (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:],
+                                  origin: row["origin"])
+            }
+        }
+    }
+
+    /// Replaces the operators table with the configured operators (the configuration is the source of truth).
+    public func replaceOperators(_ operators: [Operator], at now: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM operators")
+            for op in operators {
+                let roles = String(decoding: try JSONEncoder.sorted.encode(op.roles.map(\.rawValue).sorted()), as: UTF8.self)
+                let zones = String(decoding: try JSONEncoder.sorted.encode(op.zonePaths), as: UTF8.self)
+                try db.execute(sql: "INSERT INTO operators (name, unix_user, token_hash, roles, zone_paths, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [op.name, op.unixUser, op.tokenSHA256, roles, zones, now.millis])
+            }
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,108 @@
+import CommcastCore
+import Foundation
+import GRDB
+
+/// How `stats` groups its rows.
+public enum StatisticsGrouping: String, Sendable, Codable, CaseIterable {
+    case bulletin, zone, cluster, day
+}
+
+/// One row of statistics. Definitions (also in docs/statistics.md):
+/// - `planned`: airings due in the period (every row except those withdrawn);
+/// - `aired`: airings that started playing (completed + interrupted);
+/// - `completed`: airings that played to the end;
+/// - `minutesAired`: sum of (end − start) of aired airings;
+/// - `completionShare`: completed ÷ planned.
+public struct StatisticsRow: Sendable, Codable, Equatable {
+    public var key: String
+    public var label: String
+    public var planned: Int
+    public var aired: Int
+    public var completed: Int
+    public var interrupted: Int
+    public var failed: Int
+    public var missed: Int
+    public var minutesAired: Double
+    public var completionShare: Double?
+}
+
+/// Statistics for a period: totals and grouped rows.
+public struct StatisticsReport: Sendable, Codable, Equatable {
+    public var since: Date
+    public var until: Date
+    public var grouping: StatisticsGrouping
+    /// Bulletins created in the period.
+    public var bulletinsProduced: Int
+    public var total: StatisticsRow
+    public var rows: [StatisticsRow]
+}
+
+extension CommcastDatabase {
+    /// Airing statistics for `[since, until)`, limited to clusters under `scope` when given.
+    public func statistics(since: Date, until: Date, grouping: StatisticsGrouping, scope: [String]?, calendar: Calendar) throws -> StatisticsReport {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT a.bulletin_id, a.cluster_id, a.planned_at, a.started_at, a.ended_at, a.outcome, b.title, z.path AS zone_path
+                FROM airings a JOIN bulletins b ON b.id = a.bulletin_id JOIN clusters c ON c.id = a.cluster_id JOIN zones z ON z.id = c.zone_id
+                WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome <> 'skipped'
+                """, arguments: [since.millis, until.millis])
+            func inScope(_ path: String) -> Bool { scope.map { $0.contains { ZonePath.isWithin(path, scope: $0) } } ?? true }
+            var groups: [String: (label: String, row: StatisticsRow)] = [:]
+            var total = StatisticsRow(key: "total", label: "total", planned: 0, aired: 0, completed: 0, interrupted: 0, failed: 0, missed: 0, minutesAired: 0)
+            let dayFormat = Date.FormatStyle(date: .numeric, time: .omitted, timeZone: calendar.timeZone)
+            for row in rows {
+                let zonePath: String = row["zone_path"]
+                guard inScope(zonePath) else { continue }
+                let bulletinID: Int64 = row["bulletin_id"]
+                let key: String, label: String
+                switch grouping {
+                case .bulletin: key = "\(bulletinID)"; label = "#\(bulletinID) \(row["title"] as String)"
+                case .zone: key = zonePath; label = zonePath
+                case .cluster: key = row["cluster_id"]; label = key
+                case .day:
+                    let day = calendar.startOfDay(for: Date(millis: row["planned_at"]))
+                    key = day.formatted(.iso8601.year().month().day())
+                    label = day.formatted(dayFormat)
+                }
+                var entry = groups[key] ?? (label, StatisticsRow(key: key, label: label, planned: 0, aired: 0, completed: 0, interrupted: 0, failed: 0, missed: 0, minutesAired: 0))
+                Self.accumulate(&entry.row, row)
+                Self.accumulate(&total, row)
+                groups[key] = entry
+            }
+            var produced = 0
+            for b in try Row.fetchAll(db, sql: "SELECT id FROM bulletins WHERE created_at >= ? AND created_at < ?", arguments: [since.millis, until.millis]) {
+                if scope == nil { produced += 1; continue }
+                let paths = try String.fetchAll(db, sql: """
+                    SELECT z.path FROM bulletin_targets t JOIN zones z ON z.id = t.zone_id WHERE t.bulletin_id = ?
+                    UNION SELECT z.path FROM bulletin_targets t JOIN clusters c ON c.id = t.cluster_id JOIN zones z ON z.id = c.zone_id WHERE t.bulletin_id = ?
+                    """, arguments: [b["id"] as Int64, b["id"] as Int64])
+                if paths.contains(where: inScope) { produced += 1 }
+            }
+            var list = groups.values.map(\.row)
+            for i in list.indices { Self.finish(&list[i]) }
+            Self.finish(&total)
+            list.sort { grouping == .bulletin ? (Int($0.key) ?? 0) < (Int($1.key) ?? 0) : $0.key < $1.key }
+            return StatisticsReport(since: since, until: until, grouping: grouping, bulletinsProduced: produced, total: total, rows: list)
+        }
+    }
+
+    static func accumulate(_ s: inout StatisticsRow, _ row: Row) {
+        s.planned += 1
+        let outcome: String = row["outcome"]
+        switch outcome {
+        case "completed": s.completed += 1; s.aired += 1
+        case "interrupted": s.interrupted += 1; s.aired += 1
+        case "failed": s.failed += 1
+        case "missed": s.missed += 1
+        default: break
+        }
+        if outcome == "completed" || outcome == "interrupted", let start: Int64 = row["started_at"], let end: Int64 = row["ended_at"], end > start {
+            s.minutesAired += Double(end - start) / 60_000
+        }
+    }
+
+    static func finish(_ s: inout StatisticsRow) {
+        s.completionShare = s.planned > 0 ? Double(s.completed) / Double(s.planned) : nil
+        s.minutesAired = (s.minutesAired * 10).rounded() / 10
+    }
+}

@@ -1,0 +1,59 @@
+import CommcastCore
+import Testing
+
+@Suite("Cluster CSV")
+struct ClusterCSVTests {
+    @Test func parsesQuotedFieldsAndTags() throws {
+        let text = """
+        id,name,zone,latitude,longitude,tags
+        tp-001,"Cụm loa chợ, Tân Phú",binh-phuoc/dong-xoai/tan-phu,11.5375,106.8989,4g;cho
+        tp-002,Cụm loa trường,binh-phuoc/dong-xoai/tan-phu,,,
+
+        """
+        let rows = try ClusterCSV.parse(text)
+        #expect(rows.count == 2)
+        #expect(rows[0].cluster == Cluster(id: "tp-001", name: "Cụm loa chợ, Tân Phú", zonePath: "binh-phuoc/dong-xoai/tan-phu",
+                                           latitude: 11.5375, longitude: 106.8989, tags: ["4g", "cho"]))
+        #expect(rows[1].line == 3)
+        #expect(rows[1].cluster.latitude == nil)
+    }
+
+    @Test func roundTrip() throws {
+        let clusters = [Cluster(id: "a-1", name: "Say \"hi\", please", zonePath: "p/c", latitude: 1.5, longitude: 2, tags: ["x"]),
+                        Cluster(id: "a-2", name: "Plain", zonePath: "p/c/h")]
+        #expect(try ClusterCSV.parse(ClusterCSV.render(clusters)).map(\.cluster) == clusters)
+    }
+
+    @Test func everyBadRowIsReportedByLine() {
+        let text = """
+        id,name,zone,latitude,longitude,tags
+        ok-1,Good,p/c,11,106,
+        bad id,Bad,p/c,11,106,
+        ok-2,Lat,p/c,north,106,
+        ok-3,Zone,,11,106,
+        ok-4,Short,p/c
+        """
+        do {
+            _ = try ClusterCSV.parse(text)
+            Issue.record("bad rows accepted")
+        } catch {
+            #expect(error.problems.count == 4, "\(error.problems)")
+            #expect(error.problems[0].hasPrefix("line 3: id"))
+            #expect(error.problems[1].hasPrefix("line 4: latitude"))
+            #expect(error.problems[2].hasPrefix("line 5: zone"))
+            #expect(error.problems[3] == "line 6: 3 fields, expected 6")
+        }
+    }
+
+    @Test func quotedNewlinesKeepLineNumbers() throws {
+        let text = "id,name,zone\nx-1,\"two\nlines\",p\nx 2,bad,p\n"
+        do { _ = try ClusterCSV.parse(text); Issue.record("accepted") } catch {
+            #expect(error.problems.first?.hasPrefix("line 4:") == true, "\(error.problems)")
+        }
+    }
+
+    @Test func headerIsChecked() {
+        #expect(throws: ClusterCSV.ParseError.self) { try ClusterCSV.parse("id,name\nx,y\n") }
+        #expect(throws: ClusterCSV.ParseError.self) { try ClusterCSV.parse("") }
+    }
+}
