@@ -32,7 +32,8 @@ public enum Daemon {
             notifier.ready(status: "serving")
             logger.notice("commcastd ready")
         }
-        var services: [any Service] = [control]
+        try database.replaceOperators(configuration.operators, at: Date())
+        var services: [any Service] = [SchedulerService(runtime: runtime, logger: logger), control]
         services.append(ReloadService(runtime: runtime, loader: ConfigurationLoader(), notifier: notifier, logger: logger))
         if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {
             services.append(watchdog)

@@ -62,6 +62,17 @@ public final class CommcastDatabase: Sendable {
         }
     }
 
+    /// The media row of `sha256`.
+    public func mediaRecord(sha256: String) throws -> MediaRecord? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM media WHERE sha256 = ?", arguments: [sha256]).map { row in
+                MediaRecord(sha256: row["sha256"], sizeBytes: row["size_bytes"], durationMilliseconds: row["duration_ms"],
+                            sourceKind: row["source_kind"], sourceContainer: row["source_container"],
+                            measuredLUFS: row["measured_lufs"], gainDB: row["gain_db"], createdAt: row["created_at"])
+            }
+        }
+    }
+
     /// Appends one row to the audit log.
     public func audit(actor: String, action: String, target: String?, details: String = "{}", origin: String, at: Date) throws {
         try pool.write { db in

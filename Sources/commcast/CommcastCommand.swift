@@ -12,6 +12,7 @@ struct CommcastCommand: AsyncParsableCommand {
         70 daemon error, 73 cannot write output, 77 permission denied.
         """,
         version: CommcastVersion.current,
-        subcommands: [StatusCommand.self, EncodeCommand.self]
+        subcommands: [StatusCommand.self, ZoneCommand.self, ClusterCommand.self, BulletinCommand.self, ScheduleCommand.self,
+                      StatsCommand.self, AuditCommand.self, EncodeCommand.self]
     )
 }

@@ -11,6 +11,8 @@ import Glibc
 struct ControlClient {
     /// Socket path.
     let socketPath: String
+    /// Operator token sent as `Authorization: Bearer`.
+    var token: String? = nil
 
     /// A failure with the message and exit code the CLI reports.
     struct Failure: Error, CustomStringConvertible {
@@ -19,27 +21,71 @@ struct ControlClient {
         var description: String { message }
     }
 
+    /// A successful reply.
+    struct Reply {
+        var body: Data
+        /// The station time zone the daemon announced.
+        var timeZone: TimeZone
+    }
+
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
         return decoder
     }()
 
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
     /// GETs `path` and decodes the JSON body as `T`.
-    func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+    func get<T: Decodable>(_ path: String, query: [String: String?] = [:], as type: T.Type) async throws -> T {
+        try decode(try await send(.GET, path, query: query), as: T.self)
+    }
+
+    /// Sends a JSON body and decodes the reply.
+    func send<B: Encodable, T: Decodable>(_ method: HTTPMethod, _ path: String, json body: B, as type: T.Type) async throws -> T {
+        let data = try Self.encoder.encode(body)
+        return try decode(try await send(method, path, body: data, contentType: "application/json"), as: T.self)
+    }
+
+    func decode<T: Decodable>(_ reply: Reply, as type: T.Type) throws -> T {
+        do {
+            return try Self.decoder.decode(T.self, from: reply.body)
+        } catch {
+            throw Failure(message: "unexpected reply from commcastd: \(error)", exitCode: ExitCodes.software.rawValue)
+        }
+    }
+
+    /// Sends a request and returns the body of a 2xx reply; anything else becomes a `Failure`.
+    func send(_ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: Data? = nil,
+              contentType: String? = nil, timeout: TimeAmount = .seconds(600)) async throws -> Reply {
         try checkSocket()
         let encodedSocket = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
-        var request = HTTPClientRequest(url: "http+unix://\(encodedSocket)\(ControlAPI.versionPrefix)\(path)")
-        request.method = .GET
+        var components = URLComponents()
+        components.path = ControlAPI.versionPrefix + path
+        let items = query.compactMap { k, v in v.map { URLQueryItem(name: k, value: $0) } }.sorted { $0.name < $1.name }
+        if !items.isEmpty { components.queryItems = items }
+        var request = HTTPClientRequest(url: "http+unix://\(encodedSocket)\(components.percentEncodedPath)\(components.percentEncodedQuery.map { "?\($0)" } ?? "")")
+        request.method = method
+        if let token, !token.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.body = .bytes(ByteBuffer(bytes: body))
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            response = try await HTTPClient.shared.execute(request, timeout: timeout)
         } catch {
             throw Failure(message: "cannot reach commcastd on \(socketPath): \(error); is it running? (systemctl status commcastd)",
                           exitCode: ExitCodes.unavailable.rawValue)
         }
-        let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        let data = Data(body.readableBytesView)
+        let collected = try await response.body.collect(upTo: 256 * 1024 * 1024)
+        let data = Data(collected.readableBytesView)
         guard (200..<300).contains(response.status.code) else {
             let apiError = try? Self.decoder.decode(APIErrorBody.self, from: data)
             let message = apiError?.message ?? "HTTP \(response.status.code)"
@@ -48,13 +94,10 @@ struct ControlClient {
             case 400, 404, 409, 413, 422: ExitCodes.dataError.rawValue
             default: ExitCodes.software.rawValue
             }
-            throw Failure(message: "commcastd refused: \(message)", exitCode: code)
+            throw Failure(message: message, exitCode: code)
         }
-        do {
-            return try Self.decoder.decode(T.self, from: data)
-        } catch {
-            throw Failure(message: "unexpected reply from commcastd: \(error)", exitCode: ExitCodes.software.rawValue)
-        }
+        let zone = response.headers.first(name: "X-Commcast-Time-Zone").flatMap(TimeZone.init(identifier:)) ?? .current
+        return Reply(body: data, timeZone: zone)
     }
 
     /// Turns the common socket problems into messages that say what to do.

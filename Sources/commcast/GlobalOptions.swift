@@ -7,10 +7,13 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Control socket of commcastd.", valueName: "path"))
     var socket: String = ProcessInfo.processInfo.environment[ControlAPI.socketEnvironmentVariable] ?? ControlAPI.defaultSocketPath
 
+    @Option(name: .long, help: ArgumentHelp("Operator API token (default: $COMMCAST_TOKEN); locally your Unix user identifies you.", valueName: "token"))
+    var token: String? = ProcessInfo.processInfo.environment["COMMCAST_TOKEN"]
+
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
-    var client: ControlClient { ControlClient(socketPath: socket) }
+    var client: ControlClient { ControlClient(socketPath: socket, token: token) }
 }
 
 /// Prints a value as pretty, stable JSON.
@@ -18,6 +21,7 @@ func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.dateEncodingStrategy = .iso8601
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 

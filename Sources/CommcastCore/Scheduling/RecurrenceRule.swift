@@ -32,12 +32,14 @@ public struct RecurrenceRule: Sendable, Hashable, Codable {
     }
 
     /// Every problem with this rule, judged at `now`; empty when it can be planned.
-    public func validate(now: Date) -> [ValueError] {
+    /// Times in messages are written in `calendar`'s time zone (the station's).
+    public func validate(now: Date, calendar: Calendar = Calendar(identifier: .gregorian)) -> [ValueError] {
+        func render(_ d: Date) -> String { Self.render(d, calendar: calendar) }
         var problems: [ValueError] = []
         switch pattern {
         case .once(let at):
             if at < now {
-                problems.append(.init(field: "at", value: Self.render(at), expected: "a time in the future (now is \(Self.render(now)))"))
+                problems.append(.init(field: "at", value: render(at), expected: "a time in the future (now is \(render(now)))"))
             }
         case .times(let times):
             if times.isEmpty { problems.append(.init(field: "daily", value: "no times", expected: "at least one time such as 06:00")) }
@@ -51,10 +53,10 @@ public struct RecurrenceRule: Sendable, Hashable, Codable {
         }
         if weekdays.isEmpty { problems.append(.init(field: "weekdays", value: "none", expected: "at least one day")) }
         if let until = validUntil {
-            if until <= validFrom {
-                problems.append(.init(field: "until", value: Self.render(until), expected: "a date after 'from' (\(Self.render(validFrom)))"))
-            } else if until <= now {
-                problems.append(.init(field: "until", value: Self.render(until), expected: "a date in the future"))
+            if until <= now {
+                problems.append(.init(field: "until", value: render(until), expected: "a time in the future (now is \(render(now)))"))
+            } else if until <= validFrom {
+                problems.append(.init(field: "until", value: render(until), expected: "a time after 'from' (\(render(validFrom)))"))
             }
         }
         if let max = maxAirings, max < 1 {
@@ -106,7 +108,12 @@ public struct RecurrenceRule: Sendable, Hashable, Codable {
         }
     }
 
-    static func render(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+    /// `2026-11-23 06:00` in the calendar's time zone.
+    static func render(_ date: Date, calendar: Calendar) -> String {
+        var c = calendar
+        c.locale = Locale(identifier: "en_US_POSIX")
+        let f = c.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "??" }
+        return "\(f.year ?? 0)-\(two(f.month))-\(two(f.day)) \(two(f.hour)):\(two(f.minute))"
     }
 }

@@ -19,6 +19,9 @@ public struct ConfigurationLoader: Sendable {
         "control": ["socket_path", "socket_mode", "socket_group", "allowed_users", "allowed_groups"],
         "ingest": ["target_lufs", "true_peak_dbtp", "bitrate_kbps", "complexity", "expected_loss_percent",
                    "fec", "max_duration_seconds", "max_input_mb", "ffmpeg_path"],
+        "schedule": ["quiet_hours", "horizon_hours", "max_shift_minutes", "replan_interval_seconds", "missed_after_minutes"],
+        "tts": ["command", "voice", "rate", "timeout_seconds", "max_characters", "dialect", "abbreviations_file"],
+        "operators": ["name", "unix_user", "token_sha256", "roles", "zones"],
     ]
 
     /// Loads a file, throwing every problem found.
@@ -49,7 +52,7 @@ public struct ConfigurationLoader: Sendable {
         }
 
         for key in root.keys.sorted() where Self.schema[key] == nil {
-            reader.problems.append(.init(key: key, message: "unknown section or key; expected one of [daemon], [control], [ingest]"))
+            reader.problems.append(.init(key: key, message: "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [[operators]]"))
         }
 
         if let t = reader.section(root, "daemon") {
@@ -148,7 +151,130 @@ public struct ConfigurationLoader: Sendable {
             if ingest.encoder.validate().isEmpty && ingest.loudness.validate().isEmpty { config.ingest = ingest }
             else { config.ingest.limits = ingest.limits; config.ingest.ffmpegPath = ingest.ffmpegPath }
         }
+        if let t = reader.section(root, "schedule") {
+            if let v = reader.string(t, "schedule", "quiet_hours") {
+                if v.isEmpty || v == "none" {
+                    config.schedule.quietHours = nil
+                } else if let q = Self.parseQuietHours(v) {
+                    config.schedule.quietHours = q
+                } else {
+                    reader.problem("schedule.quiet_hours", quoted(v), "expected a span such as \"22:00-05:00\", or \"none\"")
+                }
+            }
+            if let v = reader.int(t, "schedule", "horizon_hours") {
+                if (1...168).contains(v) { config.schedule.horizonHours = v } else { reader.problem("schedule.horizon_hours", "\(v)", "expected 1 to 168") }
+            }
+            if let v = reader.int(t, "schedule", "max_shift_minutes") {
+                if (0...720).contains(v) { config.schedule.maxShiftMinutes = v } else { reader.problem("schedule.max_shift_minutes", "\(v)", "expected 0 to 720") }
+            }
+            if let v = reader.int(t, "schedule", "replan_interval_seconds") {
+                if (5...3600).contains(v) { config.schedule.replanIntervalSeconds = v } else { reader.problem("schedule.replan_interval_seconds", "\(v)", "expected 5 to 3600") }
+            }
+            if let v = reader.int(t, "schedule", "missed_after_minutes") {
+                if (1...10_080).contains(v) { config.schedule.missedAfterMinutes = v } else { reader.problem("schedule.missed_after_minutes", "\(v)", "expected 1 to 10080") }
+            }
+        }
+
+        if let t = reader.section(root, "tts") {
+            if let v = reader.stringArray(t, "tts", "command") {
+                if v.isEmpty { reader.problem("tts.command", "[]", "expected a command and its arguments") } else { config.tts.command = v }
+            }
+            if let v = reader.string(t, "tts", "voice") { config.tts.voice = v }
+            if let v = reader.int(t, "tts", "rate") {
+                if (50...500).contains(v) { config.tts.rate = v } else { reader.problem("tts.rate", "\(v)", "expected 50 to 500 (words per minute)") }
+            }
+            if let v = reader.int(t, "tts", "timeout_seconds") {
+                if (1...3600).contains(v) { config.tts.timeoutSeconds = v } else { reader.problem("tts.timeout_seconds", "\(v)", "expected 1 to 3600") }
+            }
+            if let v = reader.int(t, "tts", "max_characters") {
+                if (1...1_000_000).contains(v) { config.tts.maxCharacters = v } else { reader.problem("tts.max_characters", "\(v)", "expected 1 to 1000000") }
+            }
+            if let v = reader.string(t, "tts", "dialect") {
+                if let d = VietnameseNumberReader.Dialect(rawValue: v) { config.tts.dialect = d } else { reader.problem("tts.dialect", quoted(v), "expected southern or northern") }
+            }
+            if let v = reader.string(t, "tts", "abbreviations_file"), !v.isEmpty {
+                config.tts.abbreviationsFile = v
+                do {
+                    config.tts.abbreviations = try Self.loadAbbreviations(path: v)
+                } catch {
+                    reader.problem("tts.abbreviations_file", quoted(v), "\(error)")
+                }
+            }
+        }
+
+        if let value = root["operators"] {
+            if let array = value.array {
+                var names = Set<String>()
+                for (i, element) in array.enumerated() {
+                    guard let t = element.table else {
+                        reader.problem("operators[\(i)]", nil, "expected a table [[operators]]")
+                        continue
+                    }
+                    let key = "operators[\(i)]"
+                    for k in t.keys.sorted() where !(Self.schema["operators"] ?? []).contains(k) {
+                        reader.problem("\(key).\(k)", nil, "unknown key; [[operators]] takes name, unix_user, token_sha256, roles, zones")
+                    }
+                    guard let name = reader.string(t, key, "name"), !name.isEmpty else {
+                        reader.problem("\(key).name", nil, "required")
+                        continue
+                    }
+                    if !names.insert(name).inserted { reader.problem("\(key).name", quoted(name), "repeats an earlier operator") }
+                    var op = Operator(name: name, roles: [.operator], zonePaths: [])
+                    if let user = reader.string(t, key, "unix_user") {
+                        if resolveUser(user) == nil { reader.problem("\(key).unix_user", quoted(user), "no such user on this machine") }
+                        op.unixUser = user
+                    }
+                    if let token = reader.string(t, key, "token_sha256") {
+                        if token.count == 64, token.allSatisfy(\.isHexDigit) { op.tokenSHA256 = token.lowercased() } else {
+                            reader.problem("\(key).token_sha256", quoted(token), "expected 64 hex digits (sha256sum of the token)")
+                        }
+                    }
+                    if let roles = reader.stringArray(t, key, "roles") {
+                        var set = Set<OperatorRole>()
+                        for r in roles {
+                            if let role = OperatorRole(rawValue: r) { set.insert(role) } else {
+                                reader.problem("\(key).roles", quoted(r), "expected operator, supervisor or emergency")
+                            }
+                        }
+                        op.roles = set
+                    }
+                    if let zones = reader.stringArray(t, key, "zones") {
+                        for z in zones {
+                            do { op.zonePaths.append(try ZonePath.normalize(z)) } catch { reader.problem("\(key).zones", quoted(z), error.expected) }
+                        }
+                    }
+                    if op.zonePaths.isEmpty { reader.problem("\(key).zones", nil, "expected at least one zone path the operator may act on") }
+                    if op.unixUser == nil && op.tokenSHA256 == nil { reader.problem(key, quoted(name), "needs unix_user or token_sha256 to be identified") }
+                    config.operators.append(op)
+                }
+            } else {
+                reader.problem("operators", nil, "expected [[operators]] tables")
+            }
+        }
         return (config, reader.problems)
+    }
+
+    /// Parses `22:00-05:00`.
+    static func parseQuietHours(_ text: String) -> QuietHours? {
+        let parts = text.split(separator: "-").map(String.init)
+        guard parts.count == 2, let s = try? TimeOfDay(parsing: parts[0]), let e = try? TimeOfDay(parsing: parts[1]) else { return nil }
+        return QuietHours(start: s, end: e)
+    }
+
+    /// Reads `ABBR = expansion` lines; `#` starts a comment.
+    static func loadAbbreviations(path: String) throws -> [String: String] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var table: [String: String] = [:]
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ConfigurationProblem(key: "", message: "line \(i + 1): expected ABBR = expansion")
+            }
+            table[parts[0]] = parts[1]
+        }
+        return table
     }
 
     func resolveUser(_ name: String) -> UInt32? {

@@ -39,3 +39,4 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
         return ([header] + problems.map { "  - \($0)" }).joined(separator: "\n")
     }
 }
+extension ConfigurationProblem: Error {}

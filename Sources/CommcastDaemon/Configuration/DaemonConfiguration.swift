@@ -1,3 +1,4 @@
+import CommcastAudio
 import CommcastCore
 import Foundation
 import Logging
@@ -40,9 +41,41 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var ffmpegPath: String = "ffmpeg"
     }
 
+    /// `[schedule]`
+    public struct ScheduleSection: Sendable, Equatable {
+        /// Station-wide quiet hours; zones may set their own. nil: none.
+        public var quietHours: QuietHours? = .default
+        /// How far ahead airings are planned and stored.
+        public var horizonHours: Int = 24
+        /// How far a conflict may push a fixed-time airing.
+        public var maxShiftMinutes: Int = 30
+        /// How often the plan is refreshed even when nothing changed.
+        public var replanIntervalSeconds: Int = 60
+        /// A planned airing with no receipt this long after its start counts as missed.
+        public var missedAfterMinutes: Int = 120
+    }
+
+    /// `[tts]`
+    public struct TTSSection: Sendable, Equatable {
+        public var command: [String] = TextToSpeechHook.Configuration.espeakCommand
+        public var voice: String = "vi-vn-x-south"
+        public var rate: Int = 150
+        public var timeoutSeconds: Int = 120
+        public var maxCharacters: Int = 20_000
+        public var dialect: VietnameseNumberReader.Dialect = .southern
+        /// Extra abbreviations, one `ABBR = expansion` a line; empty for none.
+        public var abbreviationsFile: String = ""
+        /// Loaded from `abbreviationsFile`.
+        public var abbreviations: [String: String] = [:]
+    }
+
     public var daemon = DaemonSection()
     public var control = ControlSection()
     public var ingest = IngestSection()
+    public var schedule = ScheduleSection()
+    public var tts = TTSSection()
+    /// `[[operators]]`: who may act, on which zones.
+    public var operators: [Operator] = []
 
     public init() {}
 

@@ -12,9 +12,9 @@ import Glibc
 /// The control API the CLI talks to: HTTP + JSON on a Unix socket whose file
 /// mode and group, and the caller's peer credentials, decide who may call it.
 public struct ControlAPIService: Service {
-    private let runtime: DaemonRuntime
+    let runtime: DaemonRuntime
     private let accounts: any AccountDirectory
-    private let logger: Logger
+    let logger: Logger
     private let onReady: @Sendable () async -> Void
 
     /// - Parameter onReady: called once the socket is listening with its final permissions.
@@ -29,8 +29,12 @@ public struct ControlAPIService: Service {
     /// Routes of API version 1.
     func makeRouter() -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
+        router.add(middleware: ErrorMappingMiddleware())
         router.add(middleware: PeerAccessMiddleware(runtime: runtime, accounts: accounts))
         let v1 = router.group(RouterPath(ControlAPI.versionPrefix))
+        addInventoryRoutes(to: v1)
+        addBulletinRoutes(to: v1)
+        addReportRoutes(to: v1)
         v1.get("status") { [runtime] _, context in
             let counts = try runtime.database.counts()
             let uptime = runtime.uptime

@@ -10,10 +10,15 @@ public struct ControlRequestContext: RequestContext {
     public let channel: any Channel
     /// The caller, filled in by `PeerAccessMiddleware`.
     public var peer: PeerIdentity?
+    /// The operator the caller acts as, when configured.
+    public var `operator`: Operator?
+    /// Whether the operator was identified by an API token rather than the Unix user.
+    public var authenticatedByToken = false
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.channel = source.channel
         self.peer = nil
+        self.operator = nil
     }
 }

@@ -1,6 +1,9 @@
 import CommcastControlAPI
 import CommcastCore
+import HTTPTypes
 import Hummingbird
+import Crypto
+import Foundation
 import Logging
 
 /// Refuses callers the access policy does not allow, before any route runs.
@@ -22,7 +25,20 @@ struct PeerAccessMiddleware: RouterMiddleware {
         switch runtime.accessPolicy.decide(peer) {
         case .allowed:
             context.peer = peer
-            return try await next(request, context)
+            if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
+                let hash = SHA256.hash(data: Data(auth.dropFirst(7).utf8)).map { String(format: "%02x", $0) }.joined()
+                guard let op = runtime.operator(tokenSHA256: hash) else {
+                    return JSONResponse.error(.unauthorized, code: "unauthorized", message: "the token matches no operator")
+                }
+                context.operator = op
+                context.authenticatedByToken = true
+            } else {
+                context.operator = runtime.operator(for: peer)
+            }
+            var response = try await next(request, context)
+            // Lets the CLI show times in the station's zone whatever the caller's TZ is.
+            response.headers[HTTPField.Name("X-Commcast-Time-Zone")!] = runtime.configuration.daemon.timeZone
+            return response
         case .denied(let reason):
             context.logger.warning("control API call refused", metadata: [
                 "uid": "\(peer.uid)", "pid": "\(peer.pid)", "path": "\(request.uri.path)", "reason": "\(reason)",

@@ -54,6 +54,47 @@ public final class DaemonRuntime: Sendable {
     /// Who may use the control socket, as currently configured.
     public var accessPolicy: ControlAccessPolicy { state.withLock { $0.accessPolicy } }
 
+    /// The station calendar (time zone from `daemon.timezone`).
+    public var calendar: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: configuration.daemon.timeZone) ?? TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        return c
+    }
+
+    /// Planner knobs from `[schedule]`.
+    public var plannerConfiguration: Planner.Configuration {
+        Planner.Configuration(maxShift: TimeInterval(configuration.schedule.maxShiftMinutes * 60))
+    }
+
+    /// Wakes the scheduler after a change that affects the plan.
+    public let planChanged = ScheduleTrigger()
+
+    /// The operator a local caller acts as: root and the daemon's own user are
+    /// administrators; others are matched by Unix user name; nil when not configured.
+    public func `operator`(for peer: PeerIdentity) -> Operator? {
+        if peer.uid == 0 || peer.uid == geteuid() { return .administrator(name: peer.userName ?? "uid \(peer.uid)") }
+        guard let name = peer.userName else { return nil }
+        return configuration.operators.first { $0.unixUser == name }
+    }
+
+    /// The operator whose token hashes to `sha256`.
+    public func `operator`(tokenSHA256 sha256: String) -> Operator? {
+        configuration.operators.first { $0.tokenSHA256 == sha256 }
+    }
+
+    /// The text normaliser built from `[tts]`.
+    public var textNormalizer: VietnameseTextNormalizer {
+        VietnameseTextNormalizer(dialect: configuration.tts.dialect, extraAbbreviations: configuration.tts.abbreviations)
+    }
+
+    /// The text-to-speech hook built from `[tts]`, caching under the state directory.
+    public var textToSpeech: TextToSpeechHook {
+        let t = configuration.tts
+        return TextToSpeechHook(configuration: .init(
+            command: t.command, voice: t.voice, rate: t.rate, timeout: .seconds(t.timeoutSeconds), maxCharacters: t.maxCharacters,
+            cacheDirectory: media.root.deletingLastPathComponent().appendingPathComponent("tts-cache", isDirectory: true)))
+    }
+
     /// Ingest options built from the current configuration.
     public var ingestOptions: IngestOptions {
         let ingest = configuration.ingest
@@ -81,7 +122,7 @@ public final class DaemonRuntime: Sendable {
         } catch {
             return .rejected(error.problems)
         }
-        return state.withLock { state in
+        let outcome: ReloadOutcome = state.withLock { state in
             let old = state.configuration
             var needsRestart: [String] = []
             if new.daemon.stateDirectory != old.daemon.stateDirectory { needsRestart.append("daemon.state_directory") }
@@ -98,6 +139,9 @@ public final class DaemonRuntime: Sendable {
             logLevel.level = applied.daemon.logLevel
             return .applied(needsRestart: needsRestart)
         }
+        try? database.replaceOperators(configuration.operators, at: Date())
+        planChanged.fire()
+        return outcome
     }
 
     static func policy(for control: DaemonConfiguration.ControlSection, accounts: any AccountDirectory) -> ControlAccessPolicy {

@@ -2,17 +2,6 @@ import CommcastCore
 import Foundation
 import GRDB
 
-/// One row of the audit log.
-public struct AuditEntry: Sendable, Codable, Equatable {
-    public var id: Int64
-    public var at: Date
-    public var actor: String
-    public var action: String
-    public var target: String?
-    public var details: [String: String]
-    public var origin: String
-}
-
 extension CommcastDatabase {
     /// Writes an audit row inside an open transaction, so the action and its record commit together.
     static func audit(_ db: GRDB.Database, actor: Actor, action: String, target: String?, details: [String: String], at now: Date) throws {

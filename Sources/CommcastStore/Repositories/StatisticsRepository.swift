@@ -2,41 +2,6 @@ import CommcastCore
 import Foundation
 import GRDB
 
-/// How `stats` groups its rows.
-public enum StatisticsGrouping: String, Sendable, Codable, CaseIterable {
-    case bulletin, zone, cluster, day
-}
-
-/// One row of statistics. Definitions (also in docs/statistics.md):
-/// - `planned`: airings due in the period (every row except those withdrawn);
-/// - `aired`: airings that started playing (completed + interrupted);
-/// - `completed`: airings that played to the end;
-/// - `minutesAired`: sum of (end − start) of aired airings;
-/// - `completionShare`: completed ÷ planned.
-public struct StatisticsRow: Sendable, Codable, Equatable {
-    public var key: String
-    public var label: String
-    public var planned: Int
-    public var aired: Int
-    public var completed: Int
-    public var interrupted: Int
-    public var failed: Int
-    public var missed: Int
-    public var minutesAired: Double
-    public var completionShare: Double?
-}
-
-/// Statistics for a period: totals and grouped rows.
-public struct StatisticsReport: Sendable, Codable, Equatable {
-    public var since: Date
-    public var until: Date
-    public var grouping: StatisticsGrouping
-    /// Bulletins created in the period.
-    public var bulletinsProduced: Int
-    public var total: StatisticsRow
-    public var rows: [StatisticsRow]
-}
-
 extension CommcastDatabase {
     /// Airing statistics for `[since, until)`, limited to clusters under `scope` when given.
     public func statistics(since: Date, until: Date, grouping: StatisticsGrouping, scope: [String]?, calendar: Calendar) throws -> StatisticsReport {
@@ -48,7 +13,7 @@ extension CommcastDatabase {
                 """, arguments: [since.millis, until.millis])
             func inScope(_ path: String) -> Bool { scope.map { $0.contains { ZonePath.isWithin(path, scope: $0) } } ?? true }
             var groups: [String: (label: String, row: StatisticsRow)] = [:]
-            var total = StatisticsRow(key: "total", label: "total", planned: 0, aired: 0, completed: 0, interrupted: 0, failed: 0, missed: 0, minutesAired: 0)
+            var total = StatisticsRow(key: "total", label: "total")
             let dayFormat = Date.FormatStyle(date: .numeric, time: .omitted, timeZone: calendar.timeZone)
             for row in rows {
                 let zonePath: String = row["zone_path"]
@@ -64,7 +29,7 @@ extension CommcastDatabase {
                     key = day.formatted(.iso8601.year().month().day())
                     label = day.formatted(dayFormat)
                 }
-                var entry = groups[key] ?? (label, StatisticsRow(key: key, label: label, planned: 0, aired: 0, completed: 0, interrupted: 0, failed: 0, missed: 0, minutesAired: 0))
+                var entry = groups[key] ?? (label, StatisticsRow(key: key, label: label))
                 Self.accumulate(&entry.row, row)
                 Self.accumulate(&total, row)
                 groups[key] = entry

@@ -99,7 +99,7 @@ extension CommcastDatabase {
 
     /// The quiet hours in force for each zone path: its own, else the nearest ancestor's, else `fallback`.
     func effectiveQuietHours(_ db: GRDB.Database, fallback: QuietHours?) throws -> [Int64: QuietHours?] {
-        let zones = try Row.fetchAll(db, sql: "SELECT id, parent_id, path, quiet_start, quiet_end FROM zones").map(Self.zone(from:))
+        let zones = try Row.fetchAll(db, sql: "SELECT * FROM zones").map(Self.zone(from:))
         let byID = Dictionary(uniqueKeysWithValues: zones.map { ($0.id, $0) })
         var result: [Int64: QuietHours?] = [:]
         for zone in zones {

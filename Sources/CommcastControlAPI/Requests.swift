@@ -1,0 +1,115 @@
+import CommcastCore
+import Foundation
+
+/// `POST /v1/zones`
+public struct AddZoneRequest: Sendable, Codable {
+    public var path: String
+    /// Create missing ancestors.
+    public var parents: Bool
+    /// `HH:MM-HH:MM` or `none`; nil inherits.
+    public var quietHours: String?
+    public init(path: String, parents: Bool, quietHours: String?) {
+        self.path = path
+        self.parents = parents
+        self.quietHours = quietHours
+    }
+}
+
+/// `PUT /v1/zones/quiet-hours`
+public struct SetQuietHoursRequest: Sendable, Codable {
+    public var path: String
+    /// `HH:MM-HH:MM`, `none` (no quiet hours), or nil to inherit.
+    public var quietHours: String?
+    public init(path: String, quietHours: String?) {
+        self.path = path
+        self.quietHours = quietHours
+    }
+}
+
+/// `PUT /v1/clusters/{id}/zone`
+public struct MoveClusterRequest: Sendable, Codable {
+    public var zone: String
+    public init(zone: String) { self.zone = zone }
+}
+
+/// `POST /v1/clusters/import` reply, and other counts.
+public struct CountResponse: Sendable, Codable {
+    public var count: Int
+    public init(count: Int) { self.count = count }
+}
+
+/// `POST /v1/media`: the uploaded recording after ingest.
+public struct MediaResponse: Sendable, Codable {
+    public var sha256: String
+    public var durationSeconds: Double
+    public var sourceFormat: String
+    public var measuredLufs: Double?
+    public var gainDb: Double
+    public var sizeBytes: Int
+    public init(sha256: String, durationSeconds: Double, sourceFormat: String, measuredLufs: Double?, gainDb: Double, sizeBytes: Int) {
+        self.sha256 = sha256
+        self.durationSeconds = durationSeconds
+        self.sourceFormat = sourceFormat
+        self.measuredLufs = measuredLufs
+        self.gainDb = gainDb
+        self.sizeBytes = sizeBytes
+    }
+}
+
+/// `POST /v1/bulletins`
+public struct AddBulletinRequest: Sendable, Codable {
+    public var title: String
+    public var level: BulletinLevel
+    /// Audio already uploaded with `POST /v1/media`.
+    public var mediaSha256: String?
+    /// Text for the synthetic voice (instead of media).
+    public var text: String?
+    public var targets: [BulletinTarget]
+    public var schedule: ScheduleSpec
+    public init(title: String, level: BulletinLevel, mediaSha256: String?, text: String?, targets: [BulletinTarget], schedule: ScheduleSpec) {
+        self.title = title
+        self.level = level
+        self.mediaSha256 = mediaSha256
+        self.text = text
+        self.targets = targets
+        self.schedule = schedule
+    }
+}
+
+/// One line of `commcast schedule`.
+public struct ScheduleEntry: Sendable, Codable, Equatable {
+    public var start: Date
+    public var end: Date
+    public var wantedAt: Date
+    public var clusterId: String
+    public var bulletinId: Int64
+    public var title: String
+    public var level: BulletinLevel
+    /// Why it moved, or why it will not air.
+    public var reason: String?
+    public init(start: Date, end: Date, wantedAt: Date, clusterId: String, bulletinId: Int64, title: String, level: BulletinLevel, reason: String?) {
+        self.start = start
+        self.end = end
+        self.wantedAt = wantedAt
+        self.clusterId = clusterId
+        self.bulletinId = bulletinId
+        self.title = title
+        self.level = level
+        self.reason = reason
+    }
+}
+
+/// `GET /v1/schedule`
+public struct ScheduleResponse: Sendable, Codable {
+    public var day: String
+    public var timeZone: String
+    public var airings: [ScheduleEntry]
+    /// Occurrences that will not air; `start`/`end` repeat the wanted slot.
+    public var skipped: [ScheduleEntry]
+    public init(day: String, timeZone: String, airings: [ScheduleEntry], skipped: [ScheduleEntry]) {
+        self.day = day
+        self.timeZone = timeZone
+        self.airings = airings
+        self.skipped = skipped
+    }
+}

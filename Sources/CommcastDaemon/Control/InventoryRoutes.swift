@@ -1,0 +1,157 @@
+import CommcastControlAPI
+import CommcastCore
+import CommcastStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Zones and clusters.
+extension ControlAPIService {
+    func addInventoryRoutes(to v1: RouterGroup<ControlRequestContext>) {
+        let runtime = self.runtime
+        let db = runtime.database
+
+        v1.get("zones") { _, context in
+            let op = try context.requireOperator()
+            let zones = try db.zones().filter { op.isAdministrator || op.covers(zonePath: $0.path) }
+            return try JSONResponse.ok(zones)
+        }
+
+        v1.post("zones") { request, context in
+            let op = try context.requireOperator()
+            let body = try await RequestBody.json(AddZoneRequest.self, from: request)
+            let path = try ZonePath.normalize(body.path, field: "path")
+            try Self.requireInventory(op, path)
+            if body.parents {
+                var ancestor = ZonePath.parent(of: path)
+                while let a = ancestor, try db.zone(path: a) == nil {
+                    try Self.requireInventory(op, a)
+                    ancestor = ZonePath.parent(of: a)
+                }
+            }
+            let quiet = try Self.parseQuiet(body.quietHours)
+            let zone = try db.addZone(path: path, createParents: body.parents, quietHours: quiet ?? nil, at: Date())
+            try db.audit(context.actor(op), action: "zone.add", target: path, details: ["quiet_hours": body.quietHours ?? "inherit"], at: Date())
+            runtime.planChanged.fire()
+            return try JSONResponse.ok(zone, status: .created)
+        }
+
+        v1.put("zones/quiet-hours") { request, context in
+            let op = try context.requireOperator()
+            let body = try await RequestBody.json(SetQuietHoursRequest.self, from: request)
+            let path = try ZonePath.normalize(body.path, field: "path")
+            try Self.requireInventory(op, path)
+            let quiet = try Self.parseQuiet(body.quietHours)
+            // nil inherits; "none" stores an empty span (start == end), which never blocks.
+            let stored: QuietHours? = quiet.map { $0 ?? QuietHours(start: TimeOfDay(hour: 0, minute: 0), end: TimeOfDay(hour: 0, minute: 0)) }
+            try db.setQuietHours(zonePath: path, stored)
+            try db.audit(context.actor(op), action: "zone.quiet-hours", target: path, details: ["quiet_hours": body.quietHours ?? "inherit"], at: Date())
+            runtime.planChanged.fire()
+            return try JSONResponse.ok(try db.zone(path: path))
+        }
+
+        v1.delete("zones") { request, context in
+            let op = try context.requireOperator()
+            guard let raw = request.uri.queryParameters.get("path") else { throw APIError.badRequest("path: required query parameter is missing") }
+            let path = try ZonePath.normalize(raw, field: "path")
+            try Self.requireInventory(op, path)
+            try db.removeZone(path: path)
+            try db.audit(context.actor(op), action: "zone.remove", target: path, at: Date())
+            return Response(status: .noContent)
+        }
+
+        v1.get("clusters") { request, context in
+            let op = try context.requireOperator()
+            let zone = request.uri.queryParameters.get("zone")
+            let clusters = try db.clusters(under: zone).filter { op.covers(zonePath: $0.zonePath) }
+            return try JSONResponse.ok(clusters)
+        }
+
+        v1.get("clusters/export") { request, context in
+            let op = try context.requireOperator()
+            let clusters = try db.clusters(under: request.uri.queryParameters.get("zone")).filter { op.covers(zonePath: $0.zonePath) }
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: ClusterCSV.render(clusters))))
+        }
+
+        v1.get("clusters/:id") { _, context in
+            let op = try context.requireOperator()
+            let id = try context.parameters.require("id")
+            guard let cluster = try db.cluster(id: id), op.covers(zonePath: cluster.zonePath) else {
+                throw APIError.notFound("unknown cluster \(id)")
+            }
+            return try JSONResponse.ok(cluster)
+        }
+
+        v1.post("clusters") { request, context in
+            let op = try context.requireOperator()
+            var cluster = try await RequestBody.json(Cluster.self, from: request)
+            cluster.zonePath = try ZonePath.normalize(cluster.zonePath)
+            try Self.requireInventory(op, cluster.zonePath)
+            try db.addCluster(cluster, at: Date())
+            try db.audit(context.actor(op), action: "cluster.add", target: cluster.id, details: ["zone": cluster.zonePath], at: Date())
+            runtime.planChanged.fire()
+            return try JSONResponse.ok(cluster, status: .created)
+        }
+
+        v1.put("clusters/:id/zone") { request, context in
+            let op = try context.requireOperator()
+            let id = try context.parameters.require("id")
+            let body = try await RequestBody.json(MoveClusterRequest.self, from: request)
+            let to = try ZonePath.normalize(body.zone)
+            guard let cluster = try db.cluster(id: id), op.covers(zonePath: cluster.zonePath) else { throw APIError.notFound("unknown cluster \(id)") }
+            try Self.requireInventory(op, cluster.zonePath)
+            try Self.requireInventory(op, to)
+            try db.moveCluster(id: id, to: to)
+            try db.audit(context.actor(op), action: "cluster.move", target: id, details: ["from": cluster.zonePath, "to": to], at: Date())
+            runtime.planChanged.fire()
+            return try JSONResponse.ok(try db.cluster(id: id))
+        }
+
+        v1.delete("clusters/:id") { _, context in
+            let op = try context.requireOperator()
+            let id = try context.parameters.require("id")
+            guard let cluster = try db.cluster(id: id), op.covers(zonePath: cluster.zonePath) else { throw APIError.notFound("unknown cluster \(id)") }
+            try Self.requireInventory(op, cluster.zonePath)
+            try db.removeCluster(id: id)
+            try db.audit(context.actor(op), action: "cluster.remove", target: id, details: ["zone": cluster.zonePath], at: Date())
+            runtime.planChanged.fire()
+            return Response(status: .noContent)
+        }
+
+        v1.post("clusters/import") { request, context in
+            let op = try context.requireOperator()
+            let data = try await RequestBody.bytes(request, limit: 32 << 20)
+            guard let text = String(data: data, encoding: .utf8) else { throw APIError.badRequest("CSV is not UTF-8 text") }
+            let rows = try ClusterCSV.parse(text)
+            let outside = rows.filter { !op.covers(zonePath: $0.cluster.zonePath) || !op.managesInventory }
+            if let first = outside.first {
+                throw APIError.forbidden("line \(first.line): \(op.name) may not add clusters to \(first.cluster.zonePath) (\(outside.count) row(s) outside your zones); nothing imported")
+            }
+            let createZones = request.uri.queryParameters.get("create_zones") == "true"
+            let count = try db.importClusters(rows, createZones: createZones, at: Date())
+            try db.audit(context.actor(op), action: "cluster.import", target: "\(count) clusters", details: ["create_zones": "\(createZones)"], at: Date())
+            runtime.planChanged.fire()
+            return try JSONResponse.ok(CountResponse(count: count), status: .created)
+        }
+    }
+
+    static func requireInventory(_ op: Operator, _ path: String) throws {
+        guard op.managesInventory else {
+            throw APIError.forbidden("\(op.name) needs the supervisor role to change zones and clusters")
+        }
+        guard op.covers(zonePath: path) else {
+            throw APIError.forbidden("\(op.name) may act only on \(op.zonePaths.joined(separator: ", ")); \(path) is outside")
+        }
+    }
+
+    /// nil: not given (inherit); .some(nil): "none"; .some(q): a span.
+    static func parseQuiet(_ text: String?) throws -> QuietHours?? {
+        guard let text else { return nil }
+        if text == "none" { return .some(nil) }
+        guard let q = ConfigurationLoader.parseQuietHours(text) else {
+            throw APIError.badRequest("quiet_hours: got \"\(text)\", expected HH:MM-HH:MM or none")
+        }
+        return .some(q)
+    }
+}

@@ -1,0 +1,91 @@
+import CommcastControlAPI
+import CommcastCore
+import CommcastStore
+import Foundation
+import Hummingbird
+
+/// The plan, statistics and the audit log.
+extension ControlAPIService {
+    func addReportRoutes(to v1: RouterGroup<ControlRequestContext>) {
+        let runtime = self.runtime
+        let db = runtime.database
+
+        v1.get("schedule") { request, context in
+            let op = try context.requireOperator()
+            let calendar = runtime.calendar
+            let q = request.uri.queryParameters
+            let dayStart = try Self.day(q.get("day") ?? "today", calendar: calendar)
+            let horizon = DateInterval(start: dayStart, end: calendar.date(byAdding: .day, value: 1, to: dayStart)!)
+            var clusters = try db.clusters(under: q.get("zone").map { try ZonePath.normalize($0) }).filter { op.covers(zonePath: $0.zonePath) }
+            if let only = q.get("cluster") {
+                clusters = clusters.filter { $0.id == only }
+                if clusters.isEmpty { throw APIError.notFound("unknown cluster \(only)") }
+            }
+            let input = try db.plannerInput(horizon: horizon, defaultQuietHours: runtime.configuration.schedule.quietHours,
+                                            clusterIDs: Set(clusters.map(\.id)))
+            let plan = Planner(configuration: runtime.plannerConfiguration, calendar: calendar).plan(input)
+            let titles = Dictionary(uniqueKeysWithValues: input.bulletins.map { ($0.id, ($0.title, $0.duration)) })
+            let airings = plan.airings.map {
+                ScheduleEntry(start: $0.start, end: $0.end, wantedAt: $0.wantedAt, clusterId: $0.clusterID, bulletinId: $0.bulletinID,
+                              title: titles[$0.bulletinID]?.0 ?? "", level: $0.level, reason: $0.reason)
+            }.sorted { ($0.start, $0.clusterId) < ($1.start, $1.clusterId) }
+            let skipped = plan.skipped.map {
+                ScheduleEntry(start: $0.wantedAt, end: $0.wantedAt.addingTimeInterval(titles[$0.bulletinID]?.1 ?? 0), wantedAt: $0.wantedAt,
+                              clusterId: $0.clusterID, bulletinId: $0.bulletinID, title: titles[$0.bulletinID]?.0 ?? "",
+                              level: $0.level, reason: $0.reason)
+            }.sorted { ($0.start, $0.clusterId) < ($1.start, $1.clusterId) }
+            return try JSONResponse.ok(ScheduleResponse(day: dayStart.formatted(Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day()),
+                                                        timeZone: calendar.timeZone.identifier, airings: airings, skipped: skipped))
+        }
+
+        v1.get("stats") { request, context in
+            let op = try context.requireOperator()
+            let calendar = runtime.calendar
+            let q = request.uri.queryParameters
+            let until = try q.get("until").map { try Self.day($0, calendar: calendar, field: "until") }
+                .map { calendar.date(byAdding: .day, value: 1, to: $0)! } ?? Date()
+            let since = try q.get("since").map { try Self.day($0, calendar: calendar, field: "since") }
+                ?? calendar.date(byAdding: .day, value: -30, to: calendar.startOfDay(for: until))!
+            guard since < until else { throw APIError.badRequest("since: must be before until") }
+            let grouping = try q.get("by").map { v -> StatisticsGrouping in
+                guard let g = StatisticsGrouping(rawValue: v) else { throw APIError.badRequest("by: got \(v), expected bulletin, zone, cluster or day") }
+                return g
+            } ?? .day
+            var scope: [String]? = op.isAdministrator ? nil : op.zonePaths
+            if let zone = q.get("zone") {
+                let z = try ZonePath.normalize(zone)
+                guard op.covers(zonePath: z) else { throw APIError.forbidden("\(op.name) may not see statistics for \(z)") }
+                scope = [z]
+            }
+            return try JSONResponse.ok(try db.statistics(since: since, until: until, grouping: grouping, scope: scope, calendar: calendar))
+        }
+
+        v1.get("audit") { request, context in
+            let op = try context.requireOperator()
+            guard op.isAdministrator || op.roles.contains(.supervisor) else {
+                throw APIError.forbidden("\(op.name) needs the supervisor role to read the audit log")
+            }
+            let q = request.uri.queryParameters
+            let since = try q.get("since").map { try Self.day($0, calendar: runtime.calendar, field: "since") }
+            let limit = q.get("limit").flatMap { Int($0) } ?? 100
+            return try JSONResponse.ok(try db.auditEntries(since: since, actor: q.get("actor"), limit: limit))
+        }
+    }
+
+    /// `today`, `tomorrow`, `yesterday` or `YYYY-MM-DD`, as the start of that day in the station time zone.
+    static func day(_ text: String, calendar: Calendar, field: String = "day") throws -> Date {
+        let today = calendar.startOfDay(for: Date())
+        switch text {
+        case "today": return today
+        case "tomorrow": return calendar.date(byAdding: .day, value: 1, to: today)!
+        case "yesterday": return calendar.date(byAdding: .day, value: -1, to: today)!
+        default:
+            let p = text.split(separator: "-").compactMap { Int($0) }
+            guard p.count == 3, let d = calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2])),
+                  calendar.component(.day, from: d) == p[2] else {
+                throw APIError.badRequest("\(field): got \(text), expected today, tomorrow or YYYY-MM-DD")
+            }
+            return d
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import CommcastCore
+import CommcastStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Keeps the stored plan current: every `replan_interval_seconds`, and at once when
+/// a bulletin, zone or cluster changes, it plans the next `horizon_hours` for every
+/// cluster and makes the `airings` table match (cluster delivery reads it), then
+/// marks airings that never got a receipt as missed.
+public struct SchedulerService: Service {
+    private let runtime: DaemonRuntime
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+
+    /// - Parameter now: the clock, injected so tests can plan at a chosen time.
+    public init(runtime: DaemonRuntime, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.runtime = runtime
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try replan()
+            } catch {
+                // One bad pass must not stop the station; the next pass retries.
+                logger.error("planning failed", metadata: ["error": "\(error)"])
+            }
+            let interval = Duration.seconds(runtime.configuration.schedule.replanIntervalSeconds)
+            try? await cancelWhenGracefulShutdown { [runtime] in await runtime.planChanged.wait(timeout: interval) }
+        }
+    }
+
+    /// One planning pass.
+    public func replan() throws {
+        let config = runtime.configuration.schedule
+        let start = now()
+        let horizon = DateInterval(start: start, duration: TimeInterval(config.horizonHours * 3600))
+        let began = ContinuousClock.now
+        let input = try runtime.database.plannerInput(horizon: horizon, defaultQuietHours: config.quietHours)
+        let plan = Planner(configuration: runtime.plannerConfiguration, calendar: runtime.calendar).plan(input)
+        let (inserted, removed) = try runtime.database.savePlan(plan)
+        let missed = try runtime.database.markMissed(before: start.addingTimeInterval(-TimeInterval(config.missedAfterMinutes * 60)))
+        let elapsed = ContinuousClock.now - began
+        let level: Logger.Level = inserted + removed + missed > 0 ? .info : .debug
+        logger.log(level: level, "plan refreshed", metadata: [
+            "airings": "\(plan.airings.count)", "skipped": "\(plan.skipped.count)", "inserted": "\(inserted)",
+            "removed": "\(removed)", "missed": "\(missed)", "elapsed": "\(elapsed)",
+        ])
+    }
+}

@@ -1,0 +1,170 @@
+import ArgumentParser
+import CommcastControlAPI
+import CommcastCore
+import Foundation
+
+/// `commcast bulletin …`
+struct BulletinCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bulletin", abstract: "Queue and manage bulletins.",
+        subcommands: [Add.self, List.self, Show.self, Cancel.self, Pause.self, Resume.self])
+
+    struct Add: DaemonCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue a bulletin from a recording or from text.",
+            discussion: """
+            Examples:
+              commcast bulletin add --title "Lịch tiêm chủng" --file tiem-chung.m4a --zone binh-phuoc/dong-xoai/tan-phu --daily 06:00,17:00 --until 2026-12-31
+              commcast bulletin add --title "Bão số 9" --text-file bao.txt --level emergency --zone binh-phuoc --at 14:30
+              commcast bulletin add --title "Nhắc nộp thuế" --text "..." --zone binh-phuoc/dong-xoai --every 60 --window 07:00-10:00 --weekdays mon-fri --times 10
+            """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Title.") var title: String
+        @Option(help: "Recording (WAV, MP3, M4A, …).") var file: String?
+        @Option(help: "Text for the synthetic voice.") var text: String?
+        @Option(name: .customLong("text-file"), help: "File with text for the synthetic voice.") var textFile: String?
+        @Option(help: "normal, priority or emergency.") var level: String = "normal"
+        @Option(name: .customLong("zone"), help: "Target zone (repeatable).") var zones: [String] = []
+        @Option(name: .customLong("cluster"), help: "Target cluster (repeatable).") var clusters: [String] = []
+        @Option(help: "Once: YYYY-MM-DD HH:MM, or HH:MM today.") var at: String?
+        @Option(help: "Daily at these times, e.g. 06:00,17:00.") var daily: String?
+        @Option(help: "Every N minutes inside --window.") var every: Int?
+        @Option(help: "Window for --every, HH:MM-HH:MM.") var window: String?
+        @Option(help: "Days: mon-fri, mon,wed,fri, weekdays, daily.") var weekdays: String?
+        @Option(help: "First day, YYYY-MM-DD.") var from: String?
+        @Option(help: "Last day, YYYY-MM-DD (inclusive).") var until: String?
+        @Option(help: "At most this many airings per cluster.") var times: Int?
+
+        func validate() throws {
+            let sources = [file != nil, text != nil, textFile != nil].filter { $0 }.count
+            guard sources == 1 else { throw ValidationError("give exactly one of --file, --text or --text-file") }
+            guard !zones.isEmpty || !clusters.isEmpty else { throw ValidationError("give at least one --zone or --cluster") }
+        }
+
+        func execute(_ client: ControlClient) async throws {
+            let parsedLevel: BulletinLevel
+            do { parsedLevel = try BulletinLevel(parsing: level) } catch { throw fail("\(error)", ExitCodes.usage) }
+            var mediaSHA: String?
+            var bulletinText = text
+            if let file {
+                let data: Data
+                do { data = try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) } catch {
+                    throw fail("cannot read \(file): \((error as NSError).localizedDescription)", ExitCodes.noInput)
+                }
+                let spinner = Spinner("uploading and encoding \((file as NSString).lastPathComponent)")
+                let reply: ControlClient.Reply
+                do {
+                    reply = try await client.send(.POST, "/media", body: data, contentType: "application/octet-stream")
+                } catch {
+                    await spinner.stop()
+                    throw error
+                }
+                await spinner.stop()
+                mediaSHA = try client.decode(reply, as: MediaResponse.self).sha256
+            }
+            if let textFile {
+                do { bulletinText = try String(contentsOfFile: textFile, encoding: .utf8) } catch {
+                    throw fail("cannot read \(textFile) as UTF-8 text: \((error as NSError).localizedDescription)", ExitCodes.noInput)
+                }
+            }
+            let schedule = ScheduleSpec(at: at, daily: daily?.split(separator: ",").map { String($0) }, weekdays: weekdays,
+                                        every: every, window: window, from: from, until: until, times: times)
+            let request = AddBulletinRequest(title: title, level: parsedLevel, mediaSha256: mediaSHA, text: bulletinText,
+                                             targets: zones.map { .zone($0) } + clusters.map { .cluster($0) }, schedule: schedule)
+            let spinner = Spinner(bulletinText != nil ? "synthesising speech" : "queueing")
+            let bulletin: Bulletin
+            do {
+                bulletin = try await client.send(.POST, "/bulletins", json: request, as: Bulletin.self)
+            } catch {
+                await spinner.stop()
+                throw error
+            }
+            await spinner.stop()
+            if global.json { try printJSON(bulletin) } else {
+                print(String(format: "queued bulletin #%lld \"%@\" (%@, %.0f s)", bulletin.id, bulletin.title, bulletin.level.rawValue, bulletin.durationSeconds))
+            }
+        }
+    }
+
+    struct List: DaemonCommand {
+        static let configuration = CommandConfiguration(abstract: "List bulletins, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only these states: active, paused, cancelled, finished (comma-separated).") var state: String?
+
+        func execute(_ client: ControlClient) async throws {
+            let reply = try await client.send(.GET, "/bulletins", query: ["state": state])
+            let bulletins = try client.decode(reply, as: [Bulletin].self)
+            if global.json { try printJSON(bulletins); return }
+            let t = StationTime(zone: reply.timeZone)
+            var table = TextTable(headers: ["ID", "LEVEL", "STATE", "LENGTH", "CREATED", "AUTHOR", "TITLE"])
+            for b in bulletins {
+                table.add(["#\(b.id)", b.level.rawValue, b.state.rawValue, BulletinCommand.length(b.durationSeconds),
+                           t.dateTime(b.createdAt), b.author, b.title])
+            }
+            print(table.render())
+        }
+    }
+
+    struct Show: DaemonCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a bulletin with its targets and schedule.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Bulletin id.") var id: Int64
+
+        func execute(_ client: ControlClient) async throws {
+            let reply = try await client.send(.GET, "/bulletins/\(id)")
+            let b = try client.decode(reply, as: Bulletin.self)
+            if global.json { try printJSON(b); return }
+            let t = StationTime(zone: reply.timeZone)
+            print("bulletin  #\(b.id) \(b.title)\nlevel     \(b.level.rawValue)\nstate     \(b.state.rawValue)")
+            print("source    \(b.sourceKind.rawValue), \(BulletinCommand.length(b.durationSeconds)), media \(b.mediaSHA256?.prefix(12) ?? "-")")
+            print("author    \(b.author), \(t.dateTime(b.createdAt))")
+            print("targets   \(b.targets.map(\.description).joined(separator: "; "))")
+            for r in b.rules { print("schedule  \(BulletinCommand.describe(r.rule, t))") }
+            if let text = b.text { print("text      \(text.prefix(200))\(text.count > 200 ? "…" : "")") }
+        }
+    }
+
+    struct Cancel: DaemonCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a bulletin; planned airings are withdrawn at once.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: Int64
+        func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "cancel") }
+    }
+
+    struct Pause: DaemonCommand {
+        static let configuration = CommandConfiguration(abstract: "Pause a bulletin until resumed.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: Int64
+        func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "pause") }
+    }
+
+    struct Resume: DaemonCommand {
+        static let configuration = CommandConfiguration(abstract: "Resume a paused bulletin.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: Int64
+        func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "resume") }
+    }
+
+    static func transition(_ client: ControlClient, _ global: GlobalOptions, _ id: Int64, _ verb: String) async throws {
+        let b = try client.decode(try await client.send(.POST, "/bulletins/\(id)/\(verb)"), as: Bulletin.self)
+        if global.json { try printJSON(b) } else { print("bulletin #\(b.id) is now \(b.state.rawValue)") }
+    }
+
+    static func length(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return "\(s / 60):" + String(format: "%02d", s % 60)
+    }
+
+    static func describe(_ rule: RecurrenceRule, _ t: StationTime) -> String {
+        var parts: [String]
+        switch rule.pattern {
+        case .once(let d): parts = ["once at \(t.dateTime(d))"]
+        case .times(let times): parts = ["\(rule.weekdays) at \(times.map(\.description).joined(separator: ", "))"]
+        case .every(let m, let from, let to): parts = ["\(rule.weekdays) every \(m) min \(from)–\(to)"]
+        }
+        if case .once = rule.pattern {} else { parts.append("from \(t.dateTime(rule.validFrom))") }
+        if let u = rule.validUntil { parts.append("until \(t.dateTime(u))") }
+        if let m = rule.maxAirings { parts.append("at most \(m) times") }
+        return parts.joined(separator: ", ")
+    }
+}
