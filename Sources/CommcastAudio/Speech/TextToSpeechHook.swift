@@ -109,6 +109,9 @@ public struct TextToSpeechHook: Sendable {
             throw .notFound(command: configuration.command.first ?? "")
         }
         let process = Process()
+        // Foundation starts the child as leader of its own process group, so a timeout
+        // can kill the hook and everything it started (a shell's children would
+        // otherwise keep the pipes open).
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = Array(argv.dropFirst())
         var env = ProcessInfo.processInfo.environment
@@ -144,7 +147,7 @@ public struct TextToSpeechHook: Sendable {
             progress?(Double(elapsed.components.seconds))
             if elapsed > configuration.timeout {
                 timedOut = true
-                process.terminate()
+                kill(-process.processIdentifier, SIGKILL)
                 kill(process.processIdentifier, SIGKILL)
                 _ = group.wait(timeout: .now() + 5)
                 break

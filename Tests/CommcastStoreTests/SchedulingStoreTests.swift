@@ -1,0 +1,176 @@
+import CommcastCore
+import CommcastStore
+import Foundation
+import GRDB
+import Logging
+import Testing
+import TestSupport
+
+@Suite("Scheduling store")
+struct SchedulingStoreTests {
+    let now = Date(timeIntervalSince1970: 1_795_400_000) // 2026-11-23, a fixed clock
+    let root = Actor(name: "root", origin: "test")
+
+    func makeStation(_ dir: TemporaryDirectory) throws -> CommcastDatabase {
+        let db = try CommcastDatabase(path: dir.file("c.sqlite").path, logger: Logger(label: "test"))
+        try db.addZone(path: "bp/dx/tan-phu", createParents: true, quietHours: nil, at: now)
+        try db.addZone(path: "bp/dx/tan-phu/ap-1", createParents: false, quietHours: QuietHours(start: TimeOfDay(hour: 21, minute: 0), end: TimeOfDay(hour: 6, minute: 0)), at: now)
+        try db.addZone(path: "bp/dx/tan-binh", createParents: false, quietHours: nil, at: now)
+        let csv = """
+        id,name,zone
+        tp-1,A,bp/dx/tan-phu
+        tp-2,B,bp/dx/tan-phu/ap-1
+        tb-1,C,bp/dx/tan-binh
+        """
+        _ = try db.importClusters(try ClusterCSV.parse(csv), createZones: false, at: now)
+        return db
+    }
+
+    func media(_ seconds: Int = 60) -> MediaRecord {
+        MediaRecord(sha256: String(repeating: "ab", count: 32), sizeBytes: 100, durationMilliseconds: seconds * 1000,
+                    sourceKind: "file", sourceContainer: "WAV", measuredLUFS: -16, gainDB: 0, createdAt: 0)
+    }
+
+    func daily(_ times: [String]) -> RecurrenceRule {
+        RecurrenceRule(pattern: .times(times.map { try! TimeOfDay(parsing: $0) }), validFrom: now)
+    }
+
+    var calendar: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        return c
+    }
+
+    @Test func zoneRulesAreEnforced() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        #expect(throws: StoreError(.conflict, "zone bp/dx/tan-phu already exists")) {
+            try db.addZone(path: "bp/dx/tan-phu", createParents: false, quietHours: nil, at: now)
+        }
+        #expect(throws: StoreError(.notFound, "parent zone x does not exist; create it first or pass --parents")) {
+            try db.addZone(path: "x/y", createParents: false, quietHours: nil, at: now)
+        }
+        do { try db.removeZone(path: "bp/dx"); Issue.record("removed a zone with children") } catch let e as StoreError {
+            #expect(e.kind == .conflict && e.message.contains("child zones"))
+        }
+        do { try db.removeZone(path: "bp/dx/tan-binh"); Issue.record("removed a zone with clusters") } catch let e as StoreError {
+            #expect(e.message.contains("tb-1"))
+        }
+    }
+
+    @Test func importIsAllOrNothing() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        let csv = "id,name,zone\nnew-1,Fine,bp/dx/tan-phu\ntp-1,Duplicate,bp/dx/tan-phu\nnew-2,Lost,bp/nowhere\n"
+        do {
+            _ = try db.importClusters(try ClusterCSV.parse(csv), createZones: false, at: now)
+            Issue.record("a bad import went through")
+        } catch let e as StoreError {
+            #expect(e.message.contains("line 3: cluster tp-1 already exists"))
+            #expect(e.message.contains("line 4: unknown zone bp/nowhere"))
+        }
+        #expect(try db.clusters().count == 3, "nothing half-imported")
+        // With zone creation the good rows go in, zones and all.
+        let ok = "id,name,zone\nnew-1,Fine,bp/dx/tan-phu\nnew-2,Made,bp/dx/tan-loi/ap-9\n"
+        #expect(try db.importClusters(try ClusterCSV.parse(ok), createZones: true, at: now) == 2)
+        #expect(try db.zone(path: "bp/dx/tan-loi/ap-9") != nil)
+    }
+
+    @Test func bulletinWithUnknownTargetLeavesNothingBehind() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        let bad = NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(),
+                              targets: [.zone("bp/dx/tan-phu"), .zone("bp/nowhere")], rules: [daily(["06:00"])])
+        #expect(throws: StoreError(.notFound, "unknown zone bp/nowhere")) { try db.createBulletin(bad, by: root, at: now) }
+        let counts = try db.counts()
+        #expect(counts.bulletins == 0 && counts.media == 0)
+        #expect(try db.auditEntries().filter { $0.action == "bulletin.add" }.isEmpty, "no audit row for what did not happen")
+    }
+
+    @Test func plannerInputExpandsZonesAndInheritsQuietHours() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        _ = try db.createBulletin(NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(),
+                                              targets: [.zone("bp/dx/tan-phu"), .cluster("tb-1")], rules: [daily(["06:00"])]), by: root, at: now)
+        let input = try db.plannerInput(horizon: DateInterval(start: now, duration: 86_400), defaultQuietHours: .default)
+        #expect(Set(input.bulletins[0].clusterIDs) == ["tp-1", "tp-2", "tb-1"], "zone targets include the subtree")
+        let quiet = Dictionary(uniqueKeysWithValues: input.clusters.map { ($0.id, $0.quietHours) })
+        #expect(quiet["tp-1"] == .default)
+        #expect(quiet["tp-2"]??.start == TimeOfDay(hour: 21, minute: 0), "ap-1 has its own quiet hours")
+    }
+
+    @Test func replanningKeepsAiringIdsAndCancelWithdraws() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        let b = try db.createBulletin(NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(),
+                                                  targets: [.zone("bp")], rules: [daily(["06:00", "17:00"])]), by: root, at: now)
+        let horizon = DateInterval(start: now, duration: 86_400)
+        let planner = Planner(calendar: calendar)
+        let first = try db.savePlan(planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
+        #expect(first.inserted == 6)
+        let ids = try db.airings(from: now, to: horizon.end).map(\.id)
+        let second = try db.savePlan(planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
+        #expect(second.inserted == 0 && second.removed == 0)
+        #expect(try db.airings(from: now, to: horizon.end).map(\.id) == ids, "ids are stable across replans")
+        _ = try db.setBulletinState(id: b.id, to: .cancelled, by: root, at: now)
+        #expect(try db.airings(from: now, to: horizon.end).isEmpty)
+        #expect(throws: StoreError.self) { try db.setBulletinState(id: b.id, to: .active, by: root, at: now) }
+    }
+
+    @Test func receiptsCountExactlyOnce() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        _ = try db.createBulletin(NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(90),
+                                              targets: [.zone("bp")], rules: [daily(["06:00", "17:00"])]), by: root, at: now)
+        let horizon = DateInterval(start: now, duration: 86_400)
+        try db.savePlan(Planner(calendar: calendar).plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
+        let airings = try db.airings(from: now, to: horizon.end)
+        #expect(airings.count == 6)
+        // Every airing: started, then completed, each receipt sent twice (a retry after a lost ack).
+        for a in airings.dropLast() {
+            for _ in 0..<2 {
+                try db.recordReceipt(.init(receiptID: "s-\(a.id)", airingID: a.id, kind: .started, at: a.plannedAt), receivedAt: now)
+                try db.recordReceipt(.init(receiptID: "c-\(a.id)", airingID: a.id, kind: .completed, at: a.plannedAt.addingTimeInterval(90)), receivedAt: now)
+            }
+        }
+        // The last one was interrupted, and its 'started' arrives after the final receipt.
+        let last = airings.last!
+        #expect(try db.recordReceipt(.init(receiptID: "i-\(last.id)", airingID: last.id, kind: .interrupted, at: last.plannedAt.addingTimeInterval(30), reason: "live"), receivedAt: now))
+        #expect(try db.recordReceipt(.init(receiptID: "s-\(last.id)", airingID: last.id, kind: .started, at: last.plannedAt), receivedAt: now))
+        #expect(try !db.recordReceipt(.init(receiptID: "s-\(last.id)", airingID: last.id, kind: .started, at: last.plannedAt), receivedAt: now))
+
+        let report = try db.statistics(since: now, until: horizon.end, grouping: .cluster, scope: nil, calendar: calendar)
+        #expect(report.total.planned == 6)
+        #expect(report.total.completed == 5)
+        #expect(report.total.interrupted == 1)
+        #expect(report.total.aired == 6)
+        #expect(report.total.minutesAired == 8.0, "5 × 1.5 min + 0.5 min")
+        #expect(report.rows.map(\.key) == ["tb-1", "tp-1", "tp-2"])
+        #expect(report.bulletinsProduced == 1)
+        #expect(try db.statistics(since: horizon.end, until: horizon.end.addingTimeInterval(1), grouping: .day, scope: nil, calendar: calendar).bulletinsProduced == 0)
+        let scoped = try db.statistics(since: now, until: horizon.end, grouping: .zone, scope: ["bp/dx/tan-binh"], calendar: calendar)
+        #expect(scoped.total.planned == 2)
+        #expect(try db.airings(from: now, to: horizon.end).last?.outcome == "interrupted", "a late 'started' does not undo the end")
+        #expect(throws: StoreError.self) { try db.recordReceipt(.init(receiptID: "x", airingID: 999_999, kind: .started, at: now), receivedAt: now) }
+    }
+
+    @Test func unreceiptedAiringsBecomeMissed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        _ = try db.createBulletin(NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(),
+                                              targets: [.cluster("tp-1")], rules: [daily(["06:00"])]), by: root, at: now)
+        let horizon = DateInterval(start: now, duration: 86_400)
+        try db.savePlan(Planner(calendar: calendar).plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
+        #expect(try db.markMissed(before: now) == 0)
+        #expect(try db.markMissed(before: horizon.end) == 1)
+        let report = try db.statistics(since: now, until: horizon.end, grouping: .day, scope: nil, calendar: calendar)
+        #expect(report.total.missed == 1 && report.total.completionShare == 0)
+    }
+}
