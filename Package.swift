@@ -103,7 +103,10 @@ let package = Package(
         .testTarget(name: "CommcastAudioTests", dependencies: ["CommcastAudio", "TestSupport"]),
         .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
         .testTarget(name: "CommcastDaemonTests", dependencies: ["CommcastDaemon", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CommcastCore", "CommcastControlAPI", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "CommcastCore", "CommcastControlAPI", "CommcastStore", "TestSupport",
+            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

@@ -55,6 +55,11 @@ struct BulletinCommand: AsyncParsableCommand {
                 let reply: ControlClient.Reply
                 do {
                     reply = try await client.send(.POST, "/media", body: data, contentType: "application/octet-stream")
+                } catch var failure as ControlClient.Failure {
+                    await spinner.stop()
+                    // The daemon only sees bytes; name the file the operator gave.
+                    failure.message = "\(file): \(failure.message)"
+                    throw failure
                 } catch {
                     await spinner.stop()
                     throw error

@@ -25,10 +25,11 @@ struct ScheduleCommand: DaemonCommand {
             grouped[Slot(start: a.start, end: a.end, bulletin: a.bulletinId, reason: a.reason), default: []].append(a.clusterId)
             info[a.bulletinId] = a
         }
-        var table = TextTable(headers: ["TIME", "LEVEL", "BULLETIN", "CLUSTERS", "NOTE"])
+        var table = TextTable(headers: ["START", "LENGTH", "LEVEL", "BULLETIN", "CLUSTERS", "NOTE"])
         for slot in grouped.keys.sorted(by: { ($0.start, $0.bulletin) < ($1.start, $1.bulletin) }) {
             let e = info[slot.bulletin]!
-            table.add(["\(t.time(slot.start))–\(t.time(slot.end))", e.level.rawValue, "#\(e.bulletinId) \(e.title)",
+            let seconds = Int(slot.end.timeIntervalSince(slot.start).rounded())
+            table.add([t.time(slot.start), String(format: "%d:%02d", seconds / 60, seconds % 60), e.level.rawValue, "#\(e.bulletinId) \(e.title)",
                        Self.clusters(grouped[slot]!), slot.reason ?? ""])
         }
         if !grouped.isEmpty { print(table.render()) }
@@ -69,16 +70,24 @@ struct StatsCommand: DaemonCommand {
         if global.json || format == "json" { try printJSON(r); return }
         func share(_ s: StatisticsRow) -> String { s.completionShare.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
         let header = [by.uppercased(), "PLANNED", "AIRED", "COMPLETED", "INTERRUPTED", "FAILED", "MISSED", "MINUTES", "COMPLETED %"]
-        let rows = (r.rows + [r.total]).map { s in
-            [s.label, "\(s.planned)", "\(s.aired)", "\(s.completed)", "\(s.interrupted)", "\(s.failed)", "\(s.missed)",
-             String(format: "%.1f", s.minutesAired), share(s)]
+        func counts(_ s: StatisticsRow) -> [String] {
+            ["\(s.planned)", "\(s.aired)", "\(s.completed)", "\(s.interrupted)", "\(s.failed)", "\(s.missed)"]
         }
         if format == "csv" {
-            print(header.map { $0.lowercased().replacingOccurrences(of: " %", with: "_share") }.joined(separator: ","))
-            for row in rows { print(row.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",")) }
+            // Plain numbers for spreadsheets: minutes with two decimals, the share as a fraction.
+            print(([by] + header.dropFirst().dropLast().map { $0.lowercased() } + ["completion_share"]).joined(separator: ","))
+            for s in r.rows + [r.total] {
+                let label = s.label.contains(where: { ",\"\n".contains($0) }) ? "\"\(s.label.replacingOccurrences(of: "\"", with: "\"\""))\"" : s.label
+                let fields = [label] + counts(s) + [String(format: "%.2f", s.minutesAired), s.completionShare.map { String(format: "%.4f", $0) } ?? ""]
+                print(fields.joined(separator: ","))
+            }
             return
         }
-        print("bulletins produced: \(r.bulletinsProduced); airings aired: \(r.total.aired); minutes aired: \(String(format: "%.1f", r.total.minutesAired))")
+        let rows = (r.rows + [r.total]).map { s in [s.label] + counts(s) + [String(format: "%.1f", s.minutesAired), share(s)] }
+        // The sentence a commune reports upward: "4,765 bulletins, aired 36,896 times".
+        let completed = r.total.completionShare.map { String(format: "; %.1f%% of planned airings completed", $0 * 100) } ?? ""
+        print("bulletins produced: \(r.bulletinsProduced.formatted()), aired \(r.total.aired.formatted()) times, "
+              + "\(String(format: "%.1f", r.total.minutesAired)) minutes\(completed)")
         var table = TextTable(headers: header)
         rows.forEach { table.add($0) }
         print(table.render())

@@ -1,3 +1,4 @@
+import CommcastCore
 import CommcastDaemon
 import Foundation
 import Logging
@@ -71,6 +72,75 @@ struct ConfigurationLoaderTests {
         #expect(byKey["ingest.max_duration_seconds"] != nil)
         #expect(byKey["ingest.fec"]?.first?.message == "expected true or false")
         #expect(problems.count == 12, "\(problems.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test func scheduleTTSAndOperatorProblemsAreNamed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("commcast-abbr-\(UUID().uuidString)")
+        try "BQL = ban quản lý\nnot a pair\n".write(to: dir, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = """
+        [schedule]
+        quiet_hours = "25:00-05:00"
+        horizon_hours = 0
+        max_shift_minutes = 9999
+        [tts]
+        command = []
+        rate = 5
+        dialect = "central"
+        abbreviations_file = "\(dir.path)"
+        [[operators]]
+        name = "Lan"
+        unix_user = "ghost"
+        roles = ["operator", "boss"]
+        zones = ["tinh/xa-a/"]
+        [[operators]]
+        name = "Lan"
+        token_sha256 = "abc"
+        zones = []
+        colour = 1
+        [[operators]]
+        zones = ["tinh"]
+        """
+        let (_, problems) = loader.parse(text)
+        let byKey = Dictionary(grouping: problems, by: \.key)
+        #expect(byKey["schedule.quiet_hours"]?.first?.value == "\"25:00-05:00\"")
+        #expect(byKey["schedule.horizon_hours"]?.first?.message == "expected 1 to 168")
+        #expect(byKey["schedule.max_shift_minutes"]?.first?.value == "9999")
+        #expect(byKey["tts.command"] != nil)
+        #expect(byKey["tts.rate"]?.first?.message.contains("words per minute") == true)
+        #expect(byKey["tts.dialect"]?.first?.message == "expected southern or northern")
+        #expect(byKey["tts.abbreviations_file"]?.first?.message.contains("line 2") == true, "\(problems)")
+        #expect(byKey["operators[0].unix_user"]?.first?.value == "\"ghost\"")
+        #expect(byKey["operators[0].roles"]?.first?.value == "\"boss\"")
+        #expect(byKey["operators[0].zones"]?.first?.value == "\"tinh/xa-a/\"")
+        #expect(byKey["operators[1].name"]?.first?.message == "repeats an earlier operator")
+        #expect(byKey["operators[1].token_sha256"]?.first?.message.contains("64 hex digits") == true)
+        #expect(byKey["operators[1].colour"] != nil)
+        #expect(byKey["operators[2].name"]?.first?.message == "required")
+        #expect(problems.count == 17, "\(problems.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test func operatorsAreRead() throws {
+        let token = String(repeating: "Ab", count: 32)
+        let (config, problems) = loader.parse("""
+        [schedule]
+        quiet_hours = "none"
+        [[operators]]
+        name = "Lan"
+        unix_user = "lan"
+        zones = [" tinh / xa-a "]
+        [[operators]]
+        name = "Huyện"
+        token_sha256 = "\(token)"
+        roles = ["supervisor", "emergency"]
+        zones = ["tinh"]
+        """)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(config.schedule.quietHours == nil)
+        #expect(config.operators == [
+            Operator(name: "Lan", unixUser: "lan", roles: [.operator], zonePaths: ["tinh/xa-a"]),
+            Operator(name: "Huyện", tokenSHA256: token.lowercased(), roles: [.supervisor, .emergency], zonePaths: ["tinh"]),
+        ])
     }
 
     @Test func syntaxErrorsGiveTheLine() {

@@ -172,5 +172,9 @@ struct SchedulingStoreTests {
         #expect(try db.markMissed(before: horizon.end) == 1)
         let report = try db.statistics(since: now, until: horizon.end, grouping: .day, scope: nil, calendar: calendar)
         #expect(report.total.missed == 1 && report.total.completionShare == 0)
+        // Days are station days: 06:00 in Hanoi is 23:00 UTC the day before.
+        let planned = try #require(try db.airings(from: now, to: horizon.end).first).plannedAt
+        let local = calendar.dateComponents([.year, .month, .day], from: planned)
+        #expect(report.rows.map(\.key) == [String(format: "%04d-%02d-%02d", local.year!, local.month!, local.day!)])
     }
 }

@@ -240,7 +240,7 @@ public struct ConfigurationLoader: Sendable {
                     }
                     if let zones = reader.stringArray(t, key, "zones") {
                         for z in zones {
-                            do { op.zonePaths.append(try ZonePath.normalize(z)) } catch { reader.problem("\(key).zones", quoted(z), error.expected) }
+                            do { op.zonePaths.append(try ZonePath.normalize(z)) } catch { reader.problem("\(key).zones", quoted(z), "expected \(error.expected)") }
                         }
                     }
                     if op.zonePaths.isEmpty { reader.problem("\(key).zones", nil, "expected at least one zone path the operator may act on") }

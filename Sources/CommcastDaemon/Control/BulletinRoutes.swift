@@ -80,7 +80,8 @@ extension ControlAPIService {
             v1.post("bulletins/:id/\(verb)") { _, context in
                 let op = try context.requireOperator()
                 let id = try context.parameters.require("id", as: Int64.self)
-                guard let b = try db.bulletin(id: id), try Self.visible(b, to: op, db: db) else { throw APIError.notFound("unknown bulletin #\(id)") }
+                guard let b = try db.bulletin(id: id) else { throw APIError.notFound("unknown bulletin #\(id)") }
+                // Refused by name rather than hidden: an operator who typed the wrong number should learn why.
                 try Self.checkTargets(b.targets, for: op, db: db)
                 guard op.mayQueue(b.level) else { throw APIError.forbidden("\(op.name) may not change \(b.level) bulletins") }
                 let updated = try db.setBulletinState(id: id, to: state, by: context.actor(op), at: Date())

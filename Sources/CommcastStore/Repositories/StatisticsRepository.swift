@@ -26,7 +26,7 @@ extension CommcastDatabase {
                 case .cluster: key = row["cluster_id"]; label = key
                 case .day:
                     let day = calendar.startOfDay(for: Date(millis: row["planned_at"]))
-                    key = day.formatted(.iso8601.year().month().day())
+                    key = day.formatted(Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day())
                     label = day.formatted(dayFormat)
                 }
                 var entry = groups[key] ?? (label, StatisticsRow(key: key, label: label))
@@ -68,6 +68,6 @@ extension CommcastDatabase {
 
     static func finish(_ s: inout StatisticsRow) {
         s.completionShare = s.planned > 0 ? Double(s.completed) / Double(s.planned) : nil
-        s.minutesAired = (s.minutesAired * 10).rounded() / 10
+        s.minutesAired = (s.minutesAired * 1000).rounded() / 1000 // to the millisecond-ish, for JSON
     }
 }
