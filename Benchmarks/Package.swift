@@ -9,6 +9,7 @@ let package = Package(
         // `commcast` is a symlink to the repository root, so the package identity does not
         // depend on what the clone directory is called.
         .package(path: "commcast"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -18,6 +19,14 @@ let package = Package(
                 .product(name: "CommcastCore", package: "commcast"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
+            name: "PlannerBenchmark",
+            dependencies: [
+                .product(name: "CommcastCore", package: "commcast"),
+                .product(name: "CommcastStore", package: "commcast"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -126,10 +126,20 @@ public struct Planner: Sendable {
             }
         }
 
+        // Calendar arithmetic is the expensive part (Foundation on Linux): quiet spans are
+        // computed once per distinct quiet-hours setting, shift limits once per occurrence.
+        var quietSpans: [QuietHours: [DateInterval]] = [:]
+        let reach = input.horizon.end.addingTimeInterval(configuration.maxShift + 86_400)
+        for q in Set(input.clusters.compactMap(\.quietHours)) {
+            quietSpans[q] = q.spans(from: input.horizon.start.addingTimeInterval(-86_400), to: reach, calendar: calendar)
+        }
+        var limits = ShiftLimits()
+
         var airings: [PlannedAiring] = []
         var skipped: [SkippedAiring] = []
         for cluster in input.clusters.sorted(by: { $0.id < $1.id }) {
             guard var candidates = byCluster[cluster.id] else { continue }
+            let quiet = cluster.quietHours.map { QuietWindow(hours: $0, spans: quietSpans[$0] ?? []) }
             candidates.sort()
             var busy: [PlannedAiring] = [] // kept sorted by start
             var counts: [Int64: Int] = [:]
@@ -139,7 +149,7 @@ public struct Planner: Sendable {
                    input.priorAirings[key, default: 0] + counts[c.rule.id, default: 0] >= max {
                     continue
                 }
-                switch place(c, cluster: cluster, busy: busy) {
+                switch place(c, clusterID: cluster.id, quiet: quiet, limit: limits.limit(for: c, planner: self), busy: busy) {
                 case .success(let airing):
                     let index = busy.firstIndex { $0.start > airing.start } ?? busy.endIndex
                     busy.insert(airing, at: index)
@@ -158,14 +168,34 @@ public struct Planner: Sendable {
         var text: String
     }
 
-    func place(_ c: Candidate, cluster: Cluster, busy: [PlannedAiring]) -> Result<PlannedAiring, Refusal> {
+    /// A cluster's quiet hours with their absolute spans over the horizon.
+    struct QuietWindow {
+        var hours: QuietHours
+        var spans: [DateInterval]
+        func overlaps(from: Date, to: Date) -> Bool { spans.contains { $0.start < to && from < $0.end } }
+    }
+
+    /// Shift limits per (rule, wanted time); every cluster of a rule shares them.
+    struct ShiftLimits {
+        struct Key: Hashable { var rule: Int64; var wanted: Date; var duration: TimeInterval }
+        var cache: [Key: (latestStart: Date, latestEnd: Date?)] = [:]
+        mutating func limit(for c: Candidate, planner: Planner) -> (latestStart: Date, latestEnd: Date?) {
+            let key = Key(rule: c.rule.id, wanted: c.wanted, duration: c.bulletin.duration)
+            if let hit = cache[key] { return hit }
+            let limit = c.rule.rule.shiftLimit(for: c.wanted, duration: c.bulletin.duration, maxShift: planner.configuration.maxShift,
+                                               calendar: planner.calendar)
+            cache[key] = limit
+            return limit
+        }
+    }
+
+    func place(_ c: Candidate, clusterID: String, quiet: QuietWindow?, limit: (latestStart: Date, latestEnd: Date?),
+               busy: [PlannedAiring]) -> Result<PlannedAiring, Refusal> {
         let d = c.bulletin.duration
         let emergency = c.bulletin.level == .emergency
-        if !emergency, let quiet = cluster.quietHours,
-           quiet.overlaps(from: c.wanted, to: c.wanted.addingTimeInterval(d), calendar: calendar) {
-            return .failure(Refusal(text: "quiet hours \(quiet)"))
+        if !emergency, let quiet, quiet.overlaps(from: c.wanted, to: c.wanted.addingTimeInterval(d)) {
+            return .failure(Refusal(text: "quiet hours \(quiet.hours)"))
         }
-        let limit = c.rule.rule.shiftLimit(for: c.wanted, duration: d, maxShift: configuration.maxShift, calendar: calendar)
         // Candidate starts: the wanted time, then the end of each airing after it.
         var starts = [c.wanted]
         for b in busy where b.end.addingTimeInterval(configuration.gap) > c.wanted {
@@ -179,14 +209,14 @@ public struct Planner: Sendable {
                 blocker = blocker ?? clash
                 continue
             }
-            if !emergency, let quiet = cluster.quietHours, quiet.overlaps(from: s, to: e, calendar: calendar) {
+            if !emergency, let quiet, quiet.overlaps(from: s, to: e) {
                 break
             }
             var reason: String?
             if s != c.wanted, let b = blocker {
                 reason = "shifted \(Int((s.timeIntervalSince(c.wanted) / 60).rounded(.up))) min: slot held by bulletin #\(b.bulletinID) (\(b.level))"
             }
-            return .success(PlannedAiring(bulletinID: c.bulletin.id, ruleID: c.rule.id, clusterID: cluster.id,
+            return .success(PlannedAiring(bulletinID: c.bulletin.id, ruleID: c.rule.id, clusterID: clusterID,
                                           level: c.bulletin.level, wantedAt: c.wanted, start: s, end: e, reason: reason))
         }
         let holder = blocker ?? busy.first { $0.start < c.wanted.addingTimeInterval(d) && c.wanted < $0.end }

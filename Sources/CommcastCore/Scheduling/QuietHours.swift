@@ -25,18 +25,25 @@ public struct QuietHours: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Whether any part of `[from, to)` falls inside quiet hours, in `calendar`'s time zone.
     public func overlaps(from: Date, to: Date, calendar: Calendar) -> Bool {
-        if start == end { return false }
-        // Check every quiet span that could touch the interval (the day before through the day after).
-        var day = calendar.startOfDay(for: from).addingTimeInterval(-86_400)
-        let last = calendar.startOfDay(for: to).addingTimeInterval(86_400)
+        spans(from: from, to: to, calendar: calendar).contains { $0.start < to && from < $0.end }
+    }
+
+    /// The absolute quiet spans that could touch `[from, to)`: one per station day,
+    /// from the day before `from` through the day after `to`. Computing them once lets
+    /// the planner test overlaps without calendar arithmetic per airing.
+    public func spans(from: Date, to: Date, calendar: Calendar) -> [DateInterval] {
+        if start == end { return [] }
+        var result: [DateInterval] = []
+        var day = calendar.date(byAdding: .day, value: -1, to: calendar.startOfDay(for: from))!
+        let last = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: to))!
         while day <= last {
             let spanStart = calendar.date(bySettingHour: start.hour, minute: start.minute, second: 0, of: day)!
             var spanEnd = calendar.date(bySettingHour: end.hour, minute: end.minute, second: 0, of: day)!
             if spanEnd <= spanStart { spanEnd = calendar.date(byAdding: .day, value: 1, to: spanEnd)! }
-            if spanStart < to && from < spanEnd { return true }
+            result.append(DateInterval(start: spanStart, end: spanEnd))
             day = calendar.date(byAdding: .day, value: 1, to: day)!
         }
-        return false
+        return result
     }
 
     public var description: String { "\(start)–\(end)" }

@@ -23,7 +23,9 @@ public struct SchedulerService: Service {
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try replan()
+                // About a quarter of a second of SQLite and planning for a 1,661-cluster
+                // province (docs/benchmarks.md): kept off the cooperative pool.
+                try await offload { [self] in try replan() }
             } catch {
                 // One bad pass must not stop the station; the next pass retries.
                 logger.error("planning failed", metadata: ["error": "\(error)"])
