@@ -100,7 +100,9 @@ let package = Package(
         .testTarget(name: "CommcastCoreTests", dependencies: [
             "CommcastCore", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "CommcastAudioTests", dependencies: ["CommcastAudio", "TestSupport"]),
+        .testTarget(name: "CommcastAudioTests", dependencies: [
+            "CommcastAudio", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
         .testTarget(name: "CommcastDaemonTests", dependencies: ["CommcastDaemon", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [

@@ -177,4 +177,28 @@ struct SchedulingStoreTests {
         let local = calendar.dateComponents([.year, .month, .day], from: planned)
         #expect(report.rows.map(\.key) == [String(format: "%04d-%02d-%02d", local.year!, local.month!, local.day!)])
     }
+
+    @Test func bulletinsFinishWhenTheirRulesRunOut() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        let once = try db.createBulletin(NewBulletin(title: "once", level: .normal, sourceKind: .file, media: media(60), targets: [.zone("bp")],
+                                                     rules: [RecurrenceRule(pattern: .once(now.addingTimeInterval(3600)), validFrom: now)]), by: root, at: now)
+        var twoDays = daily(["06:00"])
+        twoDays.validUntil = now.addingTimeInterval(2 * 86_400)
+        let bounded = try db.createBulletin(NewBulletin(title: "until", level: .normal, sourceKind: .file, media: media(60), targets: [.zone("bp")],
+                                                        rules: [twoDays, RecurrenceRule(pattern: .once(now.addingTimeInterval(7200)), validFrom: now)]), by: root, at: now)
+        let forever = try db.createBulletin(NewBulletin(title: "forever", level: .normal, sourceKind: .file, media: media(60), targets: [.zone("bp")],
+                                                        rules: [daily(["06:00"]), RecurrenceRule(pattern: .once(now.addingTimeInterval(7200)), validFrom: now)]), by: root, at: now)
+        // While the one-off is still to come, or playing, nothing has finished.
+        #expect(try db.finishExhaustedBulletins(at: now) == [])
+        #expect(try db.finishExhaustedBulletins(at: now.addingTimeInterval(3630)) == [], "still playing")
+        #expect(try db.finishExhaustedBulletins(at: now.addingTimeInterval(3661)) == [once.id])
+        #expect(try db.bulletin(id: once.id)?.state == .finished)
+        // Finished once every rule is over; a bulletin with an endless rule never finishes.
+        #expect(try db.finishExhaustedBulletins(at: now.addingTimeInterval(86_400)) == [])
+        #expect(try db.finishExhaustedBulletins(at: now.addingTimeInterval(86_400 * 400)) == [bounded.id])
+        #expect(try db.bulletin(id: forever.id)?.state == .active)
+        #expect(throws: StoreError.self) { try db.setBulletinState(id: once.id, to: .active, by: root, at: now) }
+    }
 }

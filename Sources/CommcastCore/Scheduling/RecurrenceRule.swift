@@ -65,6 +65,13 @@ public struct RecurrenceRule: Sendable, Hashable, Codable {
         return problems
     }
 
+    /// The latest instant an occurrence could still start, or nil when the rule runs
+    /// without end. A bulletin whose rules all lie in the past has finished.
+    public var lastPossibleStart: Date? {
+        if case .once(let at) = pattern { return validUntil.map { min(at, $0) } ?? at }
+        return validUntil
+    }
+
     /// The wanted start times falling in `interval`, in order.
     public func occurrences(in interval: DateInterval, calendar: Calendar) -> [Date] {
         let lower = max(interval.start, validFrom)

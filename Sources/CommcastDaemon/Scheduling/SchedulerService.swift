@@ -45,6 +45,8 @@ public struct SchedulerService: Service {
         let plan = Planner(configuration: runtime.plannerConfiguration, calendar: runtime.calendar).plan(input)
         let (inserted, removed) = try runtime.database.savePlan(plan)
         let missed = try runtime.database.markMissed(before: start.addingTimeInterval(-TimeInterval(config.missedAfterMinutes * 60)))
+        let finished = try runtime.database.finishExhaustedBulletins(at: start)
+        if !finished.isEmpty { logger.info("bulletins finished", metadata: ["ids": "\(finished)"]) }
         let elapsed = ContinuousClock.now - began
         let level: Logger.Level = inserted + removed + missed > 0 ? .info : .debug
         logger.log(level: level, "plan refreshed", metadata: [

@@ -128,6 +128,31 @@ extension CommcastDatabase {
         return try bulletin(id: id)!
     }
 
+    /// Marks active and paused bulletins whose every rule lies in the past as finished,
+    /// once their last possible airing has ended. Returns their ids.
+    @discardableResult
+    public func finishExhaustedBulletins(at now: Date) throws -> [Int64] {
+        try pool.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.*, b.id AS bulletin_key, m.duration_ms AS duration_ms FROM recurrence_rules r
+                JOIN bulletins b ON b.id = r.bulletin_id LEFT JOIN media m ON m.sha256 = b.media_sha256
+                WHERE b.state IN ('active', 'paused')
+                """)
+            var exhausted: [Int64: Bool] = [:]
+            for row in rows {
+                let id: Int64 = row["bulletin_key"]
+                let duration = TimeInterval((row["duration_ms"] as Int64?) ?? 0) / 1000
+                let done = Self.rule(from: row)?.rule.lastPossibleStart.map { $0.addingTimeInterval(duration) < now } ?? false
+                exhausted[id] = (exhausted[id] ?? true) && done
+            }
+            let finished = exhausted.filter(\.value).keys.sorted()
+            for id in finished {
+                try db.execute(sql: "UPDATE bulletins SET state = 'finished', updated_at = ? WHERE id = ?", arguments: [now.millis, id])
+            }
+            return finished
+        }
+    }
+
     static func insertMedia(_ media: MediaRecord, db: GRDB.Database) throws {
         try db.execute(sql: """
             INSERT INTO media (sha256, size_bytes, duration_ms, source_kind, source_container, measured_lufs, gain_db, created_at)
