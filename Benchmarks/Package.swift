@@ -12,9 +12,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
+        .target(name: "BenchmarkSupport"),
         .executableTarget(
             name: "IngestBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "CommcastAudio", package: "commcast"),
                 .product(name: "CommcastCore", package: "commcast"),
             ],
@@ -23,6 +25,7 @@ let package = Package(
         .executableTarget(
             name: "PlannerBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "CommcastCore", package: "commcast"),
                 .product(name: "CommcastStore", package: "commcast"),
                 .product(name: "Logging", package: "swift-log"),

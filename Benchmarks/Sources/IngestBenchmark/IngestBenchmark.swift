@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import CommcastAudio
 import CommcastCore
 import Foundation
@@ -83,17 +84,5 @@ struct IngestBenchmark {
             print(String(format: "source %d Hz %d ch; measured %.1f LUFS, true peak %.1f dBTP, gain %+.1f dB",
                          r.sourceSampleRate, r.sourceChannels, r.measuredLUFS ?? .nan, r.measuredTruePeakDBTP, r.appliedGainDB))
         }
-    }
-
-    static func time(_ body: () throws -> Void) rethrows -> Double {
-        let start = ContinuousClock.now
-        try body()
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
-    static func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import CommcastCore
 import CommcastStore
 import Foundation
@@ -124,24 +125,5 @@ struct PlannerBenchmark {
         try add("Tin tối", .normal, 15, province, .times([t("21:50")]))
         try add("Diễn tập", .emergency, 1, province, .every(minutes: 30, from: t("22:00"), to: t("23:00")))
         return count
-    }
-
-    static func time(_ body: () throws -> Void) rethrows -> Double {
-        let start = ContinuousClock.now
-        try body()
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let s = values.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
-    /// Peak resident set size so far, in MiB (ru_maxrss is in KiB on Linux).
-    static func peakRSSMiB() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
     }
 }
