@@ -44,6 +44,10 @@ let package = Package(
         .target(name: "CommcastCore"),
         .target(name: "CommcastControlAPI", dependencies: ["CommcastCore"]),
         .target(
+            name: "CommcastLink",
+            dependencies: ["CommcastCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "CommcastAudio",
             dependencies: [
                 "CommcastCore", "COpus", "COpusEnc", "COpusFile", "CSoxr", "CEbur128",
@@ -63,7 +67,7 @@ let package = Package(
         .target(
             name: "CommcastDaemon",
             dependencies: [
-                "CommcastCore", "CommcastControlAPI", "CommcastAudio", "CommcastStore", "CSystemd",
+                "CommcastCore", "CommcastControlAPI", "CommcastAudio", "CommcastStore", "CommcastLink", "CSystemd",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -103,10 +107,11 @@ let package = Package(
         .testTarget(name: "CommcastAudioTests", dependencies: [
             "CommcastAudio", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        .testTarget(name: "CommcastLinkTests", dependencies: ["CommcastLink"]),
         .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
         .testTarget(name: "CommcastDaemonTests", dependencies: ["CommcastDaemon", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "CommcastCore", "CommcastControlAPI", "CommcastStore", "TestSupport",
+            "CommcastCore", "CommcastControlAPI", "CommcastStore", "CommcastLink", "TestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

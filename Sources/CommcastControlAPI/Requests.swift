@@ -113,3 +113,37 @@ public struct ScheduleResponse: Sendable, Codable {
         self.skipped = skipped
     }
 }
+
+/// A cluster's link credential, returned once when it is issued (docs/protocol.md).
+public struct IssuedCredential: Sendable, Codable, Equatable {
+    public var clusterId: String
+    /// `ccl1:<cluster id>:<private key>`: the only time the station shows it.
+    public var credential: String
+    /// First 16 hex digits of the sha256 of the public key.
+    public var fingerprint: String
+    public init(clusterId: String, credential: String, fingerprint: String) {
+        self.clusterId = clusterId
+        self.credential = credential
+        self.fingerprint = fingerprint
+    }
+}
+
+/// `POST /v1/clusters`: the cluster and its credential.
+public struct AddedCluster: Sendable, Codable {
+    public var cluster: Cluster
+    public var credential: IssuedCredential
+    public init(cluster: Cluster, credential: IssuedCredential) {
+        self.cluster = cluster
+        self.credential = credential
+    }
+}
+
+/// `POST /v1/clusters/import`: how many, and every new credential.
+public struct ImportedClusters: Sendable, Codable {
+    public var count: Int
+    public var credentials: [IssuedCredential]
+    public init(count: Int, credentials: [IssuedCredential]) {
+        self.count = count
+        self.credentials = credentials
+    }
+}

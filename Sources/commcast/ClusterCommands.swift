@@ -7,7 +7,7 @@ import Foundation
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Manage loudspeaker clusters.",
-        subcommands: [Add.self, List.self, Show.self, Move.self, Remove.self, Import.self, Export.self])
+        subcommands: [Add.self, List.self, Show.self, Move.self, Remove.self, Import.self, Export.self, RotateKey.self, Revoke.self])
 
     struct Add: DaemonCommand {
         static let configuration = CommandConfiguration(abstract: "Add a cluster to a zone.")
@@ -21,8 +21,41 @@ struct ClusterCommand: AsyncParsableCommand {
 
         func execute(_ client: ControlClient) async throws {
             let cluster = Cluster(id: id, name: name, zonePath: zone, latitude: lat, longitude: lon, tags: tags)
-            let added = try await client.send(.POST, "/clusters", json: cluster, as: Cluster.self)
-            if global.json { try printJSON(added) } else { print("added cluster \(added.id) in \(added.zonePath)") }
+            let added = try await client.send(.POST, "/clusters", json: cluster, as: AddedCluster.self)
+            if global.json { try printJSON(added); return }
+            print("added cluster \(added.cluster.id) in \(added.cluster.zonePath)")
+            ClusterCommand.printCredential(added.credential)
+        }
+    }
+
+    /// The credential is shown once: say so, and where it goes.
+    static func printCredential(_ c: IssuedCredential) {
+        print("credential for \(c.clusterId) (key \(c.fingerprint)); shown only now, put it in the cluster's configuration:")
+        print(c.credential)
+    }
+
+    struct RotateKey: DaemonCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-key", abstract: "Issue a new link credential; the old one stops working at once.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+
+        func execute(_ client: ControlClient) async throws {
+            let reply = try await client.send(.POST, "/clusters/\(id)/rotate-key")
+            let issued = try client.decode(reply, as: IssuedCredential.self)
+            if global.json { try printJSON(issued) } else { ClusterCommand.printCredential(issued) }
+        }
+    }
+
+    struct Revoke: DaemonCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a cluster's credential and close its link, until rotate-key issues a new one.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+
+        func execute(_ client: ControlClient) async throws {
+            _ = try await client.send(.POST, "/clusters/\(id)/revoke")
+            if !global.json { print("revoked the credential of cluster \(id)") }
         }
     }
 
@@ -83,6 +116,8 @@ struct ClusterCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "CSV file, or - for stdin.") var file: String
         @Flag(help: "Create zones named in the file that do not exist yet.") var createZones = false
+        @Option(name: .customLong("credentials"), help: "Write the new credentials to this file (created with mode 0600) instead of stdout.")
+        var credentialsFile: String?
 
         func execute(_ client: ControlClient) async throws {
             let data: Data
@@ -91,10 +126,29 @@ struct ClusterCommand: AsyncParsableCommand {
             } catch {
                 throw fail("cannot read \(file): \((error as NSError).localizedDescription)", ExitCodes.noInput)
             }
+            if let credentialsFile, FileManager.default.fileExists(atPath: credentialsFile) {
+                throw fail("\(credentialsFile) already exists; credentials are written to a new file only", ExitCodes.cannotCreate)
+            }
             let reply = try await client.send(.POST, "/clusters/import", query: ["create_zones": createZones ? "true" : nil],
                                               body: data, contentType: "text/csv")
-            let count = try client.decode(reply, as: CountResponse.self)
-            if global.json { try printJSON(count) } else { print("imported \(count.count) cluster(s)") }
+            let imported = try client.decode(reply, as: ImportedClusters.self)
+            if global.json { try printJSON(imported); return }
+            let lines = ["id,credential,fingerprint"] + imported.credentials.map { "\($0.clusterId),\($0.credential),\($0.fingerprint)" }
+            let csv = lines.joined(separator: "\n") + "\n"
+            if let credentialsFile {
+                // Secrets: created new, readable by the owner only, never overwriting.
+                let fd = open(credentialsFile, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+                guard fd >= 0 else {
+                    throw fail("imported \(imported.count) cluster(s) but cannot create \(credentialsFile): \(String(cString: strerror(errno))); "
+                               + "issue new credentials with 'commcast cluster rotate-key'", ExitCodes.cannotCreate)
+                }
+                let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+                try handle.write(contentsOf: Data(csv.utf8))
+                print("imported \(imported.count) cluster(s); their credentials (shown only now) are in \(credentialsFile)")
+            } else {
+                FileHandle.standardError.write(Data("imported \(imported.count) cluster(s); their credentials follow, shown only now\n".utf8))
+                print(csv, terminator: "")
+            }
         }
     }
 

@@ -34,6 +34,21 @@ struct PlannerTests {
         #expect(n.reason?.contains("bulletin #2 (priority)") == true)
     }
 
+    /// The case the property test once shrank to: a priority bulletin wanted 06:00 for 10 min
+    /// shifts past an emergency at 06:08; a normal one wanted at 06:00 then fits the free start
+    /// of that slot. It displaced nothing (it was placed last), so it may.
+    @Test func lowerLevelMayFillAGapAHigherOneLeft() {
+        let emergency = bulletin(1, .emergency, 60, .times([tod("06:08")]))
+        let priority = bulletin(2, .priority, 600, .times([tod("06:00")]))
+        let normal = bulletin(3, .normal, 120, .times([tod("06:00")]))
+        let plan = planner.plan(.init(bulletins: [normal, priority, emergency], clusters: [.init(id: "c1")], horizon: day))
+        let start = Dictionary(uniqueKeysWithValues: plan.airings.map { ($0.bulletinID, $0.start) })
+        #expect(start[1] == local(2026, 11, 23, 6, 8))
+        #expect(start[2] == local(2026, 11, 23, 6, 9).addingTimeInterval(5), "priority shifted behind the emergency")
+        #expect(start[3] == local(2026, 11, 23, 6, 0), "normal takes the free 06:00–06:02")
+        #expect(plan.skipped.isEmpty)
+    }
+
     @Test func sameLevelEarlierQueuedFirst() {
         let early = bulletin(7, .normal, 300, .times([tod("06:00")]), queuedAt: local(2026, 11, 1))
         let late = bulletin(3, .normal, 300, .times([tod("06:00")]), queuedAt: local(2026, 11, 2))

@@ -1,5 +1,6 @@
 import CommcastControlAPI
 import CommcastCore
+import CommcastLink
 import CommcastStore
 import Foundation
 import Hummingbird
@@ -88,10 +89,36 @@ extension ControlAPIService {
             var cluster = try await RequestBody.json(Cluster.self, from: request)
             cluster.zonePath = try ZonePath.normalize(cluster.zonePath)
             try Self.requireInventory(op, cluster.zonePath)
-            try db.addCluster(cluster, at: Date())
-            try db.audit(context.actor(op), action: "cluster.add", target: cluster.id, details: ["zone": cluster.zonePath], at: Date())
+            let credential = ClusterCredential(newFor: cluster.id)
+            try db.addCluster(cluster, publicKey: credential.publicKey, at: Date())
+            try db.audit(context.actor(op), action: "cluster.add", target: cluster.id,
+                         details: ["zone": cluster.zonePath, "key": LinkAuthentication.fingerprint(publicKey: credential.publicKey)], at: Date())
             runtime.planChanged.fire()
-            return try JSONResponse.ok(cluster, status: .created)
+            return try JSONResponse.ok(AddedCluster(cluster: cluster, credential: Self.issued(credential)), status: .created)
+        }
+
+        v1.post("clusters/:id/rotate-key") { _, context in
+            let op = try context.requireOperator()
+            let id = try context.parameters.require("id")
+            guard let cluster = try db.cluster(id: id), op.covers(zonePath: cluster.zonePath) else { throw APIError.notFound("unknown cluster \(id)") }
+            try Self.requireInventory(op, cluster.zonePath)
+            let credential = ClusterCredential(newFor: id)
+            try db.setClusterKey(id: id, publicKey: credential.publicKey, at: Date())
+            try db.audit(context.actor(op), action: "cluster.rotate-key", target: id,
+                         details: ["key": LinkAuthentication.fingerprint(publicKey: credential.publicKey)], at: Date())
+            runtime.clusterKeyChanged(id)
+            return try JSONResponse.ok(Self.issued(credential))
+        }
+
+        v1.post("clusters/:id/revoke") { _, context in
+            let op = try context.requireOperator()
+            let id = try context.parameters.require("id")
+            guard let cluster = try db.cluster(id: id), op.covers(zonePath: cluster.zonePath) else { throw APIError.notFound("unknown cluster \(id)") }
+            try Self.requireInventory(op, cluster.zonePath)
+            try db.revokeClusterKey(id: id, at: Date())
+            try db.audit(context.actor(op), action: "cluster.revoke", target: id, at: Date())
+            runtime.clusterKeyChanged(id)
+            return Response(status: .noContent)
         }
 
         v1.put("clusters/:id/zone") { request, context in
@@ -129,11 +156,17 @@ extension ControlAPIService {
                 throw APIError.forbidden("line \(first.line): \(op.name) may not add clusters to \(first.cluster.zonePath) (\(outside.count) row(s) outside your zones); nothing imported")
             }
             let createZones = request.uri.queryParameters.get("create_zones") == "true"
-            let count = try db.importClusters(rows, createZones: createZones, at: Date())
+            let credentials = rows.map { ClusterCredential(newFor: $0.cluster.id) }
+            let keys = Dictionary(uniqueKeysWithValues: credentials.map { ($0.clusterID, $0.publicKey) })
+            let count = try db.importClusters(rows, createZones: createZones, publicKeys: keys, at: Date())
             try db.audit(context.actor(op), action: "cluster.import", target: "\(count) clusters", details: ["create_zones": "\(createZones)"], at: Date())
             runtime.planChanged.fire()
-            return try JSONResponse.ok(CountResponse(count: count), status: .created)
+            return try JSONResponse.ok(ImportedClusters(count: count, credentials: credentials.map(Self.issued)), status: .created)
         }
+    }
+
+    static func issued(_ c: ClusterCredential) -> IssuedCredential {
+        IssuedCredential(clusterId: c.clusterID, credential: c.description, fingerprint: LinkAuthentication.fingerprint(publicKey: c.publicKey))
     }
 
     static func requireInventory(_ op: Operator, _ path: String) throws {

@@ -69,6 +69,19 @@ public final class DaemonRuntime: Sendable {
     /// Wakes the scheduler after a change that affects the plan.
     public let planChanged = ScheduleTrigger()
 
+    /// Called when a cluster's key is rotated or revoked, so its open link (if any) is
+    /// closed at once rather than at its next reconnect. Set by the link service.
+    public func clusterKeyChanged(_ clusterID: String) {
+        keyChangeHandler.withLock { $0 }?(clusterID)
+    }
+
+    /// Installs the handler `clusterKeyChanged` calls.
+    public func onClusterKeyChanged(_ handler: @escaping @Sendable (String) -> Void) {
+        keyChangeHandler.withLock { $0 = handler }
+    }
+
+    private let keyChangeHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+
     /// The operator a local caller acts as: root and the daemon's own user are
     /// administrators; others are matched by Unix user name; nil when not configured.
     public func `operator`(for peer: PeerIdentity) -> Operator? {

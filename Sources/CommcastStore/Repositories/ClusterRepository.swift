@@ -3,11 +3,11 @@ import Foundation
 import GRDB
 
 extension CommcastDatabase {
-    /// Adds a cluster to an existing zone.
-    public func addCluster(_ cluster: Cluster, at now: Date) throws {
+    /// Adds a cluster to an existing zone, with the public half of its link key.
+    public func addCluster(_ cluster: Cluster, publicKey: Data? = nil, at now: Date) throws {
         let problems = cluster.validate()
         guard problems.isEmpty else { throw StoreError.invalid(problems) }
-        try pool.write { db in try Self.insert(cluster, db: db, now: now) }
+        try pool.write { db in try Self.insert(cluster, publicKey: publicKey, db: db, now: now) }
     }
 
     /// Clusters, optionally only those in a zone subtree, ordered by id.
@@ -54,7 +54,7 @@ extension CommcastDatabase {
 
     /// Imports clusters from CSV rows all-or-nothing: every bad row is reported by
     /// line number and nothing is written unless all rows are good.
-    public func importClusters(_ rows: [ClusterCSV.Row], createZones: Bool, at now: Date) throws -> Int {
+    public func importClusters(_ rows: [ClusterCSV.Row], createZones: Bool, publicKeys: [String: Data] = [:], at now: Date) throws -> Int {
         try pool.write { db in
             var problems: [String] = []
             var seen: [String: Int] = [:]
@@ -76,13 +76,13 @@ extension CommcastDatabase {
             }
             for row in rows {
                 if createZones { _ = try Self.ensureZone(db, path: row.cluster.zonePath, now: now) }
-                try Self.insert(row.cluster, db: db, now: now)
+                try Self.insert(row.cluster, publicKey: publicKeys[row.cluster.id], db: db, now: now)
             }
             return rows.count
         }
     }
 
-    static func insert(_ cluster: Cluster, db: GRDB.Database, now: Date) throws {
+    static func insert(_ cluster: Cluster, publicKey: Data? = nil, db: GRDB.Database, now: Date) throws {
         guard let zone = try fetchZone(db, path: cluster.zonePath) else {
             throw StoreError(.notFound, "unknown zone \(cluster.zonePath)")
         }
@@ -93,6 +93,7 @@ extension CommcastDatabase {
         try db.execute(sql: """
             INSERT INTO clusters (id, name, zone_id, latitude, longitude, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [cluster.id, cluster.name, zone.id, cluster.latitude, cluster.longitude, tags, now.millis])
+        if let publicKey { try Self.storeKey(publicKey, clusterID: cluster.id, db: db, now: now) }
     }
 
     static func ensureZone(_ db: GRDB.Database, path: String, now: Date) throws -> Int64 {

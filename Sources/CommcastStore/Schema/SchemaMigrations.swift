@@ -14,6 +14,9 @@ public enum SchemaMigrations {
         migrator.registerMigration("v2-scheduling") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3-link") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -184,5 +187,17 @@ public enum SchemaMigrations {
     CREATE INDEX airing_receipts_airing ON airing_receipts(airing_id);
     CREATE INDEX bulletins_state ON bulletins(state);
     """
-}
 
+    static let v3 = """
+    ALTER TABLE clusters ADD COLUMN public_key BLOB CHECK (public_key IS NULL OR length(public_key) = 32);
+    CREATE TABLE health_transitions (
+        id          INTEGER PRIMARY KEY,
+        cluster_id  TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        at          INTEGER NOT NULL,
+        from_state  TEXT NOT NULL CHECK (from_state IN ('online','degraded','offline','never_seen')),
+        to_state    TEXT NOT NULL CHECK (to_state IN ('online','degraded','offline','never_seen')),
+        reason      TEXT NOT NULL
+    );
+    CREATE INDEX health_transitions_cluster ON health_transitions(cluster_id, at);
+    """
+}
