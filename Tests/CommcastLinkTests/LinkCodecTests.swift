@@ -1,0 +1,88 @@
+import CommcastCore
+import CommcastLink
+import Foundation
+import Testing
+
+@Suite("Link messages")
+struct LinkCodecTests {
+    let t = LinkTime.parse("2026-11-24T06:00:00.250Z")!
+    let sha = String(repeating: "ab", count: 32)
+
+    @Test func timesAreRFC3339WithMilliseconds() {
+        #expect(LinkTime.format(t) == "2026-11-24T06:00:00.250Z")
+        #expect(LinkTime.parse("2026-11-24T13:00:00+07:00") == LinkTime.parse("2026-11-24T06:00:00Z"))
+        #expect(LinkTime.parse("24/11/2026") == nil)
+    }
+
+    @Test func everyClusterMessageRoundTrips() throws {
+        let messages: [ClusterMessage] = [
+            .hello(HelloMessage(clusterID: "tp-001", signature: "sig", firmware: "sim 1", clusterTime: t, volume: 70, cached: [sha], pendingReceipts: 2)),
+            .heartbeat(HeartbeatMessage(seq: 3, clusterTime: t, state: .playing, playing: .init(airingID: 9, positionMS: 1200), volume: 70,
+                                        signalDBm: -87, uptimeSeconds: 60, firmware: "sim 1", cached: [sha], pendingReceipts: 0, errors: ["x"])),
+            .receipt(ReceiptMessage(receiptID: "r1", airingID: 9, kind: .interrupted, at: t, reason: "power cut")),
+            .mediaReport(MediaReportMessage(sha256: sha, state: "failed", reason: "sha256 mismatch")),
+            .commandResult(CommandResultMessage(commandID: "c1", ok: false, error: "an airing is playing")),
+        ]
+        for m in messages {
+            let text: String
+            switch m {
+            case .hello(let x): text = LinkCodec.encode(x)
+            case .heartbeat(let x): text = LinkCodec.encode(x)
+            case .receipt(let x): text = LinkCodec.encode(x)
+            case .mediaReport(let x): text = LinkCodec.encode(x)
+            case .commandResult(let x): text = LinkCodec.encode(x)
+            case .unknown: continue
+            }
+            #expect(try LinkCodec.decodeClusterMessage(text) == m, "\(text)")
+        }
+    }
+
+    @Test func serverMessagesUseTheDocumentedFieldNames() throws {
+        let schedule = ScheduleMessage(revision: 4, from: t, until: t + 86_400, airings: [
+            LinkAiring(airingID: 81234, bulletinID: 17, title: "Lịch tiêm chủng", level: .normal, start: t, end: t + 190,
+                       media: .init(sha256: sha, size: 571_234, durationMS: 190_000)),
+        ])
+        let text = LinkCodec.encode(schedule)
+        for key in ["\"type\":\"schedule\"", "\"airing_id\":81234", "\"bulletin_id\":17", "\"duration_ms\":190000", "\"start\":\"2026-11-24T06:00:00.250Z\""] {
+            #expect(text.contains(key), "\(key) in \(text)")
+        }
+        #expect(try LinkCodec.decodeServerMessage(text) == .schedule(schedule))
+        let welcome = WelcomeMessage(session: "s", heartbeatSeconds: 30, serverTime: t)
+        #expect(LinkCodec.encode(welcome).contains("\"heartbeat_seconds\":30"))
+        #expect(try LinkCodec.decodeServerMessage(LinkCodec.encode(welcome)) == .welcome(welcome))
+        #expect(try LinkCodec.decodeServerMessage(#"{"type":"firmware_offer","url":"x"}"#) == .unknown(type: "firmware_offer"))
+    }
+
+    @Test(arguments: [
+        (#"not json"#, "expected a JSON object"),
+        (#"{"kind":"heartbeat"}"#, "expected a JSON object with a \"type\""),
+        (#"{"type":"hello","signature":"x"}"#, "hello: cluster_id: missing"),
+        (#"{"type":"receipt","receipt_id":"r","airing_id":"nine","kind":"started","at":"2026-11-24T06:00:00Z"}"#, "receipt: airing_id: expected an integer"),
+        (#"{"type":"receipt","receipt_id":"r","airing_id":9,"kind":"started","at":"yesterday"}"#, "receipt: at: got \"yesterday\""),
+        (#"{"type":"receipt","receipt_id":"r","airing_id":9,"kind":"failed","at":"2026-11-24T06:00:00Z"}"#, "receipt: reason: got missing, expected a reason for failed"),
+        (#"{"type":"receipt","receipt_id":"r","airing_id":9,"kind":"exploded","at":"2026-11-24T06:00:00Z"}"#, "receipt: kind"),
+    ])
+    func malformedMessagesNameTheField(_ text: String, _ says: String) {
+        do {
+            _ = try LinkCodec.decodeClusterMessage(text)
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.code == "malformed")
+            #expect(error.message.contains(says), "\(error.message)")
+        }
+    }
+
+    @Test func heartbeatRangesAreChecked() throws {
+        func beat(volume: Int = 70, cached: [String] = [], firmware: String = "x") -> String {
+            LinkCodec.encode(HeartbeatMessage(seq: 1, clusterTime: t, state: .idle, volume: volume, uptimeSeconds: 1, firmware: firmware, cached: cached))
+        }
+        #expect(throws: ErrorMessage(code: "malformed", message: "heartbeat: volume: got 140, expected 0 to 100")) {
+            try LinkCodec.decodeClusterMessage(beat(volume: 140))
+        }
+        #expect(throws: ErrorMessage.self) { try LinkCodec.decodeClusterMessage(beat(cached: ["../../etc/passwd"])) }
+        #expect(throws: ErrorMessage.self) { try LinkCodec.decodeClusterMessage(beat(firmware: String(repeating: "x", count: 101))) }
+        let huge = "{\"type\":\"heartbeat\",\"pad\":\"" + String(repeating: "x", count: 70_000) + "\"}"
+        #expect(throws: ErrorMessage.self) { try LinkCodec.decodeClusterMessage(huge) }
+        #expect(try LinkCodec.decodeClusterMessage(#"{"type":"telemetry","x":1}"#) == .unknown(type: "telemetry"))
+    }
+}
