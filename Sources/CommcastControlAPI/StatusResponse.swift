@@ -16,9 +16,13 @@ public struct StatusResponse: Sendable, Codable, Equatable {
     public var counts: StoreCounts
     /// The caller as the daemon sees it, so an operator can check their identity.
     public var caller: PeerIdentity?
+    /// Where clusters connect (`host:port`), once the link listens.
+    public var linkAddress: String?
+    /// Clusters connected now.
+    public var clustersConnected: Int?
 
     public init(version: String, startedAt: Double, uptimeSeconds: Double, storePath: String,
-                mediaPath: String, counts: StoreCounts, caller: PeerIdentity?) {
+                mediaPath: String, counts: StoreCounts, caller: PeerIdentity?, linkAddress: String? = nil, clustersConnected: Int? = nil) {
         self.version = version
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds
@@ -26,5 +30,7 @@ public struct StatusResponse: Sendable, Codable, Equatable {
         self.mediaPath = mediaPath
         self.counts = counts
         self.caller = caller
+        self.linkAddress = linkAddress
+        self.clustersConnected = clustersConnected
     }
 }

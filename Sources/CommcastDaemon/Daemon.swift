@@ -28,12 +28,21 @@ public enum Daemon {
             "configuration": "\(configurationPath ?? "embedded default")",
         ])
 
-        let control = ControlAPIService(runtime: runtime, logger: logger) {
+        // Ready once both listeners are up: the control socket and the cluster link.
+        let readiness = ReadinessGate(parts: 2) {
             notifier.ready(status: "serving")
             logger.notice("commcastd ready")
         }
+        let control = ControlAPIService(runtime: runtime, logger: logger) { await readiness.arrived() }
+        let registry = LinkRegistry()
+        runtime.linkRegistry = registry
+        let link = LinkService(runtime: runtime, registry: registry, logger: logger) { address in
+            runtime.linkAddress = address
+            await readiness.arrived()
+        }
         try database.replaceOperators(configuration.operators, at: Date())
-        var services: [any Service] = [SchedulerService(runtime: runtime, logger: logger), control]
+        var services: [any Service] = [SchedulerService(runtime: runtime, logger: logger), HealthService(runtime: runtime, registry: registry, logger: logger),
+                                       link, control]
         services.append(ReloadService(runtime: runtime, loader: ConfigurationLoader(), notifier: notifier, logger: logger))
         if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {
             services.append(watchdog)

@@ -11,6 +11,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case conflict
         /// A value is wrong (400).
         case invalid
+        /// The caller may not touch this (403), e.g. a cluster's receipt for another cluster's airing.
+        case forbidden
     }
 
     public var kind: Kind

@@ -32,6 +32,7 @@ struct StatusCommand: AsyncParsableCommand {
             ("media files", "\(c.media)"),
             ("airings", "\(c.airings)"),
             ("reports pending", "\(c.outboxPending)"),
+            ("cluster link", status.linkAddress.map { "\($0), \(status.clustersConnected ?? 0) connected" } ?? "not listening"),
             ("you are", status.caller.map { "\($0.userName ?? "uid \($0.uid)") (uid \($0.uid), pid \($0.pid))" } ?? "unknown"),
         ]
         let width = rows.map(\.0.count).max() ?? 0

@@ -13,6 +13,9 @@ struct DaemonLifecycleTests {
         [daemon]
         state_directory = "\(dir.file("state").path)"
         log_level = "\(logLevel)"
+        [link]
+        listen_address = "127.0.0.1"
+        port = 0
         [control]
         socket_path = "\(socket)"
         \(extra)

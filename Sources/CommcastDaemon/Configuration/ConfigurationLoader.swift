@@ -22,6 +22,8 @@ public struct ConfigurationLoader: Sendable {
         "schedule": ["quiet_hours", "horizon_hours", "max_shift_minutes", "replan_interval_seconds", "missed_after_minutes"],
         "tts": ["command", "voice", "rate", "timeout_seconds", "max_characters", "dialect", "abbreviations_file"],
         "operators": ["name", "unix_user", "token_sha256", "roles", "zones"],
+        "link": ["listen_address", "port", "heartbeat_seconds"],
+        "health": ["retention_days", "sample_interval_seconds"],
     ]
 
     /// Loads a file, throwing every problem found.
@@ -52,7 +54,7 @@ public struct ConfigurationLoader: Sendable {
         }
 
         for key in root.keys.sorted() where Self.schema[key] == nil {
-            reader.problems.append(.init(key: key, message: "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [[operators]]"))
+            reader.problems.append(.init(key: key, message: "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [health], [[operators]]"))
         }
 
         if let t = reader.section(root, "daemon") {
@@ -199,6 +201,29 @@ public struct ConfigurationLoader: Sendable {
                 } catch {
                     reader.problem("tts.abbreviations_file", quoted(v), "\(error)")
                 }
+            }
+        }
+
+        if let t = reader.section(root, "link") {
+            if let v = reader.string(t, "link", "listen_address") {
+                if v.isEmpty || v.contains(" ") { reader.problem("link.listen_address", quoted(v), "expected an IP address such as 0.0.0.0 or 127.0.0.1") }
+                else { config.link.listenAddress = v }
+            }
+            if let v = reader.int(t, "link", "port") {
+                if (0...65_535).contains(v) { config.link.port = v } else { reader.problem("link.port", "\(v)", "expected 0 to 65535") }
+            }
+            if let v = reader.int(t, "link", "heartbeat_seconds") {
+                if (5...600).contains(v) { config.link.heartbeatSeconds = v } else { reader.problem("link.heartbeat_seconds", "\(v)", "expected 5 to 600") }
+            }
+        }
+
+        if let t = reader.section(root, "health") {
+            if let v = reader.int(t, "health", "retention_days") {
+                if (1...3650).contains(v) { config.health.retentionDays = v } else { reader.problem("health.retention_days", "\(v)", "expected 1 to 3650") }
+            }
+            if let v = reader.int(t, "health", "sample_interval_seconds") {
+                if (10...86_400).contains(v) { config.health.sampleIntervalSeconds = v }
+                else { reader.problem("health.sample_interval_seconds", "\(v)", "expected 10 to 86400") }
             }
         }
 

@@ -69,7 +69,27 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var abbreviations: [String: String] = [:]
     }
 
+    /// `[link]`: where clusters connect (docs/protocol.md).
+    public struct LinkSection: Sendable, Equatable {
+        /// Address the link server listens on; clusters dial in over 4G, so all interfaces by default.
+        public var listenAddress: String = "0.0.0.0"
+        /// TCP port; 0 picks a free one (tests).
+        public var port: Int = 7470
+        /// How often clusters are told to send a heartbeat.
+        public var heartbeatSeconds: Int = 30
+    }
+
+    /// `[health]`
+    public struct HealthSection: Sendable, Equatable {
+        /// Heartbeat samples and transitions older than this are deleted.
+        public var retentionDays: Int = 7
+        /// At most one stored heartbeat sample per cluster this often.
+        public var sampleIntervalSeconds: Int = 300
+    }
+
     public var daemon = DaemonSection()
+    public var link = LinkSection()
+    public var health = HealthSection()
     public var control = ControlSection()
     public var ingest = IngestSection()
     public var schedule = ScheduleSection()

@@ -22,6 +22,7 @@ struct APIError: Error {
             case .notFound: return .init(status: .notFound, code: "not_found", message: e.message)
             case .conflict: return .init(status: .conflict, code: "conflict", message: e.message)
             case .invalid: return .badRequest(e.message)
+            case .forbidden: return .forbidden(e.message)
             }
         case let e as ValueError: return .badRequest(e.description)
         case let e as ScheduleSpec.Invalid: return .badRequest(e.description)

@@ -45,7 +45,9 @@ public struct ControlAPIService: Service {
                 storePath: runtime.database.path,
                 mediaPath: runtime.media.root.path,
                 counts: counts,
-                caller: context.peer
+                caller: context.peer,
+                linkAddress: runtime.linkAddress,
+                clustersConnected: runtime.linkRegistry?.connectedCount
             )
             return try JSONResponse.ok(status)
         }

@@ -69,6 +69,9 @@ public final class DaemonRuntime: Sendable {
     /// Wakes the scheduler after a change that affects the plan.
     public let planChanged = ScheduleTrigger()
 
+    /// Wakes the link after the scheduler stored a plan, so changes reach clusters at once.
+    public let airingsChanged = ScheduleTrigger()
+
     /// Called when a cluster's key is rotated or revoked, so its open link (if any) is
     /// closed at once rather than at its next reconnect. Set by the link service.
     public func clusterKeyChanged(_ clusterID: String) {
@@ -81,6 +84,20 @@ public final class DaemonRuntime: Sendable {
     }
 
     private let keyChangeHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    /// The connected clusters, once the link service runs.
+    public var linkRegistry: LinkRegistry? {
+        get { link.withLock { $0.registry } }
+        set { link.withLock { $0.registry = newValue } }
+    }
+
+    /// Where the link listens (`host:port`), once it does.
+    public var linkAddress: String? {
+        get { link.withLock { $0.address } }
+        set { link.withLock { $0.address = newValue } }
+    }
+
+    private let link = Mutex<(registry: LinkRegistry?, address: String?)>((nil, nil))
 
     /// The operator a local caller acts as: root and the daemon's own user are
     /// administrators; others are matched by Unix user name; nil when not configured.

@@ -45,6 +45,8 @@ public struct SchedulerService: Service {
         let plan = Planner(configuration: runtime.plannerConfiguration, calendar: runtime.calendar).plan(input)
         let (inserted, removed) = try runtime.database.savePlan(plan)
         let missed = try runtime.database.markMissed(before: start.addingTimeInterval(-TimeInterval(config.missedAfterMinutes * 60)))
+        // The link compares each cluster's schedule with what it last sent, so waking it is cheap.
+        runtime.airingsChanged.fire()
         let finished = try runtime.database.finishExhaustedBulletins(at: start)
         if !finished.isEmpty { logger.info("bulletins finished", metadata: ["ids": "\(finished)"]) }
         let elapsed = ContinuousClock.now - began

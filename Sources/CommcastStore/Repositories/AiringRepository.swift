@@ -24,6 +24,19 @@ public struct AiringReceipt: Sendable, Equatable, Codable {
     }
 }
 
+/// An airing as the link sends it to its cluster.
+public struct ClusterAiring: Sendable, Equatable, Hashable {
+    public var airingID: Int64
+    public var bulletinID: Int64
+    public var clusterID: String
+    public var title: String
+    public var level: BulletinLevel
+    public var start: Date
+    public var durationMilliseconds: Int
+    public var mediaSHA256: String
+    public var mediaSize: Int
+}
+
 /// A stored airing row.
 public struct AiringRecord: Sendable, Equatable, Codable {
     public var id: Int64
@@ -113,11 +126,15 @@ extension CommcastDatabase {
 
     /// Records a receipt exactly once. Returns false when this receipt id was already recorded.
     /// Outcomes only move forward (planned/missed → started → completed, interrupted or failed).
+    /// With `clusterID`, a receipt for another cluster's airing is refused (`.forbidden`).
     @discardableResult
-    public func recordReceipt(_ receipt: AiringReceipt, receivedAt now: Date) throws -> Bool {
+    public func recordReceipt(_ receipt: AiringReceipt, receivedAt now: Date, clusterID: String? = nil) throws -> Bool {
         try pool.write { db in
-            guard let airing = try Row.fetchOne(db, sql: "SELECT outcome FROM airings WHERE id = ?", arguments: [receipt.airingID]) else {
+            guard let airing = try Row.fetchOne(db, sql: "SELECT outcome, cluster_id FROM airings WHERE id = ?", arguments: [receipt.airingID]) else {
                 throw StoreError(.notFound, "unknown airing #\(receipt.airingID) in receipt \(receipt.receiptID)")
+            }
+            if let clusterID, airing["cluster_id"] != clusterID {
+                throw StoreError(.forbidden, "airing #\(receipt.airingID) belongs to another cluster, not \(clusterID)")
             }
             try db.execute(sql: """
                 INSERT INTO airing_receipts (receipt_id, airing_id, kind, at, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -152,6 +169,29 @@ extension CommcastDatabase {
                 AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = airings.id)
                 """, arguments: [cutoff.millis])
             return db.changesCount
+        }
+    }
+
+    /// Airings still to be played (planned or started) in an interval, with what a
+    /// cluster needs to play them, grouped by cluster: the link's `schedule` messages.
+    public func clusterAirings(from: Date, to: Date, clusterIDs: Set<String>? = nil) throws -> [String: [ClusterAiring]] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT a.id, a.bulletin_id, a.cluster_id, a.planned_at, b.title, b.level, m.sha256, m.size_bytes, m.duration_ms
+                FROM airings a JOIN bulletins b ON b.id = a.bulletin_id JOIN media m ON m.sha256 = b.media_sha256
+                WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome IN ('planned', 'started')
+                ORDER BY a.cluster_id, a.planned_at
+                """, arguments: [from.millis, to.millis])
+            var result: [String: [ClusterAiring]] = [:]
+            for row in rows {
+                let cluster: String = row["cluster_id"]
+                if let clusterIDs, !clusterIDs.contains(cluster) { continue }
+                result[cluster, default: []].append(ClusterAiring(
+                    airingID: row["id"], bulletinID: row["bulletin_id"], clusterID: cluster, title: row["title"],
+                    level: BulletinLevel(rawValue: row["level"]) ?? .normal, start: Date(millis: row["planned_at"]),
+                    durationMilliseconds: row["duration_ms"], mediaSHA256: row["sha256"], mediaSize: row["size_bytes"]))
+            }
+            return result
         }
     }
 

@@ -1,0 +1,100 @@
+import CommcastCore
+import CommcastStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Judges every cluster's health every few seconds from its link and heartbeats
+/// (`HealthPolicy` in CommcastCore), stores transitions and samples, closes links
+/// that went silent, and prunes old history.
+public struct HealthService: Service {
+    let runtime: DaemonRuntime
+    let registry: LinkRegistry
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let interval: Duration
+
+    public init(runtime: DaemonRuntime, registry: LinkRegistry, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+                interval: Duration = .seconds(5)) {
+        self.runtime = runtime
+        self.registry = registry
+        self.logger = logger
+        self.now = now
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        let initial = (try? runtime.database.latestHealthStates()) ?? [:]
+        var machine = HealthStateMachine(policy: policy, initial: initial)
+        var lastPrune = Date.distantPast
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                machine = try await offload { [self, machine] in
+                    var m = machine
+                    try evaluate(&m)
+                    return m
+                }
+                if now().timeIntervalSince(lastPrune) > 3600 {
+                    lastPrune = now()
+                    let cutoff = now().addingTimeInterval(-Double(runtime.configuration.health.retentionDays) * 86_400)
+                    let removed = try await offload { [runtime] in try runtime.database.pruneHealth(before: cutoff) }
+                    if removed > 0 { logger.info("health history pruned", metadata: ["rows": "\(removed)"]) }
+                }
+            } catch {
+                logger.error("health check failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+        }
+    }
+
+    var policy: HealthPolicy { HealthPolicy(heartbeatInterval: TimeInterval(runtime.configuration.link.heartbeatSeconds)) }
+
+    /// One pass over every cluster.
+    func evaluate(_ machine: inout HealthStateMachine) throws {
+        let now = now()
+        let db = runtime.database
+        let heartbeat = TimeInterval(runtime.configuration.link.heartbeatSeconds)
+        let sampleInterval = TimeInterval(runtime.configuration.health.sampleIntervalSeconds)
+        let sessions = registry.sessions
+        let seen = registry.everSeen
+        let soon = try db.clusterAirings(from: now, to: now.addingTimeInterval(3600))
+        var transitions: [HealthTransition] = []
+        var samples: [(clusterID: String, state: HealthState, sample: HeartbeatSample)] = []
+        var current: [String: ClusterHealthReport] = [:]
+        for cluster in try db.clusters() {
+            let id = cluster.id
+            let session = sessions[id]
+            if let session, now.timeIntervalSince(session.lastHeartbeat?.receivedAt ?? session.since) >= 3 * heartbeat {
+                logger.warning("closing a silent link", metadata: ["cluster": "\(id)"])
+                registry.send(id, .close(code: 4408, reason: "no heartbeat"))
+            }
+            let missing = session?.lastHeartbeat.map { hb in Set((soon[id] ?? []).map(\.mediaSHA256)).subtracting(hb.cached).count } ?? 0
+            let everSeen = seen.contains(id) || (machine.states[id].map { $0 != .neverSeen } ?? false)
+            let observation = HealthPolicy.Observation(linkUp: session != nil, linkSince: session?.since, lastHeartbeat: session?.lastHeartbeat,
+                                                       missingMediaSoon: missing, everSeen: everSeen)
+            if let t = machine.observe(id, observation, now: now) {
+                transitions.append(t)
+                logger.log(level: t.to == .offline ? .warning : .info, "cluster health changed", metadata: [
+                    "cluster": "\(id)", "from": "\(t.from.rawValue)", "to": "\(t.to.rawValue)", "reason": "\(t.reason)",
+                ])
+            }
+            let (state, reasons) = policy.assess(observation, now: now)
+            current[id] = ClusterHealthReport(state: state, reasons: reasons, since: session?.since, lastHeartbeat: session?.lastHeartbeat)
+            if let hb = session?.lastHeartbeat, registry.shouldStoreSample(id, at: now, interval: sampleInterval) {
+                samples.append((id, state, hb))
+            }
+        }
+        try db.recordHealthTransitions(transitions)
+        try db.recordHealthSamples(samples)
+        registry.publishHealth(current)
+    }
+}
+
+/// A cluster's health as the last pass judged it, for the control API.
+public struct ClusterHealthReport: Sendable, Equatable {
+    public var state: HealthState
+    public var reasons: [String]
+    /// When the current link opened.
+    public var since: Date?
+    public var lastHeartbeat: HeartbeatSample?
+}

@@ -1,0 +1,139 @@
+import CommcastCore
+import CommcastLink
+import Foundation
+import Synchronization
+
+/// The clusters connected right now: one session each, with what the station
+/// needs to reach them (their outgoing queue), judge their health and authorise
+/// their media downloads.
+public final class LinkRegistry: Sendable {
+    /// What the link writes to a cluster from outside its session.
+    public enum Outgoing: Sendable {
+        case text(String)
+        case close(code: Int, reason: String)
+    }
+
+    /// One open, authenticated link.
+    public struct Session: Sendable {
+        public let id: UUID
+        public let clusterID: String
+        public let token: String
+        public let since: Date
+        let outgoing: AsyncStream<Outgoing>.Continuation
+        public var lastHeartbeat: HeartbeatSample?
+        /// Hash of the last schedule sent, so an unchanged one is not sent again.
+        var scheduleHash: Int?
+        public var scheduleRevision = 0
+        /// Media the cluster was sent in a schedule and may therefore download.
+        var allowedMedia: Set<String> = []
+        var lastSampleStoredAt: Date?
+    }
+
+    struct State {
+        var sessions: [String: Session] = [:]
+        /// Tokens of closed links stay valid briefly so a download in flight can finish.
+        var closedTokens: [String: (clusterID: String, media: Set<String>, until: Date)] = [:]
+        /// Clusters that have connected since the daemon started.
+        var everSeen: Set<String> = []
+        /// The health service's last judgement of every cluster.
+        var health: [String: ClusterHealthReport] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Registers a new link and returns its outgoing stream, and the link it replaces.
+    func register(clusterID: String, token: String, at now: Date) -> (Session, AsyncStream<Outgoing>, replaced: Session?) {
+        let (stream, continuation) = AsyncStream<Outgoing>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let session = Session(id: UUID(), clusterID: clusterID, token: token, since: now, outgoing: continuation)
+        let replaced = state.withLock { s in
+            let old = s.sessions[clusterID]
+            s.sessions[clusterID] = session
+            s.everSeen.insert(clusterID)
+            return old
+        }
+        return (session, stream, replaced)
+    }
+
+    /// Removes a link when it ends, unless a newer one has replaced it.
+    func unregister(_ session: Session, at now: Date) {
+        state.withLock { s in
+            let media = s.sessions[session.clusterID]?.allowedMedia ?? []
+            if s.sessions[session.clusterID]?.id == session.id { s.sessions[session.clusterID] = nil }
+            s.closedTokens[session.token] = (session.clusterID, media, now.addingTimeInterval(60))
+            s.closedTokens = s.closedTokens.filter { $0.value.until > now }
+        }
+        session.outgoing.finish()
+    }
+
+    func heartbeat(_ clusterID: String, _ sample: HeartbeatSample) {
+        state.withLock { $0.sessions[clusterID]?.lastHeartbeat = sample }
+    }
+
+    /// Queues a message for a connected cluster; false when it is not connected.
+    @discardableResult
+    public func send(_ clusterID: String, _ message: Outgoing) -> Bool {
+        guard let session = state.withLock({ $0.sessions[clusterID] }) else { return false }
+        session.outgoing.yield(message)
+        return true
+    }
+
+    /// Records the schedule about to be sent; false when it equals the last one.
+    func noteSchedule(_ clusterID: String, hash: Int, media: Set<String>) -> Int? {
+        state.withLock { s -> Int? in
+            guard var session = s.sessions[clusterID], session.scheduleHash != hash else { return nil }
+            session.scheduleHash = hash
+            session.scheduleRevision += 1
+            session.allowedMedia.formUnion(media)
+            s.sessions[clusterID] = session
+            return session.scheduleRevision
+        }
+    }
+
+    /// Whether `token` may download `sha256`: the cluster was sent it in a schedule.
+    func mayDownload(token: String, sha256: String, at now: Date) -> String? {
+        state.withLock { s in
+            if let session = s.sessions.values.first(where: { $0.token == token }) {
+                return session.allowedMedia.contains(sha256) ? session.clusterID : nil
+            }
+            if let closed = s.closedTokens[token], closed.until > now, closed.media.contains(sha256) { return closed.clusterID }
+            return nil
+        }
+    }
+
+    /// Whether a token belongs to any open (or just closed) link.
+    func knows(token: String, at now: Date) -> Bool {
+        state.withLock { s in
+            s.sessions.values.contains { $0.token == token } || (s.closedTokens[token].map { $0.until > now } ?? false)
+        }
+    }
+
+    /// Marks that a sample was stored now; returns false when one was stored too recently.
+    func shouldStoreSample(_ clusterID: String, at now: Date, interval: TimeInterval) -> Bool {
+        state.withLock { s in
+            guard var session = s.sessions[clusterID] else { return false }
+            if let last = session.lastSampleStoredAt, now.timeIntervalSince(last) < interval { return false }
+            session.lastSampleStoredAt = now
+            s.sessions[clusterID] = session
+            return true
+        }
+    }
+
+    /// Publishes the health service's latest pass.
+    func publishHealth(_ reports: [String: ClusterHealthReport]) {
+        state.withLock { $0.health = reports }
+    }
+
+    /// Every cluster's health as last judged (empty until the first pass).
+    public var health: [String: ClusterHealthReport] { state.withLock { $0.health } }
+
+    /// A copy of every open session.
+    public var sessions: [String: Session] { state.withLock { $0.sessions } }
+
+    /// Clusters seen since start.
+    public var everSeen: Set<String> { state.withLock { $0.everSeen } }
+
+    /// How many clusters are connected.
+    public var connectedCount: Int { state.withLock { $0.sessions.count } }
+}

@@ -1,0 +1,46 @@
+import CommcastCore
+import CommcastLink
+import CommcastStore
+import Foundation
+import Logging
+
+/// Builds each connected cluster's `schedule` from the stored airings and sends it
+/// when it differs from the last one that cluster was sent.
+struct LinkScheduleSender: Sendable {
+    let runtime: DaemonRuntime
+    let registry: LinkRegistry
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// Sends to these clusters (all connected ones when nil); returns how many were sent a new schedule.
+    @discardableResult
+    func push(to clusterIDs: Set<String>? = nil) async -> Int {
+        let connected = Set(registry.sessions.keys)
+        let targets = clusterIDs.map { $0.intersection(connected) } ?? connected
+        guard !targets.isEmpty else { return 0 }
+        let from = now()
+        let until = from.addingTimeInterval(TimeInterval(runtime.configuration.schedule.horizonHours * 3600))
+        let byCluster: [String: [ClusterAiring]]
+        do {
+            byCluster = try await offload { [runtime] in
+                try runtime.database.clusterAirings(from: from, to: until, clusterIDs: targets.count < 64 ? targets : nil)
+            }
+        } catch {
+            logger.error("cannot read airings for the link", metadata: ["error": "\(error)"])
+            return 0
+        }
+        var sent = 0
+        for id in targets.sorted() {
+            let airings = byCluster[id] ?? []
+            guard let revision = registry.noteSchedule(id, hash: airings.hashValue, media: Set(airings.map(\.mediaSHA256))) else { continue }
+            let message = ScheduleMessage(revision: revision, from: from, until: until, airings: airings.map {
+                LinkAiring(airingID: $0.airingID, bulletinID: $0.bulletinID, title: $0.title, level: $0.level, start: $0.start,
+                           end: $0.start.addingTimeInterval(Double($0.durationMilliseconds) / 1000),
+                           media: .init(sha256: $0.mediaSHA256, size: $0.mediaSize, durationMS: $0.durationMilliseconds))
+            })
+            if registry.send(id, .text(LinkCodec.encode(message))) { sent += 1 }
+        }
+        if sent > 0 { logger.debug("schedules sent", metadata: ["clusters": "\(sent)"]) }
+        return sent
+    }
+}
