@@ -7,10 +7,13 @@ let package = Package(
     products: [
         .executable(name: "commcastd", targets: ["commcastd"]),
         .executable(name: "commcast", targets: ["commcast"]),
+        .executable(name: "commcast-sim", targets: ["commcast-sim"]),
         .library(name: "CommcastCore", targets: ["CommcastCore"]),
         .library(name: "CommcastAudio", targets: ["CommcastAudio"]),
         .library(name: "CommcastStore", targets: ["CommcastStore"]),
         .library(name: "CommcastDaemon", targets: ["CommcastDaemon"]),
+        .library(name: "CommcastLink", targets: ["CommcastLink"]),
+        .library(name: "CommcastSimulator", targets: ["CommcastSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -83,6 +86,19 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "CommcastSimulator",
+            dependencies: [
+                "CommcastLink", "CommcastAudio",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "commcastd",
@@ -99,6 +115,15 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "commcast-sim",
+            dependencies: [
+                "CommcastSimulator", "CommcastLink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -26,7 +26,7 @@ struct BulletinCommand: AsyncParsableCommand {
         @Option(help: "normal, priority or emergency.") var level: String = "normal"
         @Option(name: .customLong("zone"), help: "Target zone (repeatable).") var zones: [String] = []
         @Option(name: .customLong("cluster"), help: "Target cluster (repeatable).") var clusters: [String] = []
-        @Option(help: "Once: YYYY-MM-DD HH:MM, or HH:MM today.") var at: String?
+        @Option(help: "Once: YYYY-MM-DD HH:MM[:SS], or HH:MM[:SS] today.") var at: String?
         @Option(help: "Daily at these times, e.g. 06:00,17:00.") var daily: String?
         @Option(help: "Every N minutes inside --window.") var every: Int?
         @Option(help: "Window for --every, HH:MM-HH:MM.") var window: String?

@@ -76,3 +76,17 @@ struct RecurrenceRuleTests {
         #expect(!q.overlaps(from: local(2026, 11, 23, 21, 50), to: local(2026, 11, 23, 22, 0), calendar: station), "ends exactly at the start")
     }
 }
+
+@Suite("Schedule options")
+struct ScheduleSpecTests {
+    let now = local(2026, 11, 23, 8)
+
+    @Test func oneOffsMayGiveSeconds() throws {
+        let rule = try ScheduleSpec(at: "2026-11-23 08:00:30").rule(calendar: station, now: now)
+        #expect(rule.pattern == .once(local(2026, 11, 23, 8).addingTimeInterval(30)))
+        #expect(try ScheduleSpec(at: "09:15").rule(calendar: station, now: now).pattern == .once(local(2026, 11, 23, 9, 15)))
+        for bad in ["08:00:61", "08:00:5", "8:00:00:00"] {
+            #expect(throws: ScheduleSpec.Invalid.self, "\(bad)") { try ScheduleSpec(at: bad).rule(calendar: station, now: now) }
+        }
+    }
+}

@@ -68,7 +68,7 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
         var pattern: RecurrenceRule.Pattern = .times([])
         if let at {
             if let d = Self.dateTime(at, calendar: calendar, now: now) { pattern = .once(d) } else {
-                problems.append(.init(field: "at", value: at, expected: "YYYY-MM-DD HH:MM, or HH:MM for today"))
+                problems.append(.init(field: "at", value: at, expected: "YYYY-MM-DD HH:MM[:SS], or HH:MM[:SS] for today"))
             }
         } else if let daily {
             var times: [TimeOfDay] = []
@@ -112,10 +112,20 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
 
     static func dateTime(_ s: String, calendar: Calendar, now: Date) -> Date? {
         let parts = s.trimmingCharacters(in: .whitespaces).split(whereSeparator: { $0 == " " || $0 == "T" }).map(String.init)
-        if parts.count == 1, let t = try? TimeOfDay(parsing: parts[0]) {
-            return calendar.date(bySettingHour: t.hour, minute: t.minute, second: 0, of: now)
+        // Seconds are allowed for one-off airings (a live test, or a cue right after a programme).
+        func time(_ text: String) -> (TimeOfDay, Int)? {
+            let pieces = text.split(separator: ":", omittingEmptySubsequences: false)
+            if pieces.count == 3 {
+                guard let t = try? TimeOfDay(parsing: "\(pieces[0]):\(pieces[1])"), pieces[2].count == 2,
+                      let sec = Int(pieces[2]), (0...59).contains(sec) else { return nil }
+                return (t, sec)
+            }
+            return (try? TimeOfDay(parsing: text)).map { ($0, 0) }
         }
-        guard parts.count == 2, let day = date(parts[0], calendar: calendar), let t = try? TimeOfDay(parsing: parts[1]) else { return nil }
-        return calendar.date(bySettingHour: t.hour, minute: t.minute, second: 0, of: day)
+        if parts.count == 1, let (t, sec) = time(parts[0]) {
+            return calendar.date(bySettingHour: t.hour, minute: t.minute, second: sec, of: now)
+        }
+        guard parts.count == 2, let day = date(parts[0], calendar: calendar), let (t, sec) = time(parts[1]) else { return nil }
+        return calendar.date(bySettingHour: t.hour, minute: t.minute, second: sec, of: day)
     }
 }

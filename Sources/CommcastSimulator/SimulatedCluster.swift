@@ -1,0 +1,342 @@
+import AsyncHTTPClient
+import CommcastLink
+import Crypto
+import Foundation
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// One loudspeaker cluster speaking docs/protocol.md for real: it authenticates with
+/// its own key, keeps its schedule, downloads and verifies media (resuming with
+/// Range), plays at the planned times from what it holds even while its link is
+/// down, heartbeats, and keeps receipts until the station acknowledges them.
+final class SimulatedCluster: @unchecked Sendable {
+    let credential: ClusterCredential
+    let options: SimulatorOptions
+    let counters: SimulatorCounters
+    let verifier: MediaVerifier
+    let http: HTTPClient
+    let logger: Logger
+
+    // State, guarded by `lock`: many tasks (link, player, downloads) share it.
+    private let lock = NSLock()
+    private var airings: [Int64: LinkAiring] = [:]
+    private var held: Set<String> = []
+    private var downloading: Set<String> = []
+    private var started: Set<Int64> = []
+    private var ended: Set<Int64> = []
+    private var playing: Int64?
+    private var outbox: [ReceiptMessage] = []
+    private var outbound: WebSocketOutboundWriter?
+    private var session: String?
+    private var heartbeatSeconds = 30
+    private var seq = 0
+    private let bootedAt = Date()
+    private(set) var connectedOnce = false
+    private(set) var connected = false
+    /// Grows whenever the link ends: a 4G outage breaks downloads too.
+    private var linkGeneration = 0
+
+    init(credential: ClusterCredential, options: SimulatorOptions, counters: SimulatorCounters, verifier: MediaVerifier,
+         http: HTTPClient, logger: Logger) {
+        self.credential = credential
+        self.options = options
+        self.counters = counters
+        self.verifier = verifier
+        self.http = http
+        self.logger = logger
+    }
+
+    var isConnected: Bool { lock.withLock { connected } }
+    var hasConnected: Bool { lock.withLock { connectedOnce } }
+
+    /// Runs the link and the player until cancelled.
+    func run() async {
+        let player = Task { await playLoop() }
+        let resender = Task { await resendLoop() }
+        defer { player.cancel(); resender.cancel() }
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let close = try await WebSocketClient.connect(
+                    url: "ws://\(options.station)/v1/link", configuration: .init(maxFrameSize: LinkCodec.maxTextBytes),
+                    logger: logger
+                ) { inbound, outbound, _ in
+                    try await self.converse(inbound, outbound)
+                }
+                failures = 0
+                if let close {
+                    let code = UInt16(webSocketErrorCode: close.closeCode)
+                    if [4400, 4401, 4403].contains(code) { counters.error("closed \(code)") }
+                }
+            } catch is CancellationError {
+                break
+            } catch {
+                failures += 1
+                counters.update { $0.connectFailures += 1 }
+            }
+            lock.withLock { connected = false; outbound = nil; session = nil; linkGeneration += 1 }
+            if Task.isCancelled { break }
+            // A random delay so a province's clusters do not all return in the same
+            // millisecond, doubling while connecting fails (docs/protocol.md).
+            let backoff = min(60, options.reconnectJitterSeconds * pow(2, Double(min(failures, 6))))
+            try? await Task.sleep(for: .seconds(Double.random(in: 0...max(0.05, failures == 0 ? options.reconnectJitterSeconds : backoff))))
+        }
+    }
+
+    /// Closes the current link from the cluster's side (an injected fault).
+    func dropLink() async {
+        let out = lock.withLock { outbound }
+        guard let out else { return }
+        counters.update { $0.linkDropsInjected += 1 }
+        try? await out.close(.goingAway, reason: "simulated drop")
+    }
+
+    // MARK: - The link
+
+    func converse(_ inbound: WebSocketInboundStream, _ out: WebSocketOutboundWriter) async throws {
+        var messages = inbound.messages(maxSize: 4 << 20).makeAsyncIterator()
+        guard case .text(let first)? = try await messages.next(), case .challenge(let challenge) = try LinkCodec.decodeServerMessage(first) else {
+            counters.error("no challenge")
+            return
+        }
+        let (cached, pending) = lock.withLock { (Array(held).sorted(), outbox.count) }
+        try await send(HelloMessage(clusterID: credential.clusterID, signature: try credential.sign(nonce: challenge.nonce),
+                                    firmware: "commcast-sim 1", clusterTime: clusterNow(), volume: 70, cached: cached,
+                                    pendingReceipts: pending), on: out)
+        var heartbeatTask: Task<Void, Never>?
+        var dropTask: Task<Void, Never>?
+        defer { heartbeatTask?.cancel(); dropTask?.cancel() }
+        while let message = try await messages.next() {
+            guard case .text(let text) = message else { continue }
+            let decoded: ServerMessage
+            do { decoded = try LinkCodec.decodeServerMessage(text) } catch {
+                counters.error("undecodable message")
+                continue
+            }
+            switch decoded {
+            case .welcome(let w):
+                lock.withLock {
+                    session = w.session
+                    heartbeatSeconds = w.heartbeatSeconds
+                    outbound = out
+                    connected = true
+                    connectedOnce = true
+                }
+                counters.update { $0.connects += 1 }
+                heartbeatTask = Task { await heartbeatLoop(out) }
+                if let mean = options.dropMeanSeconds {
+                    dropTask = Task {
+                        let wait = -log(Double.random(in: 0.0001...1)) * mean
+                        try? await Task.sleep(for: .seconds(wait))
+                        if !Task.isCancelled { await dropLink() }
+                    }
+                }
+                await flushOutbox()
+            case .schedule(let s):
+                counters.update { $0.schedulesReceived += 1 }
+                await apply(s)
+            case .receiptAck(let ack):
+                let ids = Set(ack.receiptIDs)
+                let removed = lock.withLock { () -> Int in
+                    let before = outbox.count
+                    outbox.removeAll { ids.contains($0.receiptID) }
+                    return before - outbox.count
+                }
+                counters.update { $0.receiptsAcknowledged += removed }
+            case .command(let c):
+                let busy = lock.withLock { playing != nil }
+                let ok = c.command != .testTone || !busy
+                try await send(CommandResultMessage(commandID: c.commandID, ok: ok, error: ok ? nil : "an airing is playing"), on: out)
+            case .error(let e):
+                counters.update { $0.refusals[e.code, default: 0] += 1 }
+            case .challenge, .unknown:
+                break
+            }
+        }
+    }
+
+    func send(_ message: some Encodable, on out: WebSocketOutboundWriter) async throws {
+        if options.delay > .zero { try await Task.sleep(for: options.delay) }
+        try await out.write(.text(LinkCodec.encode(message)))
+    }
+
+    func heartbeatLoop(_ out: WebSocketOutboundWriter) async {
+        while !Task.isCancelled {
+            let (interval, beat) = lock.withLock { () -> (Int, HeartbeatMessage) in
+                seq += 1
+                let playingNow = playing.map { HeartbeatMessage.Playing(airingID: $0, positionMS: nil) }
+                return (heartbeatSeconds, HeartbeatMessage(seq: seq, clusterTime: clusterNow(), state: playing == nil ? .idle : .playing,
+                                                           playing: playingNow, volume: 70, signalDBm: -85,
+                                                           uptimeSeconds: Int(Date().timeIntervalSince(bootedAt)), firmware: "commcast-sim 1",
+                                                           cached: Array(held).sorted(), pendingReceipts: outbox.count))
+            }
+            if !lost() {
+                do { try await send(beat, on: out) } catch { return }
+                counters.update { $0.heartbeatsSent += 1 }
+            }
+            try? await Task.sleep(for: .seconds(interval))
+        }
+    }
+
+    /// Applies a schedule: it replaces every airing from `from` on; a playing airing it
+    /// no longer contains is stopped (that is how a cancel arrives).
+    func apply(_ s: ScheduleMessage) async {
+        let (missing, stopped) = lock.withLock { () -> ([LinkAiring.Media], Int64?) in
+            airings = airings.filter { $0.value.start < s.from }
+            for a in s.airings { airings[a.airingID] = a }
+            var stop: Int64?
+            if let p = playing, airings[p] == nil { stop = p; playing = nil; ended.insert(p) }
+            var wanted: [LinkAiring.Media] = []
+            for a in s.airings.sorted(by: { $0.start < $1.start }) where !held.contains(a.media.sha256) && !downloading.contains(a.media.sha256) {
+                downloading.insert(a.media.sha256)
+                wanted.append(a.media)
+            }
+            return (wanted, stop)
+        }
+        if let stopped { await receipt(stopped, .interrupted, reason: "cancelled") }
+        for media in missing { Task { await download(media) } }
+    }
+
+    // MARK: - Media
+
+    /// Fetches a file, resuming with Range after a break, until its sha256 matches.
+    func download(_ media: LinkAiring.Media) async {
+        var data = Data()
+        var attempt = 0
+        defer { lock.withLock { _ = downloading.remove(media.sha256) } }
+        while attempt < 8 && !Task.isCancelled {
+            attempt += 1
+            guard let (token, generation) = lock.withLock({ session.map { ($0, linkGeneration) } }) else {
+                // No link, no network: wait for the cluster to reconnect (not an attempt).
+                attempt -= 1
+                try? await Task.sleep(for: .milliseconds(200))
+                continue
+            }
+            var request = HTTPClientRequest(url: "http://\(options.station)/v1/media/\(media.sha256).opus")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            if !data.isEmpty {
+                request.headers.add(name: "Range", value: "bytes=\(data.count)-")
+                counters.update { $0.resumedDownloads += 1 }
+            }
+            do {
+                let response = try await http.execute(request, timeout: .seconds(120))
+                guard response.status == .ok || response.status == .partialContent else {
+                    counters.error("media HTTP \(response.status.code)")
+                    if response.status == .rangeNotSatisfiable { data = Data() }
+                    try await Task.sleep(for: .seconds(min(300, 2 * pow(2, Double(attempt)))))
+                    continue
+                }
+                if response.status == .ok { data = Data() }
+                var broken = false
+                for try await chunk in response.body {
+                    // Hand the bytes out slowly when throttled, as a weak 4G cell would.
+                    var bytes = chunk
+                    while bytes.readableBytes > 0 {
+                        let piece = bytes.readSlice(length: min(bytes.readableBytes, options.downloadKiBps.map { max(256, $0 * 256) } ?? Int.max))!
+                        data.append(contentsOf: piece.readableBytesView)
+                        counters.update { $0.downloadedBytes += piece.readableBytes }
+                        if let rate = options.downloadKiBps {
+                            try await Task.sleep(for: .seconds(Double(piece.readableBytes) / Double(rate * 1024)))
+                        }
+                        if lock.withLock({ linkGeneration }) != generation { broken = true; break }
+                    }
+                    if broken { break }
+                }
+                if broken {
+                    counters.error("download interrupted by a link drop")
+                    continue
+                }
+            } catch {
+                // Keep what arrived; the next attempt asks for the rest.
+                counters.error("download interrupted")
+                try? await Task.sleep(for: .seconds(Double.random(in: 0.5...2)))
+                continue
+            }
+            if options.corruptPercent > 0, Double.random(in: 0..<100) < options.corruptPercent, !data.isEmpty {
+                data[data.count / 2] ^= 0xFF
+            }
+            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            guard digest == media.sha256, data.count == media.size else {
+                counters.update { $0.sha256Mismatches += 1 }
+                data = Data()
+                continue
+            }
+            counters.update { $0.downloads += 1 }
+            if verifier.verify(sha256: media.sha256, data: data, durationMS: media.durationMS) {
+                counters.update { $0.decodedAndChecked += 1 }
+                lock.withLock { _ = held.insert(media.sha256) }
+            } else {
+                counters.update { $0.decodeFailures += 1 }
+            }
+            return
+        }
+    }
+
+    // MARK: - Playing
+
+    /// Plays from the cache at the planned times, whatever the link is doing.
+    func playLoop() async {
+        while !Task.isCancelled {
+            let now = clusterNow().addingTimeInterval(-options.clockSkewSeconds) // station time
+            let (toStart, toEnd, toFail) = lock.withLock { () -> ([Int64], [Int64], [Int64]) in
+                var start: [Int64] = [], end: [Int64] = [], fail: [Int64] = []
+                for a in airings.values.sorted(by: { $0.start < $1.start }) {
+                    if !started.contains(a.airingID), a.start <= now {
+                        started.insert(a.airingID)
+                        if a.end < now.addingTimeInterval(-60) { continue } // long past: nothing to play
+                        if held.contains(a.media.sha256), playing == nil { start.append(a.airingID); playing = a.airingID } else { fail.append(a.airingID); ended.insert(a.airingID) }
+                    } else if playing == a.airingID, a.end <= now, !ended.contains(a.airingID) {
+                        ended.insert(a.airingID)
+                        playing = nil
+                        end.append(a.airingID)
+                    }
+                }
+                return (start, end, fail)
+            }
+            for id in toStart { await receipt(id, .started) }
+            for id in toEnd { await receipt(id, .completed) }
+            for id in toFail { await receipt(id, .failed, reason: "media not available") }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    func receipt(_ airingID: Int64, _ kind: ReceiptMessage.Kind, reason: String? = nil) async {
+        let r = ReceiptMessage(receiptID: UUID().uuidString, airingID: airingID, kind: kind, at: clusterNow(), reason: reason)
+        lock.withLock { outbox.append(r) }
+        counters.update {
+            switch kind {
+            case .started: $0.airingsStarted += 1
+            case .completed: $0.airingsCompleted += 1
+            case .interrupted: $0.airingsInterrupted += 1
+            case .failed: $0.airingsFailed += 1
+            }
+        }
+        await flushOutbox()
+    }
+
+    /// Sends every unacknowledged receipt, oldest first.
+    func flushOutbox() async {
+        let (out, pending) = lock.withLock { (outbound, outbox) }
+        guard let out else { return }
+        for r in pending where !lost() {
+            do { try await send(r, on: out) } catch { return }
+            counters.update { $0.receiptsSent += 1 }
+        }
+    }
+
+    /// Receipts lost on the way are sent again until acknowledged.
+    func resendLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(10))
+            await flushOutbox()
+        }
+    }
+
+    var pendingReceipts: Int { lock.withLock { outbox.count } }
+
+    func lost() -> Bool { options.lossPercent > 0 && Double.random(in: 0..<100) < options.lossPercent }
+
+    func clusterNow() -> Date { Date().addingTimeInterval(options.clockSkewSeconds) }
+}

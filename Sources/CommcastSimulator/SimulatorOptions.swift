@@ -1,0 +1,79 @@
+import CommcastLink
+import Foundation
+
+/// What `commcast-sim` runs: which clusters, against which station, with which faults.
+public struct SimulatorOptions: Sendable {
+    /// `host:port` of the station's link.
+    public var station: String
+    /// One credential per simulated cluster.
+    public var clusters: [ClusterCredential]
+    /// Stop after this long.
+    public var duration: Duration
+    /// Stop early once this many airings have been completed and acknowledged.
+    public var stopAfterCompleted: Int?
+
+    // Faults.
+    /// Each link drops after a random time with this mean (exponential); nil: never.
+    public var dropMeanSeconds: Double?
+    /// Every link drops at these offsets from the start (a tower goes down).
+    public var dropAllAt: [Double]
+    /// Added before each message a cluster sends.
+    public var delay: Duration
+    /// Share of sent heartbeats and receipts that are lost (receipts are resent until acknowledged).
+    public var lossPercent: Double
+    /// The clusters' clocks are off by this much.
+    public var clockSkewSeconds: Double
+    /// Downloads are throttled to this many KiB/s per cluster; nil: unthrottled.
+    public var downloadKiBps: Int?
+    /// Share of downloads that arrive corrupted (caught by the sha256 check and fetched again).
+    public var corruptPercent: Double
+    /// Extra misbehaving clients that keep sending malformed, oversized or forged hellos.
+    public var hostileClients: Int
+    /// Reconnects wait a random 0…this many seconds (docs/protocol.md).
+    public var reconnectJitterSeconds: Double
+
+    public init(station: String, clusters: [ClusterCredential], duration: Duration = .seconds(60), stopAfterCompleted: Int? = nil,
+                dropMeanSeconds: Double? = nil, dropAllAt: [Double] = [], delay: Duration = .zero, lossPercent: Double = 0,
+                clockSkewSeconds: Double = 0, downloadKiBps: Int? = nil, corruptPercent: Double = 0, hostileClients: Int = 0,
+                reconnectJitterSeconds: Double = 5) {
+        self.station = station
+        self.clusters = clusters
+        self.duration = duration
+        self.stopAfterCompleted = stopAfterCompleted
+        self.dropMeanSeconds = dropMeanSeconds
+        self.dropAllAt = dropAllAt
+        self.delay = delay
+        self.lossPercent = lossPercent
+        self.clockSkewSeconds = clockSkewSeconds
+        self.downloadKiBps = downloadKiBps
+        self.corruptPercent = corruptPercent
+        self.hostileClients = hostileClients
+        self.reconnectJitterSeconds = reconnectJitterSeconds
+    }
+
+    /// Reads `id,credential[,fingerprint]` lines as written by `commcast cluster import --credentials`.
+    public static func credentials(csv text: String) throws -> [ClusterCredential] {
+        var result: [ClusterCredential] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("id,") || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: ",").map { String($0) }
+            guard fields.count >= 2 else { throw SimulatorError("line \(i + 1): expected id,credential") }
+            let credential: ClusterCredential
+            do { credential = try ClusterCredential(parsing: fields[1]) } catch {
+                throw SimulatorError("line \(i + 1): \(error)")
+            }
+            guard credential.clusterID == fields[0] else {
+                throw SimulatorError("line \(i + 1): the credential is for \(credential.clusterID), not \(fields[0])")
+            }
+            result.append(credential)
+        }
+        return result
+    }
+}
+
+/// A simulator problem in words.
+public struct SimulatorError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import CommcastLink
+import CommcastSimulator
+import Foundation
+import Logging
+
+/// `commcast-sim`: many loudspeaker clusters in one process, for tests, load and demos.
+@main
+struct SimulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "commcast-sim",
+        abstract: "Simulate loudspeaker clusters against a commcastd station (docs/protocol.md).",
+        discussion: """
+        The clusters come from a credentials file as written by
+        'commcast cluster import FILE --credentials OUT' (id,credential per line).
+        Exit status: 0 when every cluster connected, 1 otherwise, 64 on bad options.
+        """)
+
+    @Option(help: "The station's link, host:port (commcast status shows it).") var station: String
+    @Option(help: "Credentials CSV: id,credential[,fingerprint].") var credentials: String
+    @Option(help: "Simulate only the first N clusters of the file.") var count: Int?
+    @Option(help: "Run this many seconds.") var duration: Double = 60
+    @Option(name: .customLong("until-completed"), help: "Stop early once this many airings completed and were acknowledged.") var untilCompleted: Int?
+    @Option(name: .customLong("drop-mean"), help: "Drop each link after a random time with this mean, in seconds.") var dropMean: Double?
+    @Option(name: .customLong("drop-all-at"), help: "Drop every link at these seconds after the start (repeatable).") var dropAllAt: [Double] = []
+    @Option(name: .customLong("delay-ms"), help: "Delay before every message a cluster sends.") var delayMS: Int = 0
+    @Option(help: "Percent of heartbeats and receipts lost on the way (receipts are resent).") var loss: Double = 0
+    @Option(name: .customLong("clock-skew"), help: "The clusters' clocks are off by this many seconds.") var clockSkew: Double = 0
+    @Option(name: .customLong("download-kibps"), help: "Throttle each download to this many KiB/s.") var downloadKiBps: Int?
+    @Option(name: .customLong("corrupt"), help: "Percent of downloads corrupted in transit.") var corrupt: Double = 0
+    @Option(help: "Misbehaving clients to run alongside.") var hostile: Int = 0
+    @Option(name: .customLong("reconnect-jitter"), help: "Reconnect after a random 0..N seconds.") var reconnectJitter: Double = 5
+    @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error.") var logLevel: String = "warning"
+
+    mutating func run() async throws {
+        let text: String
+        do { text = try String(contentsOfFile: credentials, encoding: .utf8) } catch {
+            throw ValidationError("cannot read \(credentials): \((error as NSError).localizedDescription)")
+        }
+        var clusters: [ClusterCredential]
+        do { clusters = try SimulatorOptions.credentials(csv: text) } catch {
+            throw ValidationError("\(credentials): \(error)")
+        }
+        if let count { clusters = Array(clusters.prefix(count)) }
+        guard !clusters.isEmpty else { throw ValidationError("\(credentials): no clusters") }
+        guard station.contains(":") else { throw ValidationError("station: got \(station), expected host:port") }
+        let level = Logger.Level(rawValue: logLevel) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let options = SimulatorOptions(
+            station: station, clusters: clusters, duration: .seconds(duration), stopAfterCompleted: untilCompleted,
+            dropMeanSeconds: dropMean, dropAllAt: dropAllAt, delay: .milliseconds(delayMS), lossPercent: loss,
+            clockSkewSeconds: clockSkew, downloadKiBps: downloadKiBps, corruptPercent: corrupt, hostileClients: hostile,
+            reconnectJitterSeconds: reconnectJitter)
+        let summary = await Simulator(options: options, logger: Logger(label: "commcast-sim")).run()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(summary)
+        }
+        if summary.allConnectedAfterSeconds == nil { throw ExitCode(1) }
+    }
+}
+

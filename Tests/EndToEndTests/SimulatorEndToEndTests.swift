@@ -1,0 +1,68 @@
+import CommcastStore
+import Foundation
+import Logging
+import Testing
+import TestSupport
+
+/// The daemon and `commcast-sim` together: 48 clusters in the target zone and 4
+/// outside it, links dropping at random, all of them at once during the downloads
+/// and again during the airing. The airing counts must come out exact.
+@Suite("Daemon with simulated clusters", .serialized)
+struct SimulatorEndToEndTests {
+    @Test(.timeLimit(.minutes(3)))
+    func everyClusterAirsItAndTheCountsMatch() throws {
+        let station = try SchedulingEndToEndTests.Station()
+        defer { station.stop() }
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        #expect(try station.commcast(["zone", "add", "tinh/xa-b"]).status == 0)
+        let csv = station.dir.file("clusters.csv")
+        try (["id,name,zone"] + (0..<48).map { "a\($0),Cụm \($0),tinh/xa-a" } + (0..<4).map { "b\($0),Cụm B\($0),tinh/xa-b" })
+            .joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let credentials = station.dir.file("credentials.csv")
+        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+
+        // An 8-second bulletin for commune A, 25 seconds from now (seconds are allowed for one-offs).
+        let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 8)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let airAt = Date().addingTimeInterval(25)
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: airAt)
+        let at = String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let added = try station.json(["bulletin", "add", "--title", "Thông báo", "--file", wav.path, "--zone", "tinh/xa-a", "--at", at])
+            as? [String: Any]
+        let bulletin = try #require(added?["id"] as? Int)
+        let address = try ClusterLinkEndToEndTests.linkAddress(station)
+
+        // Slow downloads (4 KiB/s: a ~25 KB file takes seconds), so the first mass drop
+        // at 3 s lands mid-download; the second lands 4 s into the airing.
+        let dropDuringAiring = airAt.timeIntervalSinceNow + 4
+        let sim = try ExternalTools.run(try BuiltProducts.path("commcast-sim"), [
+            "--station", address, "--credentials", credentials.path, "--json", "--duration", "90", "--until-completed", "48",
+            "--download-kibps", "4", "--drop-all-at", "3", "--drop-all-at", String(format: "%.1f", dropDuringAiring),
+            "--drop-mean", "20", "--reconnect-jitter", "1", "--hostile", "2",
+        ], timeout: .seconds(150))
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: sim.stdout) as? [String: Any], "\(sim.stdoutText)")
+        #expect(summary["clusters"] as? Int == 52)
+        #expect(summary["airings_completed"] as? Int == 48, "\(summary)")
+        #expect(summary["airings_failed"] as? Int == 0)
+        #expect(summary["receipts_pending"] as? Int == 0)
+        #expect(summary["sha256_mismatches"] as? Int == 0)
+        #expect((summary["resumed_downloads"] as? Int ?? 0) > 0, "the first drop interrupted downloads, which resumed with Range")
+        #expect((summary["link_drops_injected"] as? Int ?? 0) >= 52 * 2)
+        #expect((summary["hostile_closed_by_station"] as? Int ?? 0) > 0)
+        #expect(summary["decode_failures"] as? Int == 0)
+
+        // The station's counts match the clusters' exactly: 48 planned, 48 aired, none twice.
+        let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
+        let airings = try db.airings(from: airAt.addingTimeInterval(-60), to: airAt.addingTimeInterval(60)).filter { $0.bulletinID == Int64(bulletin) }
+        #expect(airings.count == 48)
+        #expect(airings.allSatisfy { $0.outcome == "completed" && $0.clusterID.hasPrefix("a") }, "\(airings.filter { $0.outcome != "completed" })")
+        #expect(airings.allSatisfy { abs($0.startedAt!.timeIntervalSince(airAt)) < 2 }, "each aired at the planned time")
+        let receipts = try db.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM airing_receipts") }
+        #expect(receipts == 96, "one started and one completed per airing, however often they were sent")
+        // Every hostile attempt was closed with a logged reason, and the daemon is still fine.
+        #expect(station.daemon.log.contains("cluster link refused"))
+        #expect(try station.commcast(["status"]).status == 0)
+    }
+}
