@@ -20,9 +20,11 @@ public struct StatusResponse: Sendable, Codable, Equatable {
     public var linkAddress: String?
     /// Clusters connected now.
     public var clustersConnected: Int?
+    /// Heartbeats received since the daemon started.
+    public var heartbeatsReceived: Int?
 
     public init(version: String, startedAt: Double, uptimeSeconds: Double, storePath: String,
-                mediaPath: String, counts: StoreCounts, caller: PeerIdentity?, linkAddress: String? = nil, clustersConnected: Int? = nil) {
+                mediaPath: String, counts: StoreCounts, caller: PeerIdentity?, linkAddress: String? = nil, clustersConnected: Int? = nil, heartbeatsReceived: Int? = nil) {
         self.version = version
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds
@@ -32,5 +34,6 @@ public struct StatusResponse: Sendable, Codable, Equatable {
         self.caller = caller
         self.linkAddress = linkAddress
         self.clustersConnected = clustersConnected
+        self.heartbeatsReceived = heartbeatsReceived
     }
 }

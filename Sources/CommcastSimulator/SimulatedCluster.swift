@@ -31,9 +31,12 @@ final class SimulatedCluster: @unchecked Sendable {
     private var outbound: WebSocketOutboundWriter?
     private var session: String?
     private var heartbeatSeconds = 30
+    private var volume = 70
     private var seq = 0
     private let bootedAt = Date()
     private(set) var connectedOnce = false
+    /// Links welcomed so far; a mass drop is over when every cluster's count has grown.
+    private var welcomes = 0
     private(set) var connected = false
     /// Grows whenever the link ends: a 4G outage breaks downloads too.
     private var linkGeneration = 0
@@ -50,6 +53,7 @@ final class SimulatedCluster: @unchecked Sendable {
 
     var isConnected: Bool { lock.withLock { connected } }
     var hasConnected: Bool { lock.withLock { connectedOnce } }
+    var welcomeCount: Int { lock.withLock { welcomes } }
 
     /// Runs the link and the player until cancelled.
     func run() async {
@@ -87,7 +91,10 @@ final class SimulatedCluster: @unchecked Sendable {
 
     /// Closes the current link from the cluster's side (an injected fault).
     func dropLink() async {
-        let out = lock.withLock { outbound }
+        let out = lock.withLock { () -> WebSocketOutboundWriter? in
+            defer { connected = false }
+            return outbound
+        }
         guard let out else { return }
         counters.update { $0.linkDropsInjected += 1 }
         try? await out.close(.goingAway, reason: "simulated drop")
@@ -103,7 +110,7 @@ final class SimulatedCluster: @unchecked Sendable {
         }
         let (cached, pending) = lock.withLock { (Array(held).sorted(), outbox.count) }
         try await send(HelloMessage(clusterID: credential.clusterID, signature: try credential.sign(nonce: challenge.nonce),
-                                    firmware: "commcast-sim 1", clusterTime: clusterNow(), volume: 70, cached: cached,
+                                    firmware: "commcast-sim 1", clusterTime: clusterNow(), volume: lock.withLock { volume }, cached: cached,
                                     pendingReceipts: pending), on: out)
         var heartbeatTask: Task<Void, Never>?
         var dropTask: Task<Void, Never>?
@@ -123,6 +130,7 @@ final class SimulatedCluster: @unchecked Sendable {
                     outbound = out
                     connected = true
                     connectedOnce = true
+                    welcomes += 1
                 }
                 counters.update { $0.connects += 1 }
                 heartbeatTask = Task { await heartbeatLoop(out) }
@@ -146,9 +154,10 @@ final class SimulatedCluster: @unchecked Sendable {
                 }
                 counters.update { $0.receiptsAcknowledged += removed }
             case .command(let c):
-                let busy = lock.withLock { playing != nil }
-                let ok = c.command != .testTone || !busy
-                try await send(CommandResultMessage(commandID: c.commandID, ok: ok, error: ok ? nil : "an airing is playing"), on: out)
+                let error = await carryOut(c)
+                try await send(CommandResultMessage(commandID: c.commandID, ok: error == nil, error: error), on: out)
+                // A heartbeat at once lets the station see the effect (docs/protocol.md).
+                if !lost() { try await send(heartbeat(), on: out) }
             case .error(let e):
                 counters.update { $0.refusals[e.code, default: 0] += 1 }
             case .challenge, .unknown:
@@ -164,19 +173,45 @@ final class SimulatedCluster: @unchecked Sendable {
 
     func heartbeatLoop(_ out: WebSocketOutboundWriter) async {
         while !Task.isCancelled {
-            let (interval, beat) = lock.withLock { () -> (Int, HeartbeatMessage) in
-                seq += 1
-                let playingNow = playing.map { HeartbeatMessage.Playing(airingID: $0, positionMS: nil) }
-                return (heartbeatSeconds, HeartbeatMessage(seq: seq, clusterTime: clusterNow(), state: playing == nil ? .idle : .playing,
-                                                           playing: playingNow, volume: 70, signalDBm: -85,
-                                                           uptimeSeconds: Int(Date().timeIntervalSince(bootedAt)), firmware: "commcast-sim 1",
-                                                           cached: Array(held).sorted(), pendingReceipts: outbox.count))
-            }
+            let beat = heartbeat()
             if !lost() {
                 do { try await send(beat, on: out) } catch { return }
                 counters.update { $0.heartbeatsSent += 1 }
             }
-            try? await Task.sleep(for: .seconds(interval))
+            try? await Task.sleep(for: .seconds(lock.withLock { heartbeatSeconds }))
+        }
+    }
+
+    func heartbeat() -> HeartbeatMessage {
+        lock.withLock {
+            seq += 1
+            let playingNow = playing.map { HeartbeatMessage.Playing(airingID: $0, positionMS: nil) }
+            return HeartbeatMessage(seq: seq, clusterTime: clusterNow(), state: playing == nil ? .idle : .playing, playing: playingNow,
+                                    volume: volume, signalDBm: -85, uptimeSeconds: Int(Date().timeIntervalSince(bootedAt)),
+                                    firmware: "commcast-sim 1", cached: Array(held).sorted(), pendingReceipts: outbox.count)
+        }
+    }
+
+    /// Does what a command asks; returns why not when it cannot.
+    func carryOut(_ c: CommandMessage) async -> String? {
+        counters.update { $0.commands[c.command.rawValue, default: 0] += 1 }
+        switch c.command {
+        case .stop:
+            let stopped = lock.withLock { () -> Int64? in
+                defer { if let p = playing { ended.insert(p); playing = nil } }
+                return playing
+            }
+            if let stopped { await receipt(stopped, .interrupted, reason: "stopped by station") }
+            return nil
+        case .setVolume:
+            guard let v = c.volume, (0...100).contains(v) else { return "volume must be 0 to 100" }
+            lock.withLock { volume = v }
+            return nil
+        case .resync:
+            // The station resends the whole schedule; `apply` fetches whatever is missing.
+            return nil
+        case .testTone:
+            return lock.withLock { playing != nil } ? "an airing is playing" : nil
         }
     }
 
@@ -194,6 +229,10 @@ final class SimulatedCluster: @unchecked Sendable {
                 wanted.append(a.media)
             }
             return (wanted, stop)
+        }
+        if !missing.isEmpty {
+            let now = Date()
+            counters.update { $0.firstMediaScheduleAt = min($0.firstMediaScheduleAt ?? now, now) }
         }
         if let stopped { await receipt(stopped, .interrupted, reason: "cancelled") }
         for media in missing { Task { await download(media) } }
@@ -263,7 +302,11 @@ final class SimulatedCluster: @unchecked Sendable {
                 data = Data()
                 continue
             }
-            counters.update { $0.downloads += 1 }
+            let done = Date()
+            counters.update {
+                $0.downloads += 1
+                $0.lastDownloadAt = max($0.lastDownloadAt ?? done, done)
+            }
             if verifier.verify(sha256: media.sha256, data: data, durationMS: media.durationMS) {
                 counters.update { $0.decodedAndChecked += 1 }
                 lock.withLock { _ = held.insert(media.sha256) }

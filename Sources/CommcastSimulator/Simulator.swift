@@ -42,6 +42,7 @@ public final class Simulator: Sendable {
         var summary = counters.snapshot
         summary.connectedAtEnd = clusters.filter(\.isConnected).count
         summary.receiptsPending = clusters.reduce(0) { $0 + $1.pendingReceipts }
+        if let first = summary.firstMediaScheduleAt, let last = summary.lastDownloadAt { summary.deliverySeconds = last.timeIntervalSince(first) }
         return summary
     }
 
@@ -50,6 +51,7 @@ public final class Simulator: Sendable {
         var drops = options.dropAllAt.sorted()
         var lastDrop: ContinuousClock.Instant?
         var waitingForReconnect = false
+        var welcomesAtDrop: [Int] = []
         while !Task.isCancelled {
             let elapsed = ContinuousClock.now - start
             if elapsed >= options.duration { return }
@@ -57,7 +59,7 @@ public final class Simulator: Sendable {
             if counters.snapshot.allConnectedAfterSeconds == nil, clusters.allSatisfy(\.hasConnected) {
                 counters.update { $0.allConnectedAfterSeconds = Self.seconds(elapsed) }
             }
-            if waitingForReconnect, connected == clusters.count, let lastDrop {
+            if waitingForReconnect, zip(clusters, welcomesAtDrop).allSatisfy({ $0.welcomeCount > $1 }), let lastDrop {
                 counters.update { $0.reconnectedAfterDropSeconds = Self.seconds(ContinuousClock.now - lastDrop) }
                 waitingForReconnect = false
             }
@@ -66,6 +68,7 @@ public final class Simulator: Sendable {
                 logger.info("dropping every link", metadata: ["at": "\(next)"])
                 lastDrop = .now
                 waitingForReconnect = true
+                welcomesAtDrop = clusters.map(\.welcomeCount)
                 await withTaskGroup(of: Void.self) { g in for c in clusters { g.addTask { await c.dropLink() } } }
             }
             if let target = options.stopAfterCompleted, !waitingForReconnect, drops.isEmpty {

@@ -35,7 +35,7 @@ public struct SimulatorOptions: Sendable {
     public init(station: String, clusters: [ClusterCredential], duration: Duration = .seconds(60), stopAfterCompleted: Int? = nil,
                 dropMeanSeconds: Double? = nil, dropAllAt: [Double] = [], delay: Duration = .zero, lossPercent: Double = 0,
                 clockSkewSeconds: Double = 0, downloadKiBps: Int? = nil, corruptPercent: Double = 0, hostileClients: Int = 0,
-                reconnectJitterSeconds: Double = 5) {
+                reconnectJitterSeconds: Double = 2) {
         self.station = station
         self.clusters = clusters
         self.duration = duration

@@ -3,6 +3,13 @@ import Synchronization
 
 /// What a run did, for a person (`description`) or a script (JSON).
 public struct SimulatorSummary: Sendable, Codable, Equatable {
+    enum CodingKeys: String, CodingKey {
+        case clusters, connectedAtEnd, allConnectedAfterSeconds, reconnectedAfterDropSeconds, connects, connectFailures, linkDropsInjected
+        case refusals, schedulesReceived, deliverySeconds, downloads, downloadedBytes, resumedDownloads, sha256Mismatches, decodedAndChecked
+        case decodeFailures, airingsStarted, airingsCompleted, airingsInterrupted, airingsFailed, receiptsSent, receiptsAcknowledged
+        case receiptsPending, heartbeatsSent, hostileAttempts, hostileClosedByStation, errors
+    }
+
     public var clusters = 0
     public var connectedAtEnd = 0
     /// Seconds from the start until every cluster had connected once; nil if some never did.
@@ -14,6 +21,10 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
     public var linkDropsInjected = 0
     public var refusals: [String: Int] = [:]
     public var schedulesReceived = 0
+    /// Seconds from the first schedule naming new media until the last cluster held it.
+    public var deliverySeconds: Double?
+    var firstMediaScheduleAt: Date?
+    var lastDownloadAt: Date?
     public var downloads = 0
     public var downloadedBytes = 0
     public var resumedDownloads = 0
@@ -28,6 +39,8 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
     public var receiptsAcknowledged = 0
     public var receiptsPending = 0
     public var heartbeatsSent = 0
+    /// Commands received from the station, by command.
+    public var commands: [String: Int] = [:]
     public var hostileAttempts = 0
     public var hostileClosedByStation = 0
     public var errors: [String: Int] = [:]
@@ -42,12 +55,13 @@ extension SimulatorSummary: CustomStringConvertible {
             "clusters            \(clusters) simulated, \(connectedAtEnd) connected at the end",
             "connects            \(connects) (\(connectFailures) failed), all connected after \(s(allConnectedAfterSeconds))",
             "link drops          \(linkDropsInjected) injected, all back after the last mass drop in \(s(reconnectedAfterDropSeconds))",
-            "schedules           \(schedulesReceived) received",
+            "schedules           \(schedulesReceived) received; media delivered to all in \(s(deliverySeconds))",
             "media               \(downloads) downloads, \(downloadedBytes) bytes, \(resumedDownloads) resumed, \(sha256Mismatches) sha256 mismatches, \(decodedAndChecked) decoded and checked",
             "airings             \(airingsStarted) started, \(airingsCompleted) completed, \(airingsInterrupted) interrupted, \(airingsFailed) failed",
             "receipts            \(receiptsSent) sent, \(receiptsAcknowledged) acknowledged, \(receiptsPending) pending",
             "heartbeats          \(heartbeatsSent) sent",
         ]
+        if !commands.isEmpty { lines.append("commands            " + commands.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
         if hostileAttempts > 0 { lines.append("hostile clients     \(hostileAttempts) attempts, \(hostileClosedByStation) closed by the station") }
         if !refusals.isEmpty { lines.append("refusals            " + refusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
         if !errors.isEmpty { lines.append("errors              " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }

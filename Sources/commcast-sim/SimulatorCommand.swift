@@ -29,7 +29,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("download-kibps"), help: "Throttle each download to this many KiB/s.") var downloadKiBps: Int?
     @Option(name: .customLong("corrupt"), help: "Percent of downloads corrupted in transit.") var corrupt: Double = 0
     @Option(help: "Misbehaving clients to run alongside.") var hostile: Int = 0
-    @Option(name: .customLong("reconnect-jitter"), help: "Reconnect after a random 0..N seconds.") var reconnectJitter: Double = 5
+    @Option(name: .customLong("reconnect-jitter"), help: "Reconnect after a random 0..N seconds.") var reconnectJitter: Double = 2
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error.") var logLevel: String = "warning"
 

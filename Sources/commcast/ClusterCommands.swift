@@ -7,7 +7,8 @@ import Foundation
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Manage loudspeaker clusters.",
-        subcommands: [Add.self, List.self, Show.self, Move.self, Remove.self, Import.self, Export.self, RotateKey.self, Revoke.self])
+        subcommands: [Add.self, List.self, Show.self, Move.self, Remove.self, Import.self, Export.self, RotateKey.self, Revoke.self,
+                      Stop.self, Volume.self, Resync.self, TestTone.self])
 
     struct Add: DaemonCommand {
         static let configuration = CommandConfiguration(abstract: "Add a cluster to a zone.")
@@ -60,30 +61,61 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 
     struct List: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "List clusters.")
+        static let configuration = CommandConfiguration(abstract: "List clusters with their health, worst first.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only clusters in this zone and below.") var zone: String?
+        @Option(help: "Only these states, comma-separated: online, degraded, offline, never_seen.") var status: String?
 
         func execute(_ client: ControlClient) async throws {
-            let clusters = try await client.get("/clusters", query: ["zone": zone], as: [Cluster].self)
+            let reply = try await client.send(.GET, "/clusters/status", query: ["zone": zone, "status": status])
+            let clusters = try client.decode(reply, as: [ClusterStatus].self)
             if global.json { try printJSON(clusters); return }
-            var table = TextTable(headers: ["ID", "NAME", "ZONE", "TAGS"])
-            for c in clusters { table.add([c.id, c.name, c.zonePath, c.tags.joined(separator: ",")]) }
+            let t = StationTime(zone: reply.timeZone)
+            var table = TextTable(headers: ["ID", "NAME", "ZONE", "STATUS", "SINCE", "SIGNAL", "WHY"])
+            for c in clusters {
+                table.add([c.cluster.id, c.cluster.name, c.cluster.zonePath, c.state.rawValue, c.stateSince.map(t.dateTime) ?? "-",
+                           c.lastHeartbeat?.signalDBm.map { "\($0) dBm" } ?? "-", c.reasons.joined(separator: "; ")])
+            }
             print(table.render())
             print("\(clusters.count) cluster(s)")
         }
     }
 
     struct Show: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one cluster.")
+        static let configuration = CommandConfiguration(abstract: "Show one cluster, its health and its recent history.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
+        @Option(help: "Hours of history to show.") var hours: Int = 6
 
         func execute(_ client: ControlClient) async throws {
-            let c = try await client.get("/clusters/\(id)", as: Cluster.self)
-            if global.json { try printJSON(c); return }
+            let reply = try await client.send(.GET, "/clusters/\(id)/health", query: ["hours": "\(hours)"])
+            let detail = try client.decode(reply, as: ClusterHealthDetail.self)
+            if global.json { try printJSON(detail); return }
+            let t = StationTime(zone: reply.timeZone)
+            let s = detail.status, c = s.cluster
             print("id        \(c.id)\nname      \(c.name)\nzone      \(c.zonePath)")
             print("position  \(c.latitude.map { "\($0)" } ?? "-"), \(c.longitude.map { "\($0)" } ?? "-")\ntags      \(c.tags.joined(separator: ", "))")
+            print("status    \(s.state.rawValue)\(s.stateSince.map { " since \(t.dateTime($0))" } ?? "")\(s.reasons.isEmpty ? "" : ": " + s.reasons.joined(separator: "; "))")
+            if let since = s.linkSince { print("link      up since \(t.dateTime(since))") }
+            if let h = s.lastHeartbeat {
+                print("heartbeat \(t.dateTime(h.receivedAt)): \(h.activity.rawValue)\(h.playingAiringID.map { " airing \($0)" } ?? ""), "
+                      + "volume \(h.volume), signal \(h.signalDBm.map { "\($0) dBm" } ?? "wired"), \(h.cached.count) media cached, "
+                      + "uptime \(h.uptimeSeconds / 3600) h \(h.uptimeSeconds / 60 % 60) min, firmware \(h.firmware)")
+            }
+            print("\nlast \(detail.hours) h: \(detail.transitions.count) change(s) of state, \(detail.samples.count) sample(s)")
+            if !detail.transitions.isEmpty {
+                var table = TextTable(headers: ["TIME", "FROM", "TO", "WHY"])
+                for tr in detail.transitions { table.add([t.dateTime(tr.at), tr.from.rawValue, tr.to.rawValue, tr.reason]) }
+                print(table.render())
+            }
+            if !detail.samples.isEmpty {
+                var table = TextTable(headers: ["TIME", "STATE", "SIGNAL", "VOLUME", "CACHED", "PLAYING"])
+                for x in detail.samples.suffix(24) {
+                    table.add([t.dateTime(x.at), x.state.rawValue, x.signalDbm.map { "\($0) dBm" } ?? "-", x.volume.map(String.init) ?? "-",
+                               "\(x.cachedCount)", x.playingAiringId.map { "airing \($0)" } ?? "-"])
+                }
+                print(table.render())
+            }
         }
     }
 

@@ -90,6 +90,7 @@ struct ControlClient {
             let apiError = try? Self.decoder.decode(APIErrorBody.self, from: data)
             let message = apiError?.message ?? "HTTP \(response.status.code)"
             let code: Int32 = switch response.status.code {
+            case _ where ["not_connected", "no_answer"].contains(apiError?.code): ExitCodes.unavailable.rawValue
             case 401, 403: ExitCodes.noPermission.rawValue
             case 400, 404, 409, 413, 422: ExitCodes.dataError.rawValue
             default: ExitCodes.software.rawValue

@@ -8,7 +8,7 @@ struct GlobalOptions: ParsableArguments {
     var socket: String = ProcessInfo.processInfo.environment[ControlAPI.socketEnvironmentVariable] ?? ControlAPI.defaultSocketPath
 
     @Option(name: .long, help: ArgumentHelp("Operator API token (default: $COMMCAST_TOKEN); locally your Unix user identifies you.", valueName: "token"))
-    var token: String? = ProcessInfo.processInfo.environment["COMMCAST_TOKEN"]
+    var token: String = ProcessInfo.processInfo.environment["COMMCAST_TOKEN"] ?? ""
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false

@@ -164,6 +164,27 @@ struct ClusterLinkEndToEndTests {
         }
         for await _ in ready { break }
 
+        // A client that connects and never says hello is closed after 10 s (4408);
+        // it waits alongside the cases below.
+        let silent = Task {
+            try await Self.link(address) { c in while (try? await c.next()) != nil {} }
+        }
+        // A connected cluster whose key is rotated loses its link at once (4403) and
+        // cannot come back with the old key.
+        let (rotatedIn, rotatedInContinuation) = AsyncStream<Void>.makeStream()
+        let rotated = Task {
+            try await Self.link(address) { c in
+                _ = try await c.authenticate(credentials[1])
+                rotatedInContinuation.yield()
+                while (try? await c.next()) != nil {}
+            }
+        }
+        for await _ in rotatedIn { break }
+        let rotation = try station.commcast(["cluster", "rotate-key", "a2"])
+        #expect(rotation.status == 0)
+        #expect(try await rotated.value == 4403)
+        let newA2 = try Self.credential(from: rotation.stdoutText)
+
         func expectRefusal(_ code: String, close: UInt16, _ body: @escaping @Sendable (inout Conversation) async throws -> Void) async throws {
             let seen = Box()
             let closed = try await Self.link(address) { conversation in
@@ -198,24 +219,29 @@ struct ClusterLinkEndToEndTests {
             try await c.outbound.write(.text("{\"type\": \"hello\", \"cluster_id\": 42"))
         }
         try await expectRefusal("malformed", close: 4400) { c in
-            _ = try await c.authenticate(credentials[1])
+            _ = try await c.authenticate(newA2)
             try await c.send(HeartbeatMessage(seq: 1, clusterTime: Date(), state: .idle, volume: 400, uptimeSeconds: 1, firmware: "x", cached: []))
         }
         try await expectRefusal("malformed", close: 4400) { c in
-            _ = try await c.authenticate(credentials[1])
+            _ = try await c.authenticate(newA2)
             try await c.outbound.write(.binary(ByteBuffer(bytes: [1, 2, 3])))
         }
         try await expectRefusal("malformed", close: 4400) { c in
-            _ = try await c.authenticate(credentials[1])
+            _ = try await c.authenticate(newA2)
             try await c.send(HelloMessage(clusterID: "a2", signature: "again"))
         }
         // An oversized frame closes with 1009 from the WebSocket layer itself.
         let oversized = try await Self.link(address) { c in
-            _ = try await c.authenticate(credentials[1])
+            _ = try await c.authenticate(newA2)
             try await c.outbound.write(.text(String(repeating: "x", count: 100_000)))
             while (try? await c.next()) != nil {}
         }
         #expect(oversized == 1009, "\(String(describing: oversized))")
+        try await expectRefusal("bad_signature", close: 4401) { c in
+            guard case .challenge(let ch) = try await c.next() else { return }
+            try await c.send(HelloMessage(clusterID: "a2", signature: try credentials[1].sign(nonce: ch.nonce)))
+        }
+        #expect(try await silent.value == 4408)
 
         // Through all of it the honest cluster stayed connected and is still served.
         let status = try station.json(["status"]) as? [String: Any]

@@ -93,6 +93,9 @@ public struct HealthTransition: Sendable, Equatable, Codable {
     public var at: Date
     public var reason: String
 
+    // Spelled so the control API's snake_case coding turns `cluster_id` back into it.
+    enum CodingKeys: String, CodingKey { case clusterID = "clusterId", from, to, at, reason }
+
     public init(clusterID: String, from: HealthState, to: HealthState, at: Date, reason: String) {
         self.clusterID = clusterID
         self.from = from

@@ -26,6 +26,12 @@ public struct HeartbeatSample: Sendable, Equatable, Codable {
     /// Current problems in words.
     public var errors: [String]
 
+    // Spelled so the control API's snake_case coding round-trips the acronyms.
+    enum CodingKeys: String, CodingKey {
+        case receivedAt, clusterTime, activity, playingAiringID = "playingAiringId", volume, signalDBm = "signalDbm", uptimeSeconds, firmware
+        case cached, pendingReceipts, errors
+    }
+
     public init(receivedAt: Date, clusterTime: Date, activity: Activity = .idle, playingAiringID: Int64? = nil, volume: Int = 70,
                 signalDBm: Int? = nil, uptimeSeconds: Int = 0, firmware: String = "", cached: [String] = [],
                 pendingReceipts: Int = 0, errors: [String] = []) {

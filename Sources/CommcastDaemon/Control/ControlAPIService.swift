@@ -33,6 +33,7 @@ public struct ControlAPIService: Service {
         router.add(middleware: PeerAccessMiddleware(runtime: runtime, accounts: accounts))
         let v1 = router.group(RouterPath(ControlAPI.versionPrefix))
         addInventoryRoutes(to: v1)
+        addClusterHealthRoutes(to: v1)
         addBulletinRoutes(to: v1)
         addReportRoutes(to: v1)
         v1.get("status") { [runtime] _, context in
@@ -47,7 +48,8 @@ public struct ControlAPIService: Service {
                 counts: counts,
                 caller: context.peer,
                 linkAddress: runtime.linkAddress,
-                clustersConnected: runtime.linkRegistry?.connectedCount
+                clustersConnected: runtime.linkRegistry?.connectedCount,
+                heartbeatsReceived: runtime.linkRegistry?.heartbeatsReceived
             )
             return try JSONResponse.ok(status)
         }

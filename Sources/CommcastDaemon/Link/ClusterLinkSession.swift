@@ -113,6 +113,7 @@ struct ClusterLinkSession {
                     log.warning("cluster reports a media problem", metadata: ["sha256": "\(m.sha256)", "state": "\(m.state)", "reason": "\(m.reason ?? "")"])
                 case .commandResult(let r):
                     log.info("command result", metadata: ["command_id": "\(r.commandID)", "ok": "\(r.ok)", "error": "\(r.error ?? "")"])
+                    registry.resolveCommand(r.commandID, from: clusterID, .answered(r))
                 case .unknown(let type):
                     log.debug("ignoring unknown message type", metadata: ["type": "\(type)"])
                 }

@@ -37,6 +37,18 @@ public final class LinkRegistry: Sendable {
         var everSeen: Set<String> = []
         /// The health service's last judgement of every cluster.
         var health: [String: ClusterHealthReport] = [:]
+        /// Heartbeats taken in since start (for `status` and the benchmark).
+        var heartbeats = 0
+        /// Commands sent and not yet answered, by command id.
+        var pendingCommands: [String: (clusterID: String, answer: CheckedContinuation<CommandOutcome, Never>)] = [:]
+    }
+
+    /// How a command sent to a cluster ended.
+    public enum CommandOutcome: Sendable, Equatable {
+        case answered(CommandResultMessage)
+        case notConnected
+        /// The link closed, or the cluster did not answer in time.
+        case noAnswer
     }
 
     private let state = Mutex(State())
@@ -65,10 +77,50 @@ public final class LinkRegistry: Sendable {
             s.closedTokens = s.closedTokens.filter { $0.value.until > now }
         }
         session.outgoing.finish()
+        let orphaned = state.withLock { s in
+            let ids = s.pendingCommands.filter { $0.value.clusterID == session.clusterID && s.sessions[session.clusterID] == nil }.map(\.key)
+            return ids.compactMap { s.pendingCommands.removeValue(forKey: $0)?.answer }
+        }
+        for answer in orphaned { answer.resume(returning: .noAnswer) }
+    }
+
+    /// Sends a command and waits for the cluster's `command_result`, at most `timeout`.
+    public func command(_ clusterID: String, _ message: CommandMessage, timeout: Duration) async -> CommandOutcome {
+        await withCheckedContinuation { answer in
+            let sent = state.withLock { s -> Bool in
+                guard let session = s.sessions[clusterID] else { return false }
+                s.pendingCommands[message.commandID] = (clusterID, answer)
+                session.outgoing.yield(.text(LinkCodec.encode(message)))
+                return true
+            }
+            guard sent else { return answer.resume(returning: .notConnected) }
+            Task { [self] in
+                try? await Task.sleep(for: timeout)
+                resolveCommand(message.commandID, from: clusterID, .noAnswer)
+            }
+        }
+    }
+
+    /// Hands a cluster's answer to the command waiting for it; an answer to a command
+    /// the cluster was never sent is ignored.
+    func resolveCommand(_ commandID: String, from clusterID: String, _ outcome: CommandOutcome) {
+        let answer = state.withLock { s -> CheckedContinuation<CommandOutcome, Never>? in
+            guard s.pendingCommands[commandID]?.clusterID == clusterID else { return nil }
+            return s.pendingCommands.removeValue(forKey: commandID)?.answer
+        }
+        answer?.resume(returning: outcome)
+    }
+
+    /// Forgets what was last sent to a cluster, so the next push sends its whole schedule.
+    public func forgetSchedule(_ clusterID: String) {
+        state.withLock { $0.sessions[clusterID]?.scheduleHash = nil }
     }
 
     func heartbeat(_ clusterID: String, _ sample: HeartbeatSample) {
-        state.withLock { $0.sessions[clusterID]?.lastHeartbeat = sample }
+        state.withLock {
+            $0.sessions[clusterID]?.lastHeartbeat = sample
+            $0.heartbeats += 1
+        }
     }
 
     /// Queues a message for a connected cluster; false when it is not connected.
@@ -133,6 +185,9 @@ public final class LinkRegistry: Sendable {
 
     /// Clusters seen since start.
     public var everSeen: Set<String> { state.withLock { $0.everSeen } }
+
+    /// Heartbeats taken in since start.
+    public var heartbeatsReceived: Int { state.withLock { $0.heartbeats } }
 
     /// How many clusters are connected.
     public var connectedCount: Int { state.withLock { $0.sessions.count } }

@@ -23,7 +23,7 @@ struct LinkScheduleSender: Sendable {
         let byCluster: [String: [ClusterAiring]]
         do {
             byCluster = try await offload { [runtime] in
-                try runtime.database.clusterAirings(from: from, to: until, clusterIDs: targets.count < 64 ? targets : nil)
+                try runtime.database.clusterAirings(from: from, to: until, clusterIDs: targets)
             }
         } catch {
             logger.error("cannot read airings for the link", metadata: ["error": "\(error)"])

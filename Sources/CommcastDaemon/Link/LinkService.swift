@@ -73,7 +73,7 @@ public struct LinkService: Service {
     }
 
     func addMediaRoute(to router: Router<BasicRequestContext>) {
-        let fileIO = FileIO()
+        let cache = MediaMemoryCache()
         router.get("v1/media/:file") { [registry, runtime, now] request, context -> Response in
             let file = try context.parameters.require("file")
             guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else {
@@ -86,18 +86,18 @@ public struct LinkService: Service {
                   registry.mayDownload(token: token, sha256: sha, at: now()) != nil, runtime.media.contains(sha) else {
                 return Response(status: .notFound)
             }
-            let path = runtime.media.url(for: sha).path
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let media = try cache.buffer(sha256: sha, path: runtime.media.url(for: sha).path)
+            let size = media.readableBytes
             var headers: HTTPFields = [.contentType: "audio/ogg", .acceptRanges: "bytes", .eTag: "\"\(sha)\""]
             switch ByteRangeRequest(header: request.headers[.range], size: size) {
             case .whole?:
                 headers[.contentLength] = "\(size)"
-                return Response(status: .ok, headers: headers, body: try await fileIO.loadFile(path: path, context: context))
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: media))
             case .partial(let range)?:
                 headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
                 headers[.contentLength] = "\(range.count)"
                 return Response(status: .partialContent, headers: headers,
-                                body: try await fileIO.loadFile(path: path, range: range, context: context))
+                                body: .init(byteBuffer: media.getSlice(at: range.lowerBound, length: range.count)!))
             case .unsatisfiable?, nil:
                 return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(size)"])
             }

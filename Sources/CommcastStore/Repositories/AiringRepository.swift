@@ -176,12 +176,19 @@ extension CommcastDatabase {
     /// cluster needs to play them, grouped by cluster: the link's `schedule` messages.
     public func clusterAirings(from: Date, to: Date, clusterIDs: Set<String>? = nil) throws -> [String: [ClusterAiring]] {
         try pool.read { db in
+            // One cluster (a link that just opened) reads through the (cluster_id, planned_at) index.
+            var filter = ""
+            var arguments: [any DatabaseValueConvertible] = [from.millis, to.millis]
+            if let clusterIDs, clusterIDs.count <= 64 {
+                filter = " AND a.cluster_id IN (" + Array(repeating: "?", count: clusterIDs.count).joined(separator: ",") + ")"
+                arguments += clusterIDs.sorted().map { $0 as any DatabaseValueConvertible }
+            }
             let rows = try Row.fetchAll(db, sql: """
                 SELECT a.id, a.bulletin_id, a.cluster_id, a.planned_at, b.title, b.level, m.sha256, m.size_bytes, m.duration_ms
                 FROM airings a JOIN bulletins b ON b.id = a.bulletin_id JOIN media m ON m.sha256 = b.media_sha256
-                WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome IN ('planned', 'started')
+                WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome IN ('planned', 'started')\(filter)
                 ORDER BY a.cluster_id, a.planned_at
-                """, arguments: [from.millis, to.millis])
+                """, arguments: StatementArguments(arguments))
             var result: [String: [ClusterAiring]] = [:]
             for row in rows {
                 let cluster: String = row["cluster_id"]

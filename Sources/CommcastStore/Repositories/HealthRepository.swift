@@ -62,22 +62,24 @@ extension CommcastDatabase {
             var sql = "SELECT * FROM health_transitions WHERE at >= ?"
             var args: [any DatabaseValueConvertible] = [since.millis]
             if let clusterID { sql += " AND cluster_id = ?"; args.append(clusterID) }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY at, id", arguments: StatementArguments(args)).compactMap { row in
-                guard let from = HealthState(rawValue: row["from_state"]), let to = HealthState(rawValue: row["to_state"]) else { return nil }
-                return HealthTransition(clusterID: row["cluster_id"], from: from, to: to, at: Date(millis: row["at"]), reason: row["reason"])
-            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY at, id", arguments: StatementArguments(args)).compactMap(Self.transition)
         }
     }
 
     /// Each cluster's latest stored state (clusters never seen are absent).
     public func latestHealthStates() throws -> [String: HealthState] {
+        try latestHealthTransitions().mapValues(\.to)
+    }
+
+    /// Each cluster's latest stored transition: its state and since when.
+    public func latestHealthTransitions() throws -> [String: HealthTransition] {
         try pool.read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT t.cluster_id, t.to_state FROM health_transitions t
+                SELECT t.* FROM health_transitions t
                 WHERE t.id = (SELECT MAX(id) FROM health_transitions u WHERE u.cluster_id = t.cluster_id)
                 """)
-            var result: [String: HealthState] = [:]
-            for row in rows { result[row["cluster_id"]] = HealthState(rawValue: row["to_state"]) }
+            var result: [String: HealthTransition] = [:]
+            for t in rows.compactMap(Self.transition) { result[t.clusterID] = t }
             return result
         }
     }
@@ -112,5 +114,11 @@ extension CommcastDatabase {
             deleted += db.changesCount
             return deleted
         }
+    }
+
+    /// A stored transition; nil for a state this version does not know.
+    static func transition(_ row: Row) -> HealthTransition? {
+        guard let from = HealthState(rawValue: row["from_state"]), let to = HealthState(rawValue: row["to_state"]) else { return nil }
+        return HealthTransition(clusterID: row["cluster_id"], from: from, to: to, at: Date(millis: row["at"]), reason: row["reason"])
     }
 }

@@ -1,0 +1,94 @@
+"""Drives commcastd and commcast-sim for Benchmarks/run-link.sh and prints the figures."""
+import json, os, subprocess, sys, tempfile, time
+from datetime import datetime, timedelta, timezone
+
+bin_dir, clusters, jitter = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+work = tempfile.mkdtemp(prefix="commcast-linkbench-")
+port = 17471
+sock = f"{work}/control.sock"
+tick = os.sysconf("SC_CLK_TCK")
+
+with open(f"{work}/commcastd.toml", "w") as f:
+    f.write(f"""[daemon]
+state_directory = "{work}/state"
+log_level = "warning"
+[link]
+listen_address = "127.0.0.1"
+port = {port}
+heartbeat_seconds = 5
+[control]
+socket_path = "{sock}"
+""")
+
+def cli(*args):
+    r = subprocess.run([f"{bin_dir}/commcast", *args], env={**os.environ, "COMMCAST_SOCKET": sock}, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"commcast {' '.join(args)}: {r.stderr}")
+    return r.stdout
+
+def cpu_and_rss(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / tick
+    hwm = rss = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"): hwm = int(line.split()[1]) / 1024
+            if line.startswith("VmRSS:"): rss = int(line.split()[1]) / 1024
+    return cpu, rss, hwm
+
+daemon = subprocess.Popen([f"{bin_dir}/commcastd", "--config", f"{work}/commcastd.toml"], stderr=open(f"{work}/commcastd.log", "w"))
+deadline = time.time() + 30
+while not os.path.exists(sock):
+    if time.time() > deadline: sys.exit("commcastd did not start")
+    time.sleep(0.05)
+
+# A province: clusters spread over 111 communes.
+with open(f"{work}/clusters.csv", "w") as f:
+    f.write("id,name,zone\n")
+    for i in range(clusters):
+        f.write(f"c{i:04d},Cụm {i},tinh/xa-{i % 111:03d}\n")
+cli("cluster", "import", f"{work}/clusters.csv", "--create-zones", "--credentials", f"{work}/credentials.csv")
+
+# A 3-minute bulletin for the whole province, airing 75 s after it is queued.
+text = "Ủy ban nhân dân xã thông báo lịch tiêm chủng cho trẻ em dưới năm tuổi tại trạm y tế xã. " * 9
+subprocess.run(["espeak-ng", "-v", "vi-vn-x-south", "-w", f"{work}/part.wav", text], check=True)
+subprocess.run(["sox", f"{work}/part.wav", f"{work}/part.wav", f"{work}/part.wav", f"{work}/part.wav", f"{work}/part.wav",
+                f"{work}/long.wav"], check=True)
+subprocess.run(["sox", f"{work}/long.wav", f"{work}/bulletin.wav", "trim", "0", "180"], check=True)
+
+sim_duration = 150
+cpu0, _, _ = cpu_and_rss(daemon.pid)
+sim_start = time.time()
+air_at = datetime.now(timezone(timedelta(hours=7))) + timedelta(seconds=60)
+sim = subprocess.Popen([f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{port}", "--credentials", f"{work}/credentials.csv",
+                        "--json", "--duration", str(sim_duration), "--reconnect-jitter", str(jitter), "--drop-all-at", "25"],
+                       stdout=subprocess.PIPE, stderr=open(f"{work}/sim.log", "w"), text=True)
+# Queue the bulletin once everyone is connected, then watch heartbeats in steady state.
+time.sleep(8)
+_, rss_idle, _ = cpu_and_rss(daemon.pid)
+queued = time.time()
+cli("bulletin", "add", "--title", "Ba phút", "--file", f"{work}/bulletin.wav", "--zone", "tinh", "--at", air_at.strftime("%Y-%m-%d %H:%M:%S"))
+time.sleep(max(0, 40 - (time.time() - sim_start)))
+hb0 = json.loads(cli("status", "--json"))["heartbeats_received"]; t0 = time.time()
+time.sleep(15)
+hb1 = json.loads(cli("status", "--json"))["heartbeats_received"]; t1 = time.time()
+out, _ = sim.communicate()
+cpu1, rss, hwm = cpu_and_rss(daemon.pid)
+summary = json.loads(out)
+stats = cli("stats", "--by", "day", "--format", "json")
+daemon.terminate(); daemon.wait(timeout=30)
+
+print(f"clusters: {clusters}; heartbeat every 5 s; reconnect jitter 0-{jitter:g} s; sim ran {sim_duration} s")
+def row(name, value): print(f"{name:<52}{value}")
+row("all connected from cold", f"{summary['all_connected_after_seconds']:.2f} s")
+row("reconnect storm (every link dropped at 25 s) settled", f"{summary['reconnected_after_drop_seconds']:.2f} s" if summary.get("reconnected_after_drop_seconds") else "not settled")
+row("heartbeat ingest (steady state)", f"{(hb1 - hb0) / (t1 - t0):.0f} heartbeats/s")
+row("3-minute bulletin delivered to all (schedule → last verified copy)", f"{summary['delivery_seconds']:.2f} s" if summary.get("delivery_seconds") else "-")
+row("media downloaded", f"{summary['downloads']} files, {summary['downloaded_bytes'] / 1e6:.1f} MB")
+row("airings completed / receipts pending", f"{summary['airings_completed']} / {summary['receipts_pending']}")
+row("daemon CPU during the run", f"{cpu1 - cpu0:.1f} s over {sim_duration} s ({(cpu1 - cpu0) / sim_duration * 100:.0f} % of one core)")
+row("daemon RSS with all connected, before delivery", f"{rss_idle:.1f} MB")
+row("daemon RSS at the end / peak (VmHWM)", f"{rss:.1f} MB / {hwm:.1f} MB")
+print("sim errors:", summary.get("errors", {}))
+print("work directory:", work)

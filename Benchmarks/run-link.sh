@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Link benchmark: N simulated clusters (default 1,661) on loopback against a release
+# commcastd: cold connect, a reconnect storm, heartbeat ingest, delivery of a
+# 3-minute bulletin to all, and the daemon's CPU seconds and peak RSS.
+# Usage: Benchmarks/run-link.sh [clusters] [reconnect-jitter-seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --with-test-tools
+swift build -c release --product commcastd >/dev/null
+swift build -c release --product commcast >/dev/null
+swift build -c release --product commcast-sim >/dev/null
+ulimit -n 65536 2>/dev/null || true
+echo "command: Benchmarks/run-link.sh ${1:-1661} ${2:-2}   ($(nproc) cores, $(date -u +%Y-%m-%d))"
+exec python3 Benchmarks/link_benchmark.py .build/release "${1:-1661}" "${2:-2}"
