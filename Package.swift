@@ -43,6 +43,7 @@ let package = Package(
                        providers: [.apt(["libebur128-dev"])]),
         .systemLibrary(name: "CSystemd", path: "Sources/CShims/CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CShims/CMalloc"),
 
         // MARK: Libraries
         .target(name: "CommcastCore"),
@@ -71,11 +72,12 @@ let package = Package(
         .target(
             name: "CommcastDaemon",
             dependencies: [
-                "CommcastCore", "CommcastControlAPI", "CommcastAudio", "CommcastStore", "CommcastLink", "CSystemd",
+                "CommcastCore", "CommcastControlAPI", "CommcastAudio", "CommcastStore", "CommcastLink", "CSystemd", "CMalloc",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -103,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "commcastd",
             dependencies: [
-                "CommcastDaemon",
+                "CommcastDaemon", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -43,6 +43,7 @@ public enum Daemon {
         try database.replaceOperators(configuration.operators, at: Date())
         var services: [any Service] = [SchedulerService(runtime: runtime, logger: logger), HealthService(runtime: runtime, registry: registry, logger: logger),
                                        link, control]
+        services.append(MemoryTrimService())
         services.append(ReloadService(runtime: runtime, loader: ConfigurationLoader(), notifier: notifier, logger: logger))
         if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {
             services.append(watchdog)

@@ -253,45 +253,51 @@ final class SimulatedCluster: @unchecked Sendable {
                 try? await Task.sleep(for: .milliseconds(200))
                 continue
             }
-            var request = HTTPClientRequest(url: "http://\(options.station)/v1/media/\(media.sha256).opus")
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-            if !data.isEmpty {
-                request.headers.add(name: "Range", value: "bytes=\(data.count)-")
-                counters.update { $0.resumedDownloads += 1 }
-            }
-            do {
-                let response = try await http.execute(request, timeout: .seconds(120))
-                guard response.status == .ok || response.status == .partialContent else {
-                    counters.error("media HTTP \(response.status.code)")
-                    if response.status == .rangeNotSatisfiable { data = Data() }
-                    try await Task.sleep(for: .seconds(min(300, 2 * pow(2, Double(attempt)))))
-                    continue
+            // Every byte may have arrived just as the link dropped: check it rather than ask for more.
+            if data.isEmpty || data.count < media.size {
+                var request = HTTPClientRequest(url: "http://\(options.station)/v1/media/\(media.sha256).opus")
+                request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                if !data.isEmpty {
+                    request.headers.add(name: "Range", value: "bytes=\(data.count)-")
+                    counters.update { $0.resumedDownloads += 1 }
                 }
-                if response.status == .ok { data = Data() }
-                var broken = false
-                for try await chunk in response.body {
-                    // Hand the bytes out slowly when throttled, as a weak 4G cell would.
-                    var bytes = chunk
-                    while bytes.readableBytes > 0 {
-                        let piece = bytes.readSlice(length: min(bytes.readableBytes, options.downloadKiBps.map { max(256, $0 * 256) } ?? Int.max))!
-                        data.append(contentsOf: piece.readableBytesView)
-                        counters.update { $0.downloadedBytes += piece.readableBytes }
-                        if let rate = options.downloadKiBps {
-                            try await Task.sleep(for: .seconds(Double(piece.readableBytes) / Double(rate * 1024)))
+                do {
+                    let response = try await http.execute(request, timeout: .seconds(120))
+                    guard response.status == .ok || response.status == .partialContent else {
+                        counters.error("media HTTP \(response.status.code)")
+                        if response.status == .rangeNotSatisfiable {
+                            data = Data()
+                            continue
                         }
-                        if lock.withLock({ linkGeneration }) != generation { broken = true; break }
+                        try await Task.sleep(for: .seconds(min(300, 2 * pow(2, Double(attempt)))))
+                        continue
                     }
-                    if broken { break }
-                }
-                if broken {
-                    counters.error("download interrupted by a link drop")
+                    if response.status == .ok { data = Data() }
+                    var broken = false
+                    for try await chunk in response.body {
+                        // Hand the bytes out slowly when throttled, as a weak 4G cell would.
+                        var bytes = chunk
+                        while bytes.readableBytes > 0 {
+                            let piece = bytes.readSlice(length: min(bytes.readableBytes, options.downloadKiBps.map { max(256, $0 * 256) } ?? Int.max))!
+                            data.append(contentsOf: piece.readableBytesView)
+                            counters.update { $0.downloadedBytes += piece.readableBytes }
+                            if let rate = options.downloadKiBps {
+                                try await Task.sleep(for: .seconds(Double(piece.readableBytes) / Double(rate * 1024)))
+                            }
+                            if lock.withLock({ linkGeneration }) != generation { broken = true; break }
+                        }
+                        if broken { break }
+                    }
+                    if broken {
+                        counters.error("download interrupted by a link drop")
+                        continue
+                    }
+                } catch {
+                    // Keep what arrived; the next attempt asks for the rest.
+                    counters.error("download interrupted")
+                    try? await Task.sleep(for: .seconds(Double.random(in: 0.5...2)))
                     continue
                 }
-            } catch {
-                // Keep what arrived; the next attempt asks for the rest.
-                counters.error("download interrupted")
-                try? await Task.sleep(for: .seconds(Double.random(in: 0.5...2)))
-                continue
             }
             if options.corruptPercent > 0, Double.random(in: 0..<100) < options.corruptPercent, !data.isEmpty {
                 data[data.count / 2] ^= 0xFF

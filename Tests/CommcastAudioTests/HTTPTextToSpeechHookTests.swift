@@ -70,9 +70,7 @@ struct HTTPTextToSpeechHookTests {
     /// The hook blocks while curl runs; on a 2-core machine that must not hold a
     /// cooperative thread the in-process server needs to answer it.
     static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
+        try await ExternalTools.offCooperativePool(work)
     }
 
     func hook(_ url: String, voice: String = "vi-south-female") -> TextToSpeechHook {

@@ -8,17 +8,17 @@ import TestSupport
 @Suite("Cluster health and commands end to end", .serialized)
 struct ClusterHealthEndToEndTests {
     /// Polls `condition` until it holds or the deadline passes; returns whether it held.
-    static func eventually(within seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+    static func eventually(within seconds: Double = 30, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.2)
+            try? await Task.sleep(for: .milliseconds(200))
         }
         return try condition()
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func operatorsSeeSilentClustersAndCommandThem() throws {
+    func operatorsSeeSilentClustersAndCommandThem() async throws {
         let station = try SchedulingEndToEndTests.Station()
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
@@ -44,7 +44,7 @@ struct ClusterHealthEndToEndTests {
 
         func summary() throws -> [String: Any] { try #require(try station.json(["health"]) as? [String: Any]) }
         func total() throws -> [String: Any] { try #require(try summary()["total"] as? [String: Any]) }
-        #expect(try Self.eventually { try total()["online"] as? Int == 3 })
+        #expect(try await Self.eventually { try total()["online"] as? Int == 3 })
         let zones = try #require(try summary()["zones"] as? [[String: Any]])
         #expect(zones.first?["zone"] as? String == "tinh/xa-b", "the zone with a silent cluster comes first")
         #expect(zones.first?["silent"] as? [String] == ["b0"])
@@ -60,7 +60,7 @@ struct ClusterHealthEndToEndTests {
         // Commands reach the cluster and it answers; its next heartbeat shows the effect.
         let volume = try station.commcast(["cluster", "volume", "a0", "35"])
         #expect(volume.status == 0 && volume.stdoutText.contains("a0: volume set to 35"), "\(volume.stderr)")
-        #expect(try Self.eventually {
+        #expect(try await Self.eventually {
             let show = try station.json(["cluster", "show", "a0"]) as? [String: Any]
             return ((show?["status"] as? [String: Any])?["last_heartbeat"] as? [String: Any])?["volume"] as? Int == 35
         })
@@ -76,8 +76,8 @@ struct ClusterHealthEndToEndTests {
 
         // The clusters go away: the station sees them offline and keeps the history.
         sim.terminate()
-        sim.waitUntilExit()
-        #expect(try Self.eventually { try total()["offline"] as? Int == 3 })
+        while sim.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try await Self.eventually { try total()["offline"] as? Int == 3 })
         let list = try station.commcast(["cluster", "list", "--status", "offline"]).stdoutText
         #expect(["a0", "a1", "a2"].allSatisfy(list.contains) && list.contains("link down"), "\(list)")
         let show = try station.commcast(["cluster", "show", "a0"]).stdoutText

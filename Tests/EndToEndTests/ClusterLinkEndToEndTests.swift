@@ -80,7 +80,8 @@ struct ClusterLinkEndToEndTests {
         let address = try Self.linkAddress(station)
         let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
 
-        let close = try await Self.link(address) { conversation in
+        let close: UInt16?
+        do { close = try await Self.link(address) { conversation in
             let welcome = try await conversation.authenticate(a1)
             #expect(welcome.heartbeatSeconds == 30)
             // The schedule carries the airing with absolute times and the media it needs.
@@ -131,6 +132,9 @@ struct ClusterLinkEndToEndTests {
             schedule = try await conversation.next { if case .schedule(let s) = $0 { s } else { nil } }
             #expect(schedule.airings.isEmpty, "the cancelled airing is withdrawn")
             try await conversation.outbound.close(.normalClosure, reason: nil)
+        } } catch {
+            Issue.record("\(error); the daemon's log ends:\n\(station.daemon.log.suffix(4000))")
+            return
         }
         #expect(close == 1000 || close == nil)
     }

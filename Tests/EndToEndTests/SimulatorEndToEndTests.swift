@@ -10,7 +10,7 @@ import TestSupport
 @Suite("Daemon with simulated clusters", .serialized)
 struct SimulatorEndToEndTests {
     @Test(.timeLimit(.minutes(3)))
-    func everyClusterAirsItAndTheCountsMatch() throws {
+    func everyClusterAirsItAndTheCountsMatch() async throws {
         let station = try SchedulingEndToEndTests.Station()
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
@@ -36,7 +36,7 @@ struct SimulatorEndToEndTests {
         // Slow downloads (4 KiB/s: a ~25 KB file takes seconds), so the first mass drop
         // at 3 s lands mid-download; the second lands 4 s into the airing.
         let dropDuringAiring = airAt.timeIntervalSinceNow + 4
-        let sim = try ExternalTools.run(try BuiltProducts.path("commcast-sim"), [
+        let sim = try await ExternalTools.runDetached(try BuiltProducts.path("commcast-sim"), [
             "--station", address, "--credentials", credentials.path, "--json", "--duration", "90", "--until-completed", "48",
             "--download-kibps", "4", "--drop-all-at", "3", "--drop-all-at", String(format: "%.1f", dropDuringAiring),
             "--drop-mean", "20", "--reconnect-jitter", "1", "--hostile", "2",
@@ -59,7 +59,7 @@ struct SimulatorEndToEndTests {
         #expect(airings.count == 48)
         #expect(airings.allSatisfy { $0.outcome == "completed" && $0.clusterID.hasPrefix("a") }, "\(airings.filter { $0.outcome != "completed" })")
         #expect(airings.allSatisfy { abs($0.startedAt!.timeIntervalSince(airAt)) < 2 }, "each aired at the planned time")
-        let receipts = try db.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM airing_receipts") }
+        let receipts = try await db.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM airing_receipts") }
         #expect(receipts == 96, "one started and one completed per airing, however often they were sent")
         // Every hostile attempt was closed with a logged reason, and the daemon is still fine.
         #expect(station.daemon.log.contains("cluster link refused"))

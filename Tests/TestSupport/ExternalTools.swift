@@ -60,6 +60,20 @@ public enum ExternalTools {
         return Result(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// `run`, awaited without holding a cooperative thread: on a 2-core machine a test
+    /// blocked for a minute on a child process would starve the async tests beside it.
+    public static func runDetached(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                                   timeout: Duration = .seconds(120)) async throws -> Result {
+        try await offCooperativePool { try run(executable, arguments, environment: environment, timeout: timeout) }
+    }
+
+    /// Runs blocking work on a Dispatch thread and awaits it.
+    public static func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Swift.Result { try work() }) }
+        }
+    }
+
     /// Decodes any audio file to 48 kHz mono float with sox (an implementation
     /// independent of commcast's), for reference signals.
     public static func soxMono48k(_ file: URL) throws -> [Float] {

@@ -19,7 +19,7 @@ public final class LinkRegistry: Sendable {
         public let clusterID: String
         public let token: String
         public let since: Date
-        let outgoing: AsyncStream<Outgoing>.Continuation
+        let outgoing: LinkOutlet
         public var lastHeartbeat: HeartbeatSample?
         /// Hash of the last schedule sent, so an unchanged one is not sent again.
         var scheduleHash: Int?
@@ -55,17 +55,16 @@ public final class LinkRegistry: Sendable {
 
     public init() {}
 
-    /// Registers a new link and returns its outgoing stream, and the link it replaces.
-    func register(clusterID: String, token: String, at now: Date) -> (Session, AsyncStream<Outgoing>, replaced: Session?) {
-        let (stream, continuation) = AsyncStream<Outgoing>.makeStream(bufferingPolicy: .bufferingNewest(256))
-        let session = Session(id: UUID(), clusterID: clusterID, token: token, since: now, outgoing: continuation)
+    /// Registers a new link; returns its session and the link it replaces.
+    func register(clusterID: String, token: String, outlet: LinkOutlet, at now: Date) -> (Session, replaced: Session?) {
+        let session = Session(id: UUID(), clusterID: clusterID, token: token, since: now, outgoing: outlet)
         let replaced = state.withLock { s in
             let old = s.sessions[clusterID]
             s.sessions[clusterID] = session
             s.everSeen.insert(clusterID)
             return old
         }
-        return (session, stream, replaced)
+        return (session, replaced)
     }
 
     /// Removes a link when it ends, unless a newer one has replaced it.
@@ -76,7 +75,6 @@ public final class LinkRegistry: Sendable {
             s.closedTokens[session.token] = (session.clusterID, media, now.addingTimeInterval(60))
             s.closedTokens = s.closedTokens.filter { $0.value.until > now }
         }
-        session.outgoing.finish()
         let orphaned = state.withLock { s in
             let ids = s.pendingCommands.filter { $0.value.clusterID == session.clusterID && s.sessions[session.clusterID] == nil }.map(\.key)
             return ids.compactMap { s.pendingCommands.removeValue(forKey: $0)?.answer }

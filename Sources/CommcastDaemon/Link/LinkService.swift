@@ -1,17 +1,21 @@
 import CommcastCore
 import CommcastLink
-import CommcastStore
 import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdWebSocket
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
 import ServiceLifecycle
 
 /// The server clusters dial into: the WebSocket link at `/v1/link` and media
 /// downloads at `/v1/media/{sha256}.opus` (docs/protocol.md). Also pushes new
 /// schedules to connected clusters whenever the stored airings change.
+///
+/// Built on SwiftNIO's channel handlers rather than a task per connection: a
+/// province keeps 1,661 links open all day, and an idle link should cost only its
+/// channel (docs/benchmarks.md).
 public struct LinkService: Service {
     let runtime: DaemonRuntime
     let registry: LinkRegistry
@@ -31,76 +35,87 @@ public struct LinkService: Service {
     public func run() async throws {
         let link = runtime.configuration.link
         let schedules = LinkScheduleSender(runtime: runtime, registry: registry, logger: logger, now: now)
-        let router = Router()
-        addMediaRoute(to: router)
+        let pushes = SchedulePushQueue()
+        let environment = LinkEnvironment(runtime: runtime, registry: registry, pushes: pushes, logger: logger, now: now)
+        let media = MediaResponder(runtime: runtime, registry: registry, now: now)
+        let connections = OpenConnections()
         runtime.onClusterKeyChanged { [registry] id in
             registry.send(id, .close(code: 4403, reason: "credential changed"))
         }
-        let app = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(
-                configuration: .init(ws: .init(maxFrameSize: LinkCodec.maxTextBytes, autoPing: .enabled(timePeriod: .seconds(60))))
-            ) { [runtime, registry, logger, now] request, channel, _ in
-                guard request.path == "/v1/link" else { return .dontUpgrade }
-                let peer = channel.remoteAddress.map { "\($0)" } ?? "unknown"
-                return .upgrade([:]) { inbound, outbound, _ in
-                    await ClusterLinkSession(runtime: runtime, registry: registry, schedules: schedules, peer: peer, logger: logger, now: now)
-                        .run(inbound: inbound, outbound: outbound)
-                }
+
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: LinkCodec.maxTextBytes,
+            shouldUpgrade: { channel, head in
+                channel.eventLoop.makeSucceededFuture(URLComponents(string: head.uri)?.path == "/v1/link" ? HTTPHeaders() : nil)
             },
-            configuration: .init(address: .hostname(link.listenAddress, port: link.port), serverName: "commcastd/\(CommcastVersion.current)"),
-            onServerRunning: { [logger, onListening] channel in
-                let address = channel.localAddress.map { "\($0.ipAddress ?? link.listenAddress):\($0.port ?? link.port)" } ?? "?"
-                logger.info("cluster link listening", metadata: ["address": "\(address)"])
-                await onListening(address)
-            },
-            logger: logger
-        )
-        // The server runs in this task and ends on graceful shutdown; the push loop
-        // lives exactly as long as it.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // A change in the stored airings reaches connected clusters at once.
-                while !Task.isCancelled {
-                    await runtime.airingsChanged.wait(timeout: .seconds(60))
-                    if Task.isCancelled { break }
-                    await schedules.push()
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.removeHandler(name: MediaHTTPHandler.name).whenComplete { _ in }
+                    try sync.addHandler(NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64,
+                                                                    maxAccumulatedFrameSize: LinkCodec.maxTextBytes))
+                    try sync.addHandler(ClusterLinkHandler(environment: environment))
                 }
             }
-            defer { group.cancelAll() }
-            try await app.run()
+        )
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            // A reconnect storm: every cluster of a province dialling within two seconds.
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 << 10, high: 1 << 20))
+            .childChannelInitializer { channel in
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                    try sync.addHandler(MediaHTTPHandler(responder: media), name: MediaHTTPHandler.name)
+                }
+            }
+        let server = try await bootstrap.bind(host: link.listenAddress, port: link.port).get()
+        let address = server.localAddress.map { "\($0.ipAddress ?? link.listenAddress):\($0.port ?? link.port)" } ?? "?"
+        logger.info("cluster link listening", metadata: ["address": "\(address)"])
+        await onListening(address)
+
+        // Schedules go out from one loop until graceful shutdown: to every cluster
+        // when the airings change (and every minute, as the horizon moves), to new
+        // links as they arrive. Then every cluster is told the station is going away
+        // (1001) so it reconnects after the usual delay.
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        await runtime.airingsChanged.wait(timeout: .seconds(60))
+                        pushes.requestAll()
+                    }
+                }
+                while !Task.isCancelled {
+                    let due = await pushes.next(timeout: .seconds(60))
+                    if Task.isCancelled { break }
+                    if due.all { await schedules.push() } else if !due.ids.isEmpty { await schedules.push(to: due.ids) }
+                }
+                group.cancelAll()
+            }
         }
+        try? await server.close()
+        for channel in connections.all {
+            channel.pipeline.fireUserInboundEventTriggered(LinkCloseRequest(code: 1001, reason: "station shutting down"))
+        }
+        try? await Task.sleep(for: .milliseconds(200))
+        for channel in connections.all { try? await channel.close() }
+        logger.info("cluster link stopped")
+    }
+}
+
+/// Every accepted connection still open, so shutdown can say goodbye to each.
+final class OpenConnections: Sendable {
+    private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLockedValue { $0[id] = channel }
+        channel.closeFuture.whenComplete { [channels] _ in _ = channels.withLockedValue { $0.removeValue(forKey: id) } }
     }
 
-    func addMediaRoute(to router: Router<BasicRequestContext>) {
-        let cache = MediaMemoryCache()
-        router.get("v1/media/:file") { [registry, runtime, now] request, context -> Response in
-            let file = try context.parameters.require("file")
-            guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else {
-                return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
-            }
-            let token = String(auth.dropFirst(7))
-            guard registry.knows(token: token, at: now()) else { return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"]) }
-            let sha = file.hasSuffix(".opus") ? String(file.dropLast(5)) : file
-            guard sha.utf8.count == 64, sha.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-                  registry.mayDownload(token: token, sha256: sha, at: now()) != nil, runtime.media.contains(sha) else {
-                return Response(status: .notFound)
-            }
-            let media = try cache.buffer(sha256: sha, path: runtime.media.url(for: sha).path)
-            let size = media.readableBytes
-            var headers: HTTPFields = [.contentType: "audio/ogg", .acceptRanges: "bytes", .eTag: "\"\(sha)\""]
-            switch ByteRangeRequest(header: request.headers[.range], size: size) {
-            case .whole?:
-                headers[.contentLength] = "\(size)"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: media))
-            case .partial(let range)?:
-                headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
-                headers[.contentLength] = "\(range.count)"
-                return Response(status: .partialContent, headers: headers,
-                                body: .init(byteBuffer: media.getSlice(at: range.lowerBound, length: range.count)!))
-            case .unsatisfiable?, nil:
-                return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(size)"])
-            }
-        }
-    }
+    var all: [any Channel] { channels.withLockedValue { Array($0.values) } }
 }

@@ -1,0 +1,309 @@
+import CommcastCore
+import CommcastLink
+import CommcastStore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// What every cluster link shares: the daemon, the registry and the schedule pushes.
+struct LinkEnvironment: Sendable {
+    let runtime: DaemonRuntime
+    let registry: LinkRegistry
+    let pushes: SchedulePushQueue
+    let logger: Logger
+    let now: @Sendable () -> Date
+}
+
+/// One cluster's WebSocket, from challenge to close (docs/protocol.md), as a channel
+/// handler on its event loop. It holds no task while the link is idle: database work
+/// runs on NIO's thread pool and its result comes back to the event loop. Anything
+/// malformed or hostile ends this link only, with the reason logged and sent.
+final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    static let helloTimeout: TimeAmount = .seconds(10)
+    /// How long the station waits for the cluster's close frame before it drops the connection.
+    static let closeTimeout: TimeAmount = .seconds(5)
+
+    enum Phase {
+        case upgrading
+        case awaitingHello(nonce: String)
+        case authenticating
+        case open(LinkRegistry.Session)
+        case closing
+    }
+
+    let environment: LinkEnvironment
+    var phase: Phase = .upgrading
+    var helloDeadline: Scheduled<Void>?
+    /// Receipts wait here to be stored one at a time, in the order they arrived.
+    var receipts: [ReceiptMessage] = []
+    var storingReceipt = false
+    var peer = "unknown"
+    var log: Logger
+
+    init(environment: LinkEnvironment) {
+        self.environment = environment
+        self.log = environment.logger
+    }
+
+    var registry: LinkRegistry { environment.registry }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        peer = context.channel.remoteAddress.map { "\($0)" } ?? "unknown"
+        log[metadataKey: "peer"] = "\(peer)"
+    }
+
+    /// The challenge goes out once the HTTP upgrade is complete, never in the same
+    /// breath as the 101 response: a client still switching protocols could lose it.
+    func challenge(context: ChannelHandlerContext) {
+        let nonce = LinkAuthentication.makeNonce()
+        phase = .awaitingHello(nonce: nonce)
+        send(ChallengeMessage(nonce: nonce, serverTime: environment.now()), context: context)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        helloDeadline = context.eventLoop.scheduleTask(in: Self.helloTimeout) {
+            let (handler, context) = loopBound.value
+            guard case .awaitingHello = handler.phase else { return }
+            handler.refuse(ErrorMessage(code: "hello_timeout", message: "no hello within 10 s"), close: 4408, context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        helloDeadline?.cancel()
+        endSession()
+        phase = .closing
+        context.fireChannelInactive()
+    }
+
+    /// Takes the cluster out of the registry once its link is over.
+    func endSession() {
+        guard case .open(let session) = phase else { return }
+        registry.unregister(session, at: environment.now())
+        log.info("cluster disconnected")
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            var data = frame.unmaskedData
+            received(data.readString(length: data.readableBytes) ?? "", context: context)
+        case .binary:
+            refuse(ErrorMessage(code: "malformed", message: "binary frames go only from the station to clusters"), close: 4400, context: context)
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            // Either the cluster is leaving, or it answers our close: echo its code if it
+            // started it, then hang up.
+            if case .closing = phase {
+                context.close(promise: nil)
+            } else {
+                endSession()
+                phase = .closing
+                var data = frame.unmaskedData
+                let code = data.readInteger(as: UInt16.self).map { ByteBuffer(integer: $0) } ?? ByteBuffer()
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
+                    .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            }
+        default:
+            break
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let request = event as? LinkCloseRequest {
+            close(code: request.code, reason: request.reason, context: context)
+        } else if case .upgradeComplete = event as? HTTPServerUpgradeEvents, case .upgrading = phase {
+            challenge(context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Oversized or broken frames: NIO's protocol error handler has already sent
+        // 1009 or 1002 for the frame decoder's errors; the aggregator's are ours to answer.
+        log.warning("cluster link closed on error", metadata: ["cluster": "\(clusterID ?? "-")", "error": "\(error)"])
+        if error is NIOWebSocketFrameAggregator.Error {
+            let code = (error as? NIOWebSocketFrameAggregator.Error) == .accumulatedFrameSizeIsTooLarge ? 1009 : 1002
+            close(code: code, reason: "\(error)", context: context)
+        } else if !(error is NIOWebSocketError) {
+            context.close(promise: nil)
+        }
+    }
+
+    var clusterID: String? {
+        if case .open(let s) = phase { s.clusterID } else { nil }
+    }
+
+    // MARK: - Messages
+
+    func received(_ text: String, context: ChannelHandlerContext) {
+        switch phase {
+        case .awaitingHello(let nonce):
+            helloDeadline?.cancel()
+            switch Self.parseHello(text) {
+            case .success(let hello):
+                phase = .authenticating
+                authenticate(hello, nonce: nonce, context: context)
+            case .failure(let refusal):
+                refuse(refusal, close: 4400, context: context)
+            }
+        case .authenticating:
+            refuse(ErrorMessage(code: "malformed", message: "wait for welcome before sending more"), close: 4400, context: context)
+        case .open(let session):
+            receivedOnOpenLink(text, session: session, context: context)
+        case .upgrading:
+            refuse(ErrorMessage(code: "malformed", message: "wait for the challenge before sending"), close: 4400, context: context)
+        case .closing:
+            break
+        }
+    }
+
+    func receivedOnOpenLink(_ text: String, session: LinkRegistry.Session, context: ChannelHandlerContext) {
+        let decoded: ClusterMessage
+        do { decoded = try LinkCodec.decodeClusterMessage(text) } catch {
+            return refuse(error, close: 4400, context: context)
+        }
+        switch decoded {
+        case .heartbeat(let h):
+            registry.heartbeat(session.clusterID, h.sample(receivedAt: environment.now()))
+        case .receipt(let r):
+            receipts.append(r)
+            storeNextReceipt(session: session, context: context)
+        case .hello:
+            refuse(ErrorMessage(code: "malformed", message: "hello: sent twice on one link"), close: 4400, context: context)
+        case .mediaReport(let m):
+            log.warning("cluster reports a media problem", metadata: ["sha256": "\(m.sha256)", "state": "\(m.state)", "reason": "\(m.reason ?? "")"])
+        case .commandResult(let r):
+            log.info("command result", metadata: ["command_id": "\(r.commandID)", "ok": "\(r.ok)", "error": "\(r.error ?? "")"])
+            registry.resolveCommand(r.commandID, from: session.clusterID, .answered(r))
+        case .unknown(let type):
+            log.debug("ignoring unknown message type", metadata: ["type": "\(type)"])
+        }
+    }
+
+    static func parseHello(_ text: String) -> Result<HelloMessage, ErrorMessage> {
+        do {
+            switch try LinkCodec.decodeClusterMessage(text) {
+            case .hello(let h): return .success(h)
+            default: return .failure(ErrorMessage(code: "malformed", message: "expected hello as the first message"))
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Checks the signature against the cluster's stored public key, then opens the link.
+    func authenticate(_ hello: HelloMessage, nonce: String, context: ChannelHandlerContext) {
+        let id = hello.clusterID
+        let runtime = environment.runtime
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { try runtime.database.clusterKey(id: id) }
+            .assumeIsolated().whenComplete { result in
+                guard case .authenticating = self.phase else { return }
+                switch result {
+                case .failure(let error):
+                    self.log.error("cannot read cluster key", metadata: ["cluster": "\(id)", "error": "\(error)"])
+                    self.refuse(ErrorMessage(code: "unavailable", message: "the station cannot check credentials now"), close: 1011, context: context)
+                case .success(nil):
+                    self.refuse(ErrorMessage(code: "unknown_cluster", message: "no cluster \(id) at this station"), close: 4401, context: context, cluster: id)
+                case .success(let record?) where record.revokedAt != nil:
+                    self.refuse(ErrorMessage(code: "revoked", message: "the credential of \(id) was revoked"), close: 4403, context: context, cluster: id)
+                case .success(let record?):
+                    guard let key = record.publicKey, LinkAuthentication.verify(signature: hello.signature, publicKey: key, clusterID: id, nonce: nonce) else {
+                        return self.refuse(ErrorMessage(code: "bad_signature", message: "the signature does not verify with the key of \(id)"),
+                                           close: 4401, context: context, cluster: id)
+                    }
+                    self.open(id, firmware: hello.firmware, context: context)
+                }
+            }
+    }
+
+    func open(_ clusterID: String, firmware: String?, context: ChannelHandlerContext) {
+        let token = LinkAuthentication.makeNonce()
+        let (session, replaced) = registry.register(clusterID: clusterID, token: token, outlet: LinkOutlet(channel: context.channel), at: environment.now())
+        replaced?.outgoing.yield(.close(code: 4409, reason: "replaced by a newer link"))
+        phase = .open(session)
+        log[metadataKey: "cluster"] = "\(clusterID)"
+        log.info("cluster connected", metadata: ["firmware": "\(firmware ?? "")"])
+        let heartbeat = environment.runtime.configuration.link.heartbeatSeconds
+        send(WelcomeMessage(session: token, heartbeatSeconds: heartbeat, serverTime: environment.now()), context: context)
+        environment.pushes.request(clusterID)
+    }
+
+    /// Stores the oldest waiting receipt and acknowledges it, then the next.
+    func storeNextReceipt(session: LinkRegistry.Session, context: ChannelHandlerContext) {
+        guard !storingReceipt, !receipts.isEmpty else { return }
+        storingReceipt = true
+        let r = receipts.removeFirst()
+        let clusterID = session.clusterID
+        // Receipt ids are the cluster's own; prefixing the cluster keeps two clusters' ids apart.
+        let receipt = AiringReceipt(receiptID: "\(clusterID):\(r.receiptID)", airingID: r.airingID,
+                                    kind: AiringReceipt.Kind(rawValue: r.kind.rawValue)!, at: r.at, reason: r.reason)
+        let (runtime, now) = (environment.runtime, environment.now)
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+            try runtime.database.recordReceipt(receipt, receivedAt: now(), clusterID: clusterID)
+        }.assumeIsolated().whenComplete { result in
+            self.storingReceipt = false
+            guard case .open = self.phase else { return }
+            switch result {
+            case .success(let new):
+                if !new { self.log.debug("receipt already recorded", metadata: ["receipt_id": "\(r.receiptID)"]) }
+            case .failure(let e as StoreError) where e.kind == .notFound:
+                // An airing withdrawn after the cluster played it: nothing to count, but stop the resends.
+                self.log.warning("receipt for an unknown airing", metadata: ["receipt_id": "\(r.receiptID)", "airing_id": "\(r.airingID)"])
+            case .failure(let e as StoreError) where e.kind == .forbidden:
+                return self.refuse(ErrorMessage(code: "malformed", message: "receipt: airing_id: \(e.message)"), close: 4400, context: context)
+            case .failure(let error):
+                // Not acknowledged: the cluster keeps it and sends it again.
+                self.log.error("cannot store receipt", metadata: ["receipt_id": "\(r.receiptID)", "error": "\(error)"])
+                return self.storeNextReceipt(session: session, context: context)
+            }
+            self.send(ReceiptAckMessage(receiptIDs: [r.receiptID]), context: context)
+            self.storeNextReceipt(session: session, context: context)
+        }
+    }
+
+    // MARK: - Writing and closing
+
+    func send(_ message: some Encodable, context: ChannelHandlerContext) {
+        let text = LinkCodec.encode(message)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))),
+                              promise: nil)
+    }
+
+    /// Ends the link for a violation or a refused credential: the error, then the close.
+    func refuse(_ error: ErrorMessage, close code: Int, context: ChannelHandlerContext, cluster: String? = nil) {
+        guard !isClosing else { return }
+        let refused = cluster ?? clusterID
+        log.warning(refused == nil || clusterID == nil ? "cluster link refused" : "cluster link closed", metadata: [
+            "cluster": "\(refused ?? "-")", "reason": "\(error.code)", "detail": "\(error.message)",
+        ])
+        send(error, context: context)
+        close(code: code, reason: error.code, context: context)
+    }
+
+    var isClosing: Bool {
+        if case .closing = phase { true } else { false }
+    }
+
+    /// Sends a close frame and waits briefly for the cluster's before hanging up.
+    func close(code: Int, reason: String, context: ChannelHandlerContext) {
+        guard !isClosing else { return }
+        endSession()
+        phase = .closing
+        helloDeadline?.cancel()
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.writeInteger(UInt16(clamping: code))
+        data.writeString(String(reason.prefix(120)))
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
+    }
+}

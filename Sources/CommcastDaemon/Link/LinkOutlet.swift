@@ -1,0 +1,35 @@
+import NIOCore
+import NIOWebSocket
+
+/// Where the station's messages to one connected cluster go: straight onto its
+/// channel, in the order they are given, from any thread. No task and no queue of
+/// its own, so an idle link costs only its channel (docs/benchmarks.md).
+final class LinkOutlet: Sendable {
+    let channel: any Channel
+
+    init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    /// Sends a message, or closes the link.
+    func yield(_ item: LinkRegistry.Outgoing) {
+        switch item {
+        case .text(let text):
+            // A cluster that stopped reading while 1 MiB waits for it is not coming back
+            // soon; closing lets it reconnect to a fresh schedule instead of a backlog.
+            guard channel.isWritable else {
+                channel.pipeline.fireUserInboundEventTriggered(LinkCloseRequest(code: 1008, reason: "not reading"))
+                return
+            }
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
+        case .close(let code, let reason):
+            channel.pipeline.fireUserInboundEventTriggered(LinkCloseRequest(code: code, reason: reason))
+        }
+    }
+}
+
+/// Asks a link's handler to close it with a WebSocket close code.
+struct LinkCloseRequest: Sendable {
+    var code: Int
+    var reason: String
+}

@@ -1,0 +1,95 @@
+import CommcastCore
+import CommcastLink
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Answers `GET /v1/media/{sha256}.opus` (docs/protocol.md, "Media"): only with the
+/// bearer token of a link that was sent that file in a schedule, whole or by Range.
+struct MediaResponder: Sendable {
+    let runtime: DaemonRuntime
+    let registry: LinkRegistry
+    let now: @Sendable () -> Date
+    let cache = MediaMemoryCache()
+
+    /// A response: status, headers and the body to send (a slice of the shared file).
+    struct Reply: Sendable {
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: ByteBuffer?
+    }
+
+    func respond(to head: HTTPRequestHead) -> Reply {
+        let path = URLComponents(string: head.uri)?.path ?? head.uri
+        guard head.method == .GET || head.method == .HEAD else { return Reply(status: .methodNotAllowed, headers: ["Allow": "GET"]) }
+        if path == "/v1/link" { return Reply(status: .upgradeRequired, headers: ["Upgrade": "websocket"]) }
+        guard path.hasPrefix("/v1/media/") else { return Reply(status: .notFound, headers: [:]) }
+        let file = String(path.dropFirst("/v1/media/".count))
+        guard let auth = head.headers.first(name: "Authorization"), auth.hasPrefix("Bearer "),
+              registry.knows(token: String(auth.dropFirst(7)), at: now()) else {
+            return Reply(status: .unauthorized, headers: ["WWW-Authenticate": "Bearer"])
+        }
+        let token = String(auth.dropFirst(7))
+        let sha = file.hasSuffix(".opus") ? String(file.dropLast(5)) : file
+        guard sha.utf8.count == 64, sha.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+              registry.mayDownload(token: token, sha256: sha, at: now()) != nil, runtime.media.contains(sha) else {
+            return Reply(status: .notFound, headers: [:])
+        }
+        let media: ByteBuffer
+        do { media = try cache.buffer(sha256: sha, path: runtime.media.url(for: sha).path) } catch {
+            return Reply(status: .internalServerError, headers: [:])
+        }
+        let size = media.readableBytes
+        var headers: HTTPHeaders = ["Content-Type": "audio/ogg", "Accept-Ranges": "bytes", "ETag": "\"\(sha)\""]
+        switch ByteRangeRequest(header: head.headers.first(name: "Range"), size: size) {
+        case .whole?:
+            return Reply(status: .ok, headers: headers, body: media)
+        case .partial(let range)?:
+            headers.add(name: "Content-Range", value: "bytes \(range.lowerBound)-\(range.upperBound)/\(size)")
+            return Reply(status: .partialContent, headers: headers, body: media.getSlice(at: range.lowerBound, length: range.count))
+        case .unsatisfiable?, nil:
+            return Reply(status: .rangeNotSatisfiable, headers: ["Content-Range": "bytes */\(size)"])
+        }
+    }
+}
+
+/// Plain HTTP on the link port: media downloads. A file not yet in memory is read on
+/// NIO's thread pool so the event loop never waits on the disk.
+final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    static let name = "commcast-media"
+
+    let responder: MediaResponder
+    var head: HTTPRequestHead?
+
+    init(responder: MediaResponder) {
+        self.responder = responder
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h): head = h
+        case .body: break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let responder = self.responder
+            NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { responder.respond(to: head) }
+                .assumeIsolated().whenSuccess { reply in self.write(reply, for: head, context: context) }
+        }
+    }
+
+    func write(_ reply: MediaResponder.Reply, for head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = reply.headers
+        headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body?.readableBytes ?? 0)")
+        headers.replaceOrAdd(name: "Server", value: "commcastd/\(CommcastVersion.current)")
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: reply.status, headers: headers))), promise: nil)
+        if let body = reply.body, head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+    }
+}
