@@ -122,7 +122,8 @@ struct SchedulingEndToEndTests {
         // Move, show, remove; a supervisor of the province may, Lan (no supervisor role) may not.
         #expect(try station.commcast(["cluster", "move", "c1", "tinh/xa-b"], token: Self.districtToken).status == 0)
         let show = try station.json(["cluster", "show", "c1"]) as? [String: Any]
-        #expect(show?["zone_path"] as? String == "tinh/xa-b", "\(String(describing: show))")
+        let shown = (show?["status"] as? [String: Any])?["cluster"] as? [String: Any]
+        #expect(shown?["zone_path"] as? String == "tinh/xa-b", "\(String(describing: show))")
         let lanMove = try station.commcast(["cluster", "move", "a1", "tinh/xa-a"], token: Self.lanToken)
         #expect(lanMove.status == 77, "\(lanMove.stderr)")
         #expect(lanMove.stderr.contains("supervisor"), "\(lanMove.stderr)")
