@@ -64,7 +64,8 @@ final class SimulatedCluster: @unchecked Sendable {
         while !Task.isCancelled {
             do {
                 let close = try await WebSocketClient.connect(
-                    url: "ws://\(options.station)/v1/link", configuration: .init(maxFrameSize: LinkCodec.maxTextBytes),
+                    url: options.linkURL, configuration: .init(maxFrameSize: LinkCodec.maxTextBytes),
+                    tlsConfiguration: options.tlsConfiguration,
                     logger: logger
                 ) { inbound, outbound, _ in
                     try await self.converse(inbound, outbound)
@@ -255,7 +256,7 @@ final class SimulatedCluster: @unchecked Sendable {
             }
             // Every byte may have arrived just as the link dropped: check it rather than ask for more.
             if data.isEmpty || data.count < media.size {
-                var request = HTTPClientRequest(url: "http://\(options.station)/v1/media/\(media.sha256).opus")
+                var request = HTTPClientRequest(url: "\(options.mediaBase)\(media.sha256).opus")
                 request.headers.add(name: "Authorization", value: "Bearer \(token)")
                 if !data.isEmpty {
                     request.headers.add(name: "Range", value: "bytes=\(data.count)-")

@@ -21,6 +21,7 @@ public final class Simulator: Sendable {
     /// Runs until `options.duration` has passed (or the completed-airings target is met).
     public func run() async -> SimulatorSummary {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
+            tlsConfiguration: options.tlsConfiguration,
             connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)))
         let verifier = MediaVerifier()
         let clusters = options.clusters.map {
@@ -87,8 +88,8 @@ public final class Simulator: Sendable {
             attempt += 1
             let kind = (index + attempt) % 5
             counters.update { $0.hostileAttempts += 1 }
-            let close = try? await WebSocketClient.connect(url: "ws://\(options.station)/v1/link", configuration: .init(maxFrameSize: 1 << 20),
-                                                          logger: logger) { inbound, out, _ in
+            let close = try? await WebSocketClient.connect(url: options.linkURL, configuration: .init(maxFrameSize: 1 << 20),
+                                                          tlsConfiguration: options.tlsConfiguration, logger: logger) { inbound, out, _ in
                 var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
                 guard case .text(let first)? = try await messages.next(), case .challenge(let ch) = try LinkCodec.decodeServerMessage(first) else { return }
                 switch kind {

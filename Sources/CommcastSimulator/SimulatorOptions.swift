@@ -1,5 +1,6 @@
 import CommcastLink
 import Foundation
+import NIOSSL
 
 /// What `commcast-sim` runs: which clusters, against which station, with which faults.
 public struct SimulatorOptions: Sendable {
@@ -31,11 +32,28 @@ public struct SimulatorOptions: Sendable {
     public var hostileClients: Int
     /// Reconnects wait a random 0…this many seconds (docs/protocol.md).
     public var reconnectJitterSeconds: Double
+    /// PEM file of the CA (or self-signed certificate) to trust: the station speaks
+    /// wss:// and https://. Nil: plain ws:// and http://.
+    public var tlsTrustRoots: String?
+
+    /// TLS settings for the link and downloads, when the station uses TLS.
+    public var tlsConfiguration: TLSConfiguration? {
+        tlsTrustRoots.map { path in
+            var c = TLSConfiguration.makeClientConfiguration()
+            c.trustRoots = .file(path)
+            return c
+        }
+    }
+
+    /// `ws://host:port` or `wss://host:port`.
+    var linkURL: String { "\(tlsTrustRoots == nil ? "ws" : "wss")://\(station)/v1/link" }
+    /// `http://host:port` or `https://host:port`.
+    var mediaBase: String { "\(tlsTrustRoots == nil ? "http" : "https")://\(station)/v1/media/" }
 
     public init(station: String, clusters: [ClusterCredential], duration: Duration = .seconds(60), stopAfterCompleted: Int? = nil,
                 dropMeanSeconds: Double? = nil, dropAllAt: [Double] = [], delay: Duration = .zero, lossPercent: Double = 0,
                 clockSkewSeconds: Double = 0, downloadKiBps: Int? = nil, corruptPercent: Double = 0, hostileClients: Int = 0,
-                reconnectJitterSeconds: Double = 2) {
+                reconnectJitterSeconds: Double = 2, tlsTrustRoots: String? = nil) {
         self.station = station
         self.clusters = clusters
         self.duration = duration
@@ -49,6 +67,7 @@ public struct SimulatorOptions: Sendable {
         self.corruptPercent = corruptPercent
         self.hostileClients = hostileClients
         self.reconnectJitterSeconds = reconnectJitterSeconds
+        self.tlsTrustRoots = tlsTrustRoots
     }
 
     /// Reads `id,credential[,fingerprint]` lines as written by `commcast cluster import --credentials`.

@@ -30,6 +30,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("corrupt"), help: "Percent of downloads corrupted in transit.") var corrupt: Double = 0
     @Option(help: "Misbehaving clients to run alongside.") var hostile: Int = 0
     @Option(name: .customLong("reconnect-jitter"), help: "Reconnect after a random 0..N seconds.") var reconnectJitter: Double = 2
+    @Option(name: .customLong("tls-ca"), help: "The station uses TLS: trust this PEM certificate (its CA, or itself if self-signed); give --station by the name in the certificate, not an IP address.")
+    var tlsCA: String?
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error.") var logLevel: String = "warning"
 
@@ -55,7 +57,7 @@ struct SimulatorCommand: AsyncParsableCommand {
             station: station, clusters: clusters, duration: .seconds(duration), stopAfterCompleted: untilCompleted,
             dropMeanSeconds: dropMean, dropAllAt: dropAllAt, delay: .milliseconds(delayMS), lossPercent: loss,
             clockSkewSeconds: clockSkew, downloadKiBps: downloadKiBps, corruptPercent: corrupt, hostileClients: hostile,
-            reconnectJitterSeconds: reconnectJitter)
+            reconnectJitterSeconds: reconnectJitter, tlsTrustRoots: tlsCA)
         let summary = await Simulator(options: options, logger: Logger(label: "commcast-sim")).run()
         if json {
             let encoder = JSONEncoder()

@@ -120,6 +120,17 @@ struct ConfigurationLoaderTests {
         #expect(problems.count == 17, "\(problems.map(\.description).joined(separator: "\n"))")
     }
 
+    @Test func linkTLSNeedsBothFilesAndReadableOnes() {
+        let (_, half) = loader.parse("[link]\ntls_certificate = \"/etc/ssl/certs/link.pem\"\n")
+        #expect(half.map(\.key) == ["link.tls_key"], "\(half)")
+        #expect(half.first?.message.contains("both tls_certificate and tls_key, or neither") == true)
+        let (_, missing) = loader.parse("[link]\ntls_certificate = \"/nonexistent/a.pem\"\ntls_key = \"/nonexistent/a.key\"\n")
+        #expect(missing.map(\.key) == ["link.tls_certificate", "link.tls_key"], "\(missing)")
+        #expect(missing.allSatisfy { $0.message.contains("readable PEM file") })
+        let (config, none) = loader.parse("[link]\nport = 7470\n")
+        #expect(none.isEmpty && !config.link.usesTLS)
+    }
+
     @Test func operatorsAreRead() throws {
         let token = String(repeating: "Ab", count: 32)
         let (config, problems) = loader.parse("""

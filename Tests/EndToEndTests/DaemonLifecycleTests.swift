@@ -7,7 +7,7 @@ import TestSupport
 /// The real `commcastd` driven by the real `commcast`, as systemd and an operator would.
 @Suite("commcastd end to end", .serialized)
 struct DaemonLifecycleTests {
-    static func writeConfig(_ dir: TemporaryDirectory, extra: String = "", logLevel: String = "info") throws -> (URL, String) {
+    static func writeConfig(_ dir: TemporaryDirectory, extra: String = "", link: String = "", logLevel: String = "info") throws -> (URL, String) {
         let socket = dir.file("run/control.sock").path
         let text = """
         [daemon]
@@ -16,6 +16,7 @@ struct DaemonLifecycleTests {
         [link]
         listen_address = "127.0.0.1"
         port = 0
+        \(link)
         [control]
         socket_path = "\(socket)"
         \(extra)

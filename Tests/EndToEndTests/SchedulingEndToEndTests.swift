@@ -22,7 +22,8 @@ struct SchedulingEndToEndTests {
         let daemon: DaemonProcess
         let socket: String
 
-        init() throws {
+        /// - Parameter link: extra `[link]` settings, written once the directory exists.
+        init(link: (TemporaryDirectory) throws -> String = { _ in "" }) throws {
             dir = try TemporaryDirectory()
             func hash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined() }
             let (config, socket) = try DaemonLifecycleTests.writeConfig(dir, extra: """
@@ -44,7 +45,7 @@ struct SchedulingEndToEndTests {
                 token_sha256 = "\(hash(SchedulingEndToEndTests.rescueToken))"
                 roles = ["emergency"]
                 zones = ["tinh/xa-a"]
-                """)
+                """, link: try link(dir))
             self.socket = socket
             daemon = try DaemonProcess(config: config, socketPath: socket, directory: dir)
             try daemon.notify.waitFor("READY=1")

@@ -22,7 +22,7 @@ public struct ConfigurationLoader: Sendable {
         "schedule": ["quiet_hours", "horizon_hours", "max_shift_minutes", "replan_interval_seconds", "missed_after_minutes"],
         "tts": ["command", "voice", "rate", "timeout_seconds", "max_characters", "dialect", "abbreviations_file"],
         "operators": ["name", "unix_user", "token_sha256", "roles", "zones"],
-        "link": ["listen_address", "port", "heartbeat_seconds"],
+        "link": ["listen_address", "port", "heartbeat_seconds", "tls_certificate", "tls_key"],
         "health": ["retention_days", "sample_interval_seconds"],
     ]
 
@@ -214,6 +214,18 @@ public struct ConfigurationLoader: Sendable {
             }
             if let v = reader.int(t, "link", "heartbeat_seconds") {
                 if (5...600).contains(v) { config.link.heartbeatSeconds = v } else { reader.problem("link.heartbeat_seconds", "\(v)", "expected 5 to 600") }
+            }
+            let certificate = reader.string(t, "link", "tls_certificate") ?? ""
+            let key = reader.string(t, "link", "tls_key") ?? ""
+            if certificate.isEmpty != key.isEmpty {
+                reader.problem(certificate.isEmpty ? "link.tls_certificate" : "link.tls_key", "\"\"",
+                               "expected both tls_certificate and tls_key, or neither")
+            } else {
+                for (name, path) in [("link.tls_certificate", certificate), ("link.tls_key", key)] where !path.isEmpty {
+                    if !FileManager.default.isReadableFile(atPath: path) { reader.problem(name, quoted(path), "expected a readable PEM file") }
+                }
+                config.link.tlsCertificate = certificate
+                config.link.tlsKey = key
             }
         }
 

@@ -77,6 +77,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var port: Int = 7470
         /// How often clusters are told to send a heartbeat.
         public var heartbeatSeconds: Int = 30
+        /// PEM certificate chain; with `tlsKey`, the link is served as wss:// and https://.
+        public var tlsCertificate: String = ""
+        /// PEM private key of `tlsCertificate`.
+        public var tlsKey: String = ""
+        /// Whether the link is served over TLS.
+        public var usesTLS: Bool { !tlsCertificate.isEmpty }
     }
 
     /// `[health]`

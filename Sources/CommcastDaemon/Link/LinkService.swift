@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 
@@ -39,6 +40,7 @@ public struct LinkService: Service {
         let environment = LinkEnvironment(runtime: runtime, registry: registry, pushes: pushes, logger: logger, now: now)
         let media = MediaResponder(runtime: runtime, registry: registry, now: now)
         let connections = OpenConnections()
+        let tls = try link.usesTLS ? Self.tlsContext(certificate: link.tlsCertificate, key: link.tlsKey) : nil
         runtime.onClusterKeyChanged { [registry] id in
             registry.send(id, .close(code: 4403, reason: "credential changed"))
         }
@@ -68,13 +70,14 @@ public struct LinkService: Service {
                 connections.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
                     try sync.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
                     try sync.addHandler(MediaHTTPHandler(responder: media), name: MediaHTTPHandler.name)
                 }
             }
         let server = try await bootstrap.bind(host: link.listenAddress, port: link.port).get()
         let address = server.localAddress.map { "\($0.ipAddress ?? link.listenAddress):\($0.port ?? link.port)" } ?? "?"
-        logger.info("cluster link listening", metadata: ["address": "\(address)"])
+        logger.info("cluster link listening", metadata: ["address": "\(address)", "tls": "\(tls != nil)"])
         await onListening(address)
 
         // Schedules go out from one loop until graceful shutdown: to every cluster
@@ -104,6 +107,20 @@ public struct LinkService: Service {
         try? await Task.sleep(for: .milliseconds(200))
         for channel in connections.all { try? await channel.close() }
         logger.info("cluster link stopped")
+    }
+}
+
+extension LinkService {
+    /// The server's TLS context from PEM files; a bad file stops the daemon with the reason.
+    static func tlsContext(certificate: String, key: String) throws -> NIOSSLContext {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw ConfigurationProblem(key: "link.tls_certificate", value: certificate, message: "expected a PEM certificate chain with its key in \(key) (\(error))")
+        }
     }
 }
 

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The link over TLS: with a certificate configured the station speaks wss:// and
+/// https://, and simulated clusters that trust it connect, download and verify.
+@Suite("Cluster link over TLS", .serialized)
+struct ClusterLinkTLSEndToEndTests {
+    @Test(.timeLimit(.minutes(2)))
+    func clustersConnectAndDownloadOverTLS() async throws {
+        let station = try SchedulingEndToEndTests.Station { dir in
+            // A self-signed certificate for localhost, made for this test only. (Clusters
+            // reach the station by name: TLS's SNI cannot carry an IP address.)
+            let made = try ExternalTools.run("openssl", [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout", dir.file("link.key").path, "-out", dir.file("link.pem").path,
+            ])
+            guard made.status == 0 else { throw ExternalTools.Failure("openssl: \(made.stderr)") }
+            return "tls_certificate = \"\(dir.file("link.pem").path)\"\ntls_key = \"\(dir.file("link.key").path)\""
+        }
+        defer { station.stop() }
+        #expect(station.daemon.log.contains("tls=true"))
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        let csv = station.dir.file("clusters.csv")
+        try "id,name,zone\na0,Chợ,tinh/xa-a\na1,Trường,tinh/xa-a\n".write(to: csv, atomically: true, encoding: .utf8)
+        let credentials = station.dir.file("credentials.csv")
+        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+        let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 3)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: Date().addingTimeInterval(15 * 60))
+        let at = String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+        #expect(try station.commcast(["bulletin", "add", "--title", "Tin", "--file", wav.path, "--zone", "tinh/xa-a", "--at", at]).status == 0)
+        let port = try #require(try ClusterLinkEndToEndTests.linkAddress(station).split(separator: ":").last)
+        let address = "localhost:\(port)"
+
+        let sim = try await ExternalTools.runDetached(try BuiltProducts.path("commcast-sim"), [
+            "--station", address, "--credentials", credentials.path, "--tls-ca", station.dir.file("link.pem").path,
+            "--duration", "8", "--json",
+        ], timeout: .seconds(60))
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: sim.stdout) as? [String: Any], "\(sim.stdoutText)")
+        #expect(summary["connects"] as? Int ?? 0 >= 2, "\(summary)")
+        #expect(summary["decoded_and_checked"] as? Int == 2, "both fetched the bulletin over https and verified it: \(summary)")
+        #expect((summary["errors"] as? [String: Any])?.isEmpty ?? true, "\(summary)")
+
+    }
+}
