@@ -56,7 +56,6 @@ public final class Simulator: Sendable {
         while !Task.isCancelled {
             let elapsed = ContinuousClock.now - start
             if elapsed >= options.duration { return }
-            let connected = clusters.filter(\.isConnected).count
             if counters.snapshot.allConnectedAfterSeconds == nil, clusters.allSatisfy(\.hasConnected) {
                 counters.update { $0.allConnectedAfterSeconds = Self.seconds(elapsed) }
             }

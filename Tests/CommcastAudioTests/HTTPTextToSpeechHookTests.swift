@@ -67,12 +67,6 @@ struct HTTPTextToSpeechHookTests {
         var value: Int? { lock.withLock { port } }
     }
 
-    /// The hook blocks while curl runs; on a 2-core machine that must not hold a
-    /// cooperative thread the in-process server needs to answer it.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await ExternalTools.offCooperativePool(work)
-    }
-
     func hook(_ url: String, voice: String = "vi-south-female") -> TextToSpeechHook {
         TextToSpeechHook(configuration: .init(command: [Self.script, url], voice: voice, rate: 160, timeout: .seconds(30)))
     }
@@ -81,7 +75,8 @@ struct HTTPTextToSpeechHookTests {
     func sendsTextVoiceAndRateAndReturnsTheWAV() async throws {
         try await Self.withService { port, seen in
             let text = "Ủy ban nhân dân xã thông báo: bảy giờ ba mươi sáng mai tiêm chủng & khám sức khỏe?"
-            let wav = try await Self.offPool { try hook("http://127.0.0.1:\(port)/api/tts").synthesize(text, logger: Logger(label: "test")) }
+            // The hook blocks while curl runs: off the cooperative pool the in-process server needs.
+            let wav = try await ExternalTools.offCooperativePool { try hook("http://127.0.0.1:\(port)/api/tts").synthesize(text, logger: Logger(label: "test")) }
             let result = try IngestPipeline().ingest(data: wav)
             #expect(abs(result.duration - 1.5) < 0.05)
             #expect(seen.all == [Seen(text: text, voice: "vi-south-female", rate: "160", contentType: "text/plain; charset=utf-8")])
@@ -92,7 +87,7 @@ struct HTTPTextToSpeechHookTests {
     func theServicesErrorReachesTheOperator() async throws {
         try await Self.withService { port, _ in
             do {
-                _ = try await Self.offPool {
+                _ = try await ExternalTools.offCooperativePool {
                     try hook("http://127.0.0.1:\(port)/api/tts", voice: "not-loaded").synthesize("xin chào", logger: Logger(label: "test"))
                 }
                 Issue.record("a 503 produced audio")

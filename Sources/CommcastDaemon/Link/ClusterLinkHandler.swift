@@ -130,9 +130,8 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         // Oversized or broken frames: NIO's protocol error handler has already sent
         // 1009 or 1002 for the frame decoder's errors; the aggregator's are ours to answer.
         log.warning("cluster link closed on error", metadata: ["cluster": "\(clusterID ?? "-")", "error": "\(error)"])
-        if error is NIOWebSocketFrameAggregator.Error {
-            let code = (error as? NIOWebSocketFrameAggregator.Error) == .accumulatedFrameSizeIsTooLarge ? 1009 : 1002
-            close(code: code, reason: "\(error)", context: context)
+        if let aggregation = error as? NIOWebSocketFrameAggregator.Error {
+            close(code: aggregation == .accumulatedFrameSizeIsTooLarge ? 1009 : 1002, reason: "\(error)", context: context)
         } else if !(error is NIOWebSocketError) {
             context.close(promise: nil)
         }
@@ -281,9 +280,9 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Ends the link for a violation or a refused credential: the error, then the close.
     func refuse(_ error: ErrorMessage, close code: Int, context: ChannelHandlerContext, cluster: String? = nil) {
         guard !isClosing else { return }
-        let refused = cluster ?? clusterID
-        log.warning(refused == nil || clusterID == nil ? "cluster link refused" : "cluster link closed", metadata: [
-            "cluster": "\(refused ?? "-")", "reason": "\(error.code)", "detail": "\(error.message)",
+        // Before welcome the link is refused; after it, an open link is closed.
+        log.warning(clusterID == nil ? "cluster link refused" : "cluster link closed", metadata: [
+            "cluster": "\(cluster ?? clusterID ?? "-")", "reason": "\(error.code)", "detail": "\(error.message)",
         ])
         send(error, context: context)
         close(code: code, reason: error.code, context: context)
