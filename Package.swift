@@ -38,6 +38,10 @@ let package = Package(
                        providers: [.apt(["libopusenc-dev"])]),
         .systemLibrary(name: "COpusFile", path: "Sources/CShims/COpusFile", pkgConfig: "opusfile",
                        providers: [.apt(["libopusfile-dev"])]),
+        .systemLibrary(name: "COgg", path: "Sources/CShims/COgg", pkgConfig: "ogg",
+                       providers: [.apt(["libogg-dev"])]),
+        .systemLibrary(name: "CALSA", path: "Sources/CShims/CALSA", pkgConfig: "alsa",
+                       providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSoxr", path: "Sources/CShims/CSoxr", pkgConfig: "soxr",
                        providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CEbur128", path: "Sources/CShims/CEbur128", pkgConfig: "libebur128",
@@ -56,11 +60,13 @@ let package = Package(
         .target(
             name: "CommcastAudio",
             dependencies: [
-                "CommcastCore", "COpus", "COpusEnc", "COpusFile", "CSoxr", "CEbur128",
+                "CommcastCore", "COpus", "COpusEnc", "COpusFile", "COgg", "CSoxr", "CEbur128",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The microphone, apart so that only the CLI links libasound.
+        .target(name: "CommcastCapture", dependencies: ["CALSA"]),
         .target(
             name: "CommcastStore",
             dependencies: [
@@ -115,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "commcast",
             dependencies: [
-                "CommcastCore", "CommcastControlAPI", "CommcastAudio",
+                "CommcastCore", "CommcastControlAPI", "CommcastAudio", "CommcastCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -22,6 +22,10 @@ public struct StatusResponse: Sendable, Codable, Equatable {
     public var clustersConnected: Int?
     /// Heartbeats received since the daemon started.
     public var heartbeatsReceived: Int?
+    /// The ALSA device `commcast live --mic` uses when none is named (`live.microphone`).
+    public var liveMicrophone: String?
+    /// Whether the link serves TLS, so stream URLs are https://.
+    public var linkTLS: Bool?
 
     public init(version: String, startedAt: Double, uptimeSeconds: Double, storePath: String,
                 mediaPath: String, counts: StoreCounts, caller: PeerIdentity?, linkAddress: String? = nil, clustersConnected: Int? = nil, heartbeatsReceived: Int? = nil) {

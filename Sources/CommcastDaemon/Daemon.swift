@@ -36,13 +36,15 @@ public enum Daemon {
         let control = ControlAPIService(runtime: runtime, logger: logger) { await readiness.arrived() }
         let registry = LinkRegistry()
         runtime.linkRegistry = registry
-        let link = LinkService(runtime: runtime, registry: registry, logger: logger) { address in
+        let live = LiveBroadcaster(settings: .init(configuration.live), logger: logger)
+        runtime.liveBroadcaster = live
+        let link = LinkService(runtime: runtime, registry: registry, live: live, logger: logger) { address in
             runtime.linkAddress = address
             await readiness.arrived()
         }
         try database.replaceOperators(configuration.operators, at: Date())
         var services: [any Service] = [SchedulerService(runtime: runtime, logger: logger), HealthService(runtime: runtime, registry: registry, logger: logger),
-                                       link, control]
+                                       link, control, LiveWatchdogService(live: live, timeout: .seconds(Int64(configuration.live.sourceTimeoutSeconds)), runtime: runtime)]
         services.append(MemoryTrimService())
         services.append(ReloadService(runtime: runtime, loader: ConfigurationLoader(), notifier: notifier, logger: logger))
         if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CommcastAudio
 import CommcastLink
 import Crypto
 import Foundation
@@ -40,6 +41,8 @@ final class SimulatedCluster: @unchecked Sendable {
     private(set) var connected = false
     /// Grows whenever the link ends: a 4G outage breaks downloads too.
     private var linkGeneration = 0
+    /// The live broadcast being played, if any (docs/protocol.md, "Live broadcasts").
+    private var live: LiveReception?
 
     init(credential: ClusterCredential, options: SimulatorOptions, counters: SimulatorCounters, verifier: MediaVerifier,
          http: HTTPClient, logger: Logger) {
@@ -117,6 +120,10 @@ final class SimulatedCluster: @unchecked Sendable {
         var dropTask: Task<Void, Never>?
         defer { heartbeatTask?.cancel(); dropTask?.cancel() }
         while let message = try await messages.next() {
+            if case .binary(let frame) = message {
+                receiveLiveFrame(frame)
+                continue
+            }
             guard case .text(let text) = message else { continue }
             let decoded: ServerMessage
             do { decoded = try LinkCodec.decodeServerMessage(text) } catch {
@@ -159,6 +166,10 @@ final class SimulatedCluster: @unchecked Sendable {
                 try await send(CommandResultMessage(commandID: c.commandID, ok: error == nil, error: error), on: out)
                 // A heartbeat at once lets the station see the effect (docs/protocol.md).
                 if !lost() { try await send(heartbeat(), on: out) }
+            case .liveStart(let m):
+                await startLive(m)
+            case .liveStop(let m):
+                stopLive(m)
             case .error(let e):
                 counters.update { $0.refusals[e.code, default: 0] += 1 }
             case .challenge, .unknown:
@@ -187,7 +198,7 @@ final class SimulatedCluster: @unchecked Sendable {
         lock.withLock {
             seq += 1
             let playingNow = playing.map { HeartbeatMessage.Playing(airingID: $0, positionMS: nil) }
-            return HeartbeatMessage(seq: seq, clusterTime: clusterNow(), state: playing == nil ? .idle : .playing, playing: playingNow,
+            return HeartbeatMessage(seq: seq, clusterTime: clusterNow(), state: live != nil ? .live : playing == nil ? .idle : .playing, playing: playingNow,
                                     volume: volume, signalDBm: -85, uptimeSeconds: Int(Date().timeIntervalSince(bootedAt)),
                                     firmware: "commcast-sim 1", cached: Array(held).sorted(), pendingReceipts: outbox.count)
         }
@@ -324,19 +335,121 @@ final class SimulatedCluster: @unchecked Sendable {
         }
     }
 
+    // MARK: - Live
+
+    /// A live broadcast as this cluster plays it: frames through the jitter buffer,
+    /// each packet decoded with libopus as a real cluster would before its amplifier.
+    struct LiveReception {
+        var liveID: String
+        var stream: UInt32
+        var level: LiveLevel
+        var buffer: JitterBuffer
+        var decoder: OpusPacketDecoder?
+        var highestSequence: UInt32?
+        var playedAny = false
+    }
+
+    static func microseconds(_ date: Date = Date()) -> Int64 { Int64(date.timeIntervalSince1970 * 1_000_000) }
+
+    /// Stops what plays if the broadcast outranks it, then waits for frames. A second
+    /// `live_start` for the same broadcast (after a reconnect) keeps the buffer.
+    func startLive(_ m: LiveStartMessage) async {
+        let interrupted = lock.withLock { () -> Int64? in
+            if live?.liveID != m.liveID {
+                live = LiveReception(liveID: m.liveID, stream: m.stream, level: m.level,
+                                     buffer: JitterBuffer(jitterMilliseconds: m.jitterMS, frameMilliseconds: m.frameMS),
+                                     decoder: try? OpusPacketDecoder())
+            }
+            guard let p = playing, m.level.interrupts(airingLevel: airings[p]?.level ?? .normal) else { return nil }
+            ended.insert(p)
+            playing = nil
+            return p
+        }
+        counters.update { $0.liveStarts += 1 }
+        if let interrupted { await receipt(interrupted, .interrupted, reason: "live") }
+    }
+
+    func receiveLiveFrame(_ bytes: ByteBuffer) {
+        let frame: LiveFrame
+        do { frame = try LiveFrame(parsing: bytes.readableBytesView) } catch {
+            counters.error("malformed live frame")
+            return
+        }
+        let now = Self.microseconds()
+        counters.lag(microseconds: now - Int64(frame.captureMicroseconds))
+        let (outOfOrder, slots, firstPlay) = lock.withLock { () -> (Bool, [JitterBuffer.Slot], Int64?) in
+            guard var l = live, l.stream == frame.stream else { return (false, [], nil) }
+            let disorder = l.highestSequence.map { Int32(bitPattern: frame.sequence &- $0) <= 0 } ?? false
+            if !disorder { l.highestSequence = frame.sequence }
+            let wasEmpty = l.buffer.firstPlayAt == nil
+            l.buffer.insert(sequence: frame.sequence, packet: frame.packet, now: now)
+            let slots = l.buffer.due(now: now)
+            live = l
+            return (disorder, slots, wasEmpty ? l.buffer.firstPlayAt : nil)
+        }
+        counters.update { c in
+            c.livePackets += 1
+            if outOfOrder { c.liveOutOfOrder += 1 }
+            if let firstPlay {
+                let at = Double(firstPlay) / 1_000_000
+                c.liveFirstAudioLatest = max(c.liveFirstAudioLatest ?? at, at)
+                c.liveFirstAudioEarliest = min(c.liveFirstAudioEarliest ?? at, at)
+                c.liveClustersReceiving += 1
+            }
+        }
+        play(slots)
+    }
+
+    /// "Plays" slots: decodes every packet (and conceals every missing one) with libopus.
+    func play(_ slots: [JitterBuffer.Slot]) {
+        guard !slots.isEmpty, let decoder = lock.withLock({ live?.decoder }) else { return }
+        var failures = 0
+        for slot in slots {
+            switch slot {
+            case .play(_, let packet):
+                if (try? decoder.decode(packet))?.count != 960 { failures += 1 }
+            case .conceal:
+                _ = try? decoder.decode(nil)
+            }
+        }
+        if failures > 0 { counters.update { $0.liveDecodeFailures += failures } }
+    }
+
+    /// Plays out what the buffer holds, then returns to the schedule.
+    func stopLive(_ m: LiveStopMessage) {
+        let (slots, buffer) = lock.withLock { () -> ([JitterBuffer.Slot], JitterBuffer?) in
+            guard var l = live, l.liveID == m.liveID else { return ([], nil) }
+            let slots = l.buffer.drain(until: m.endSequence)
+            live = l
+            return (slots, l.buffer)
+        }
+        play(slots)
+        lock.withLock { if live?.liveID == m.liveID { live = nil } }
+        guard let buffer else { return }
+        counters.update { c in
+            c.liveStops += 1
+            c.liveLost += buffer.lost
+            c.liveLate += buffer.late
+        }
+    }
+
     // MARK: - Playing
 
     /// Plays from the cache at the planned times, whatever the link is doing.
     func playLoop() async {
         while !Task.isCancelled {
             let now = clusterNow().addingTimeInterval(-options.clockSkewSeconds) // station time
+            var preempted: [Int64] = []
             let (toStart, toEnd, toFail) = lock.withLock { () -> ([Int64], [Int64], [Int64]) in
                 var start: [Int64] = [], end: [Int64] = [], fail: [Int64] = []
                 for a in airings.values.sorted(by: { $0.start < $1.start }) {
                     if !started.contains(a.airingID), a.start <= now {
                         started.insert(a.airingID)
                         if a.end < now.addingTimeInterval(-60) { continue } // long past: nothing to play
-                        if held.contains(a.media.sha256), playing == nil { start.append(a.airingID); playing = a.airingID } else { fail.append(a.airingID); ended.insert(a.airingID) }
+                        if let live, live.level.interrupts(airingLevel: a.level) {
+                            preempted.append(a.airingID)
+                            ended.insert(a.airingID)
+                        } else if held.contains(a.media.sha256), playing == nil { start.append(a.airingID); playing = a.airingID } else { fail.append(a.airingID); ended.insert(a.airingID) }
                     } else if playing == a.airingID, a.end <= now, !ended.contains(a.airingID) {
                         ended.insert(a.airingID)
                         playing = nil
@@ -348,6 +461,7 @@ final class SimulatedCluster: @unchecked Sendable {
             for id in toStart { await receipt(id, .started) }
             for id in toEnd { await receipt(id, .completed) }
             for id in toFail { await receipt(id, .failed, reason: "media not available") }
+            for id in preempted { await receipt(id, .interrupted, reason: "live") }
             try? await Task.sleep(for: .milliseconds(100))
         }
     }

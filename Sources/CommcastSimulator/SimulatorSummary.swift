@@ -7,7 +7,9 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
         case clusters, connectedAtEnd, allConnectedAfterSeconds, reconnectedAfterDropSeconds, connects, connectFailures, linkDropsInjected
         case refusals, schedulesReceived, deliverySeconds, downloads, downloadedBytes, resumedDownloads, sha256Mismatches, decodedAndChecked
         case decodeFailures, airingsStarted, airingsCompleted, airingsInterrupted, airingsFailed, receiptsSent, receiptsAcknowledged
-        case receiptsPending, heartbeatsSent, hostileAttempts, hostileClosedByStation, errors
+        case receiptsPending, heartbeatsSent, hostileAttempts, hostileClosedByStation, errors, commands
+        case liveStarts, liveStops, livePackets, liveOutOfOrder, liveLost, liveLate, liveDecodeFailures, liveFirstAudioLatest
+        case liveFirstAudioEarliest, liveClustersReceiving, liveLagP50MS = "liveLagP50Ms", liveLagP99MS = "liveLagP99Ms"
     }
 
     public var clusters = 0
@@ -41,6 +43,26 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
     public var heartbeatsSent = 0
     /// Commands received from the station, by command.
     public var commands: [String: Int] = [:]
+    /// Live broadcasts: `live_start` messages taken, frames received, and what went wrong with them.
+    public var liveStarts = 0
+    public var liveStops = 0
+    public var livePackets = 0
+    /// Frames that arrived with a lower sequence than one already received.
+    public var liveOutOfOrder = 0
+    /// Slots that had no frame at their play time, and frames that came after it.
+    public var liveLost = 0
+    public var liveLate = 0
+    public var liveDecodeFailures = 0
+    /// Capture-to-cluster lag: frames per whole millisecond of lag (index = ms, last bucket = 1000 ms and over).
+    public var liveLagHistogram: [Int] = []
+    /// Latest and earliest wall time (seconds since 1970) at which a cluster began to play the current broadcast.
+    public var liveFirstAudioLatest: Double?
+    public var liveFirstAudioEarliest: Double?
+    /// Clusters that played at least one live frame.
+    public var liveClustersReceiving = 0
+    /// Lag percentiles over all frames, milliseconds.
+    public var liveLagP50MS: Double?
+    public var liveLagP99MS: Double?
     public var hostileAttempts = 0
     public var hostileClosedByStation = 0
     public var errors: [String: Int] = [:]
@@ -61,6 +83,10 @@ extension SimulatorSummary: CustomStringConvertible {
             "receipts            \(receiptsSent) sent, \(receiptsAcknowledged) acknowledged, \(receiptsPending) pending",
             "heartbeats          \(heartbeatsSent) sent",
         ]
+        if liveStarts > 0 {
+            func ms(_ v: Double?) -> String { v.map { String(format: "%.0f ms", $0) } ?? "-" }
+            lines.append("live                \(liveStarts) starts, \(liveStops) stops, \(livePackets) frames, \(liveOutOfOrder) out of order, \(liveLost) lost, \(liveLate) late, lag p50 \(ms(liveLagP50MS)) p99 \(ms(liveLagP99MS))")
+        }
         if !commands.isEmpty { lines.append("commands            " + commands.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
         if hostileAttempts > 0 { lines.append("hostile clients     \(hostileAttempts) attempts, \(hostileClosedByStation) closed by the station") }
         if !refusals.isEmpty { lines.append("refusals            " + refusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
@@ -74,5 +100,31 @@ final class SimulatorCounters: Sendable {
     private let state = Mutex(SimulatorSummary())
     func update(_ body: (inout SimulatorSummary) -> Void) { state.withLock { body(&$0) } }
     func error(_ kind: String) { state.withLock { $0.errors[kind, default: 0] += 1 } }
-    var snapshot: SimulatorSummary { state.withLock { $0 } }
+    var snapshot: SimulatorSummary {
+        state.withLock { s in
+            var s = s
+            let total = s.liveLagHistogram.reduce(0, +)
+            func percentile(_ p: Double) -> Double? {
+                guard total > 0 else { return nil }
+                var seen = 0
+                for (ms, n) in s.liveLagHistogram.enumerated() {
+                    seen += n
+                    if Double(seen) >= p * Double(total) { return Double(ms) }
+                }
+                return nil
+            }
+            s.liveLagP50MS = percentile(0.5)
+            s.liveLagP99MS = percentile(0.99)
+            return s
+        }
+    }
+
+    /// Records one frame's lag.
+    func lag(microseconds: Int64) {
+        let bucket = Int(max(0, min(1000, microseconds / 1000)))
+        state.withLock { s in
+            if s.liveLagHistogram.count <= bucket { s.liveLagHistogram += Array(repeating: 0, count: bucket + 1 - s.liveLagHistogram.count) }
+            s.liveLagHistogram[bucket] += 1
+        }
+    }
 }

@@ -19,8 +19,12 @@ public final class CommcastDatabase: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
+        // Each connection has its own page cache; on a 2-core station host more than
+        // three readers only hold more copies of the same pages.
+        configuration.maximumReaderCount = 3
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            if db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -1024") }
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         let migrator = SchemaMigrations.migrator

@@ -63,7 +63,7 @@ struct ControlClient {
 
     /// Sends a request and returns the body of a 2xx reply; anything else becomes a `Failure`.
     func send(_ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: Data? = nil,
-              contentType: String? = nil, timeout: TimeAmount = .seconds(600)) async throws -> Reply {
+              contentType: String? = nil, stream: HTTPClientRequest.Body? = nil, timeout: TimeAmount = .seconds(600)) async throws -> Reply {
         try checkSocket()
         let encodedSocket = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
         var components = URLComponents()
@@ -75,6 +75,9 @@ struct ControlClient {
         if let token, !token.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.body = .bytes(ByteBuffer(bytes: body))
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        } else if let stream {
+            request.body = stream
             if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         }
         let response: HTTPClientResponse

@@ -71,9 +71,10 @@ struct CommcastdCommand: AsyncParsableCommand {
 
     /// glibc gives busy threads arenas of their own and keeps what is freed in each;
     /// with 1,661 links spread over event loops and pools that held about 10 MB that
-    /// the daemon no longer used (docs/benchmarks.md). Two arenas serve two cores.
+    /// the daemon no longer used (docs/benchmarks.md). One arena: the daemon's threads
+    /// are mostly idle, and a second arena kept 2–3 MB of its own after a burst.
     static func limitMallocArenas() {
-        _ = mallopt(M_ARENA_MAX, 2)
+        _ = mallopt(M_ARENA_MAX, 1)
         _ = mallopt(M_TRIM_THRESHOLD, 128 << 10)
     }
 }

@@ -120,6 +120,15 @@ struct ConfigurationLoaderTests {
         #expect(problems.count == 17, "\(problems.map(\.description).joined(separator: "\n"))")
     }
 
+    @Test func liveSettingsAreCheckedAndNamed() {
+        let (config, problems) = loader.parse("[live]\njitter_ms = 200\nemergency_volume = -1\nmicrophone = \"hw:1,0\"\n")
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(config.live.jitterMilliseconds == 200 && config.live.emergencyVolume == nil && config.live.microphone == "hw:1,0")
+        let (_, bad) = loader.parse("[live]\njitter_ms = 5\nemergency_volume = 140\nsource_timeout_seconds = 0\nbitrate = 1\nmicrophone = \"\"\n")
+        #expect(bad.map(\.key) == ["live.jitter_ms", "live.emergency_volume", "live.source_timeout_seconds", "live.bitrate", "live.microphone"], "\(bad)")
+        #expect(bad.first?.message.contains("expected 20 to 2000") == true)
+    }
+
     @Test func linkTLSNeedsBothFilesAndReadableOnes() {
         let (_, half) = loader.parse("[link]\ntls_certificate = \"/etc/ssl/certs/link.pem\"\n")
         #expect(half.map(\.key) == ["link.tls_key"], "\(half)")

@@ -22,8 +22,10 @@ struct SchedulingEndToEndTests {
         let daemon: DaemonProcess
         let socket: String
 
-        /// - Parameter link: extra `[link]` settings, written once the directory exists.
-        init(link: (TemporaryDirectory) throws -> String = { _ in "" }) throws {
+        /// - Parameters:
+        ///   - link: extra `[link]` settings, written once the directory exists.
+        ///   - extra: more configuration tables, e.g. `[live]`.
+        init(link: (TemporaryDirectory) throws -> String = { _ in "" }, extra: String = "") throws {
             dir = try TemporaryDirectory()
             func hash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined() }
             let (config, socket) = try DaemonLifecycleTests.writeConfig(dir, extra: """
@@ -45,6 +47,7 @@ struct SchedulingEndToEndTests {
                 token_sha256 = "\(hash(SchedulingEndToEndTests.rescueToken))"
                 roles = ["emergency"]
                 zones = ["tinh/xa-a"]
+                \(extra)
                 """, link: try link(dir))
             self.socket = socket
             daemon = try DaemonProcess(config: config, socketPath: socket, directory: dir)

@@ -23,6 +23,7 @@ public struct ConfigurationLoader: Sendable {
         "tts": ["command", "voice", "rate", "timeout_seconds", "max_characters", "dialect", "abbreviations_file"],
         "operators": ["name", "unix_user", "token_sha256", "roles", "zones"],
         "link": ["listen_address", "port", "heartbeat_seconds", "tls_certificate", "tls_key"],
+        "live": ["jitter_ms", "emergency_volume", "source_timeout_seconds", "bitrate", "microphone"],
         "health": ["retention_days", "sample_interval_seconds"],
     ]
 
@@ -204,6 +205,26 @@ public struct ConfigurationLoader: Sendable {
             }
         }
 
+        if let t = reader.section(root, "live") {
+            if let v = reader.int(t, "live", "jitter_ms") {
+                if (20...2000).contains(v) { config.live.jitterMilliseconds = v } else { reader.problem("live.jitter_ms", "\(v)", "expected 20 to 2000") }
+            }
+            if let v = reader.int(t, "live", "emergency_volume") {
+                if v == -1 { config.live.emergencyVolume = nil }
+                else if (0...100).contains(v) { config.live.emergencyVolume = v }
+                else { reader.problem("live.emergency_volume", "\(v)", "expected 0 to 100, or -1 to leave each cluster's volume") }
+            }
+            if let v = reader.int(t, "live", "source_timeout_seconds") {
+                if (1...300).contains(v) { config.live.sourceTimeoutSeconds = v } else { reader.problem("live.source_timeout_seconds", "\(v)", "expected 1 to 300") }
+            }
+            if let v = reader.int(t, "live", "bitrate") {
+                if (6_000...128_000).contains(v) { config.live.bitrate = v } else { reader.problem("live.bitrate", "\(v)", "expected 6000 to 128000") }
+            }
+            if let v = reader.string(t, "live", "microphone") {
+                if v.isEmpty { reader.problem("live.microphone", "\"\"", "expected an ALSA device name such as default or hw:1,0") }
+                else { config.live.microphone = v }
+            }
+        }
         if let t = reader.section(root, "link") {
             if let v = reader.string(t, "link", "listen_address") {
                 if v.isEmpty || v.contains(" ") { reader.problem("link.listen_address", quoted(v), "expected an IP address such as 0.0.0.0 or 127.0.0.1") }

@@ -85,6 +85,20 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var usesTLS: Bool { !tlsCertificate.isEmpty }
     }
 
+    /// `[live]`: live broadcasts (docs/live.md).
+    public struct LiveSection: Sendable, Equatable {
+        /// Clusters buffer this much before they play live audio (`jitter_ms` in `live_start`).
+        public var jitterMilliseconds: Int = 120
+        /// Volume clusters play an emergency broadcast at; nil: their own volume.
+        public var emergencyVolume: Int? = 100
+        /// A broadcast whose source sends nothing for this long ends (`source silent`).
+        public var sourceTimeoutSeconds: Int = 10
+        /// Opus bitrate of the live stream.
+        public var bitrate: Int = 32_000
+        /// ALSA device `commcast live --mic` uses when none is named.
+        public var microphone: String = "default"
+    }
+
     /// `[health]`
     public struct HealthSection: Sendable, Equatable {
         /// Heartbeat samples and transitions older than this are deleted.
@@ -96,6 +110,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var daemon = DaemonSection()
     public var link = LinkSection()
     public var health = HealthSection()
+    public var live = LiveSection()
     public var control = ControlSection()
     public var ingest = IngestSection()
     public var schedule = ScheduleSection()

@@ -36,10 +36,11 @@ public struct ControlAPIService: Service {
         addClusterHealthRoutes(to: v1)
         addBulletinRoutes(to: v1)
         addReportRoutes(to: v1)
+        addLiveRoutes(to: v1)
         v1.get("status") { [runtime] _, context in
             let counts = try runtime.database.counts()
             let uptime = runtime.uptime
-            let status = StatusResponse(
+            var status = StatusResponse(
                 version: CommcastVersion.current,
                 startedAt: runtime.startedAt.timeIntervalSince1970,
                 uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
@@ -51,6 +52,8 @@ public struct ControlAPIService: Service {
                 clustersConnected: runtime.linkRegistry?.connectedCount,
                 heartbeatsReceived: runtime.linkRegistry?.heartbeatsReceived
             )
+            status.liveMicrophone = runtime.configuration.live.microphone
+            status.linkTLS = runtime.configuration.link.usesTLS
             return try JSONResponse.ok(status)
         }
         return router

@@ -13,6 +13,7 @@ struct LinkEnvironment: Sendable {
     let runtime: DaemonRuntime
     let registry: LinkRegistry
     let pushes: SchedulePushQueue
+    let live: LiveBroadcaster
     let logger: Logger
     let now: @Sendable () -> Date
 }
@@ -44,11 +45,18 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     var receipts: [ReceiptMessage] = []
     var storingReceipt = false
     var peer = "unknown"
-    var log: Logger
 
     init(environment: LinkEnvironment) {
         self.environment = environment
-        self.log = environment.logger
+    }
+
+    /// Built when something is logged rather than kept per link: 1,661 idle links
+    /// would otherwise each hold a metadata dictionary (docs/benchmarks.md).
+    var log: Logger {
+        var logger = environment.logger
+        logger[metadataKey: "peer"] = "\(peer)"
+        if let clusterID { logger[metadataKey: "cluster"] = "\(clusterID)" }
+        return logger
     }
 
     var registry: LinkRegistry { environment.registry }
@@ -57,7 +65,6 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         peer = context.channel.remoteAddress.map { "\($0)" } ?? "unknown"
-        log[metadataKey: "peer"] = "\(peer)"
     }
 
     /// The challenge goes out once the HTTP upgrade is complete, never in the same
@@ -76,15 +83,16 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         helloDeadline?.cancel()
-        endSession()
+        endSession(context: context)
         phase = .closing
         context.fireChannelInactive()
     }
 
     /// Takes the cluster out of the registry once its link is over.
-    func endSession() {
+    func endSession(context: ChannelHandlerContext) {
         guard case .open(let session) = phase else { return }
         registry.unregister(session, at: environment.now())
+        environment.live.linkClosed(session.clusterID, channel: context.channel)
         log.info("cluster disconnected")
     }
 
@@ -104,7 +112,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
             if case .closing = phase {
                 context.close(promise: nil)
             } else {
-                endSession()
+                endSession(context: context)
                 phase = .closing
                 var data = frame.unmaskedData
                 let code = data.readInteger(as: UInt16.self).map { ByteBuffer(integer: $0) } ?? ByteBuffer()
@@ -229,11 +237,13 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         let (session, replaced) = registry.register(clusterID: clusterID, token: token, outlet: LinkOutlet(channel: context.channel), at: environment.now())
         replaced?.outgoing.yield(.close(code: 4409, reason: "replaced by a newer link"))
         phase = .open(session)
-        log[metadataKey: "cluster"] = "\(clusterID)"
         log.info("cluster connected", metadata: ["firmware": "\(firmware ?? "")"])
         let heartbeat = environment.runtime.configuration.link.heartbeatSeconds
         send(WelcomeMessage(session: token, heartbeatSeconds: heartbeat, serverTime: environment.now()), context: context)
         environment.pushes.request(clusterID)
+        // After the schedule request, so a cluster that reconnects during a broadcast
+        // knows its airings and then hears the live audio again.
+        environment.live.linkOpened(clusterID, channel: context.channel)
     }
 
     /// Stores the oldest waiting receipt and acknowledges it, then the next.
@@ -295,7 +305,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Sends a close frame and waits briefly for the cluster's before hanging up.
     func close(code: Int, reason: String, context: ChannelHandlerContext) {
         guard !isClosing else { return }
-        endSession()
+        endSession(context: context)
         phase = .closing
         helloDeadline?.cancel()
         var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)

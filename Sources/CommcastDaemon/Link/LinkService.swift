@@ -20,14 +20,16 @@ import ServiceLifecycle
 public struct LinkService: Service {
     let runtime: DaemonRuntime
     let registry: LinkRegistry
+    let live: LiveBroadcaster
     let logger: Logger
     let now: @Sendable () -> Date
     let onListening: @Sendable (String) async -> Void
 
-    public init(runtime: DaemonRuntime, registry: LinkRegistry, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+    public init(runtime: DaemonRuntime, registry: LinkRegistry, live: LiveBroadcaster, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
                 onListening: @escaping @Sendable (String) async -> Void) {
         self.runtime = runtime
         self.registry = registry
+        self.live = live
         self.logger = logger
         self.now = now
         self.onListening = onListening
@@ -37,8 +39,8 @@ public struct LinkService: Service {
         let link = runtime.configuration.link
         let schedules = LinkScheduleSender(runtime: runtime, registry: registry, logger: logger, now: now)
         let pushes = SchedulePushQueue()
-        let environment = LinkEnvironment(runtime: runtime, registry: registry, pushes: pushes, logger: logger, now: now)
-        let media = MediaResponder(runtime: runtime, registry: registry, now: now)
+        let environment = LinkEnvironment(runtime: runtime, registry: registry, pushes: pushes, live: live, logger: logger, now: now)
+        let media = MediaResponder(runtime: runtime, registry: registry, live: live, now: now)
         let connections = OpenConnections()
         let tls = try link.usesTLS ? Self.tlsContext(certificate: link.tlsCertificate, key: link.tlsKey) : nil
         runtime.onClusterKeyChanged { [registry] id in
@@ -66,6 +68,10 @@ public struct LinkService: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 << 10, high: 1 << 20))
+            // Each channel keeps its receive buffer between reads. A link reads
+            // heartbeats of a few hundred bytes, so start at 512 rather than NIO's
+            // 2 KiB (3 MB over a province); bigger reads still grow it.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 << 10))
             .childChannelInitializer { channel in
                 connections.add(channel)
                 return channel.eventLoop.makeCompletedFuture {

@@ -10,6 +10,7 @@ import NIOPosix
 struct MediaResponder: Sendable {
     let runtime: DaemonRuntime
     let registry: LinkRegistry
+    let live: LiveBroadcaster
     let now: @Sendable () -> Date
     let cache = MediaMemoryCache()
 
@@ -54,30 +55,88 @@ struct MediaResponder: Sendable {
     }
 }
 
-/// Plain HTTP on the link port: media downloads. A file not yet in memory is read on
+/// Plain HTTP on the link port: media downloads, and the live Ogg Opus stream. A file not yet in memory is read on
 /// NIO's thread pool so the event loop never waits on the disk.
 final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
     static let name = "commcast-media"
 
+    /// An HTTP connection with no request in progress for this long is closed: a
+    /// cluster's finished download connections would otherwise stay open beside its
+    /// link all day (docs/protocol.md).
+    static let idleTimeout = TimeAmount.seconds(15)
+
     let responder: MediaResponder
     var head: HTTPRequestHead?
+    var idleClose: Scheduled<Void>?
+    var removed = false
+    /// Set while this connection carries the live Ogg stream: pages are written by the broadcaster.
+    var streaming = false
 
     init(responder: MediaResponder) {
         self.responder = responder
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        armIdleClose(context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if streaming { responder.live.removeListener(context.channel) }
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        removed = true
+        idleClose?.cancel()
+        idleClose = nil
+    }
+
+    func armIdleClose(context: ChannelHandlerContext) {
+        idleClose?.cancel()
+        guard !removed, !streaming else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        idleClose = context.eventLoop.scheduleTask(in: Self.idleTimeout) { loopBound.value.close(promise: nil) }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let h): head = h
+        case .head(let h):
+            idleClose?.cancel()
+            idleClose = nil
+            head = h
         case .body: break
         case .end:
-            guard let head else { return }
+            guard let head, !streaming else { return }
             self.head = nil
+            if head.method == .GET, let stream = LiveStreamRequest(uri: head.uri) {
+                serveLive(stream, head: head, context: context)
+                return
+            }
             let responder = self.responder
             NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { responder.respond(to: head) }
                 .assumeIsolated().whenSuccess { reply in self.write(reply, for: head, context: context) }
+        }
+    }
+
+    /// Joins the connection to the running broadcast's Ogg stream: the headers now,
+    /// then a page every 20 ms until the broadcast ends and the connection closes.
+    func serveLive(_ stream: LiveStreamRequest, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let channel = context.channel
+        let version = head.version
+        let joined = responder.live.addListener(liveID: stream.liveID, token: stream.token, channel: channel) { pages in
+            let headers: HTTPHeaders = ["Content-Type": "audio/ogg", "Cache-Control": "no-cache, no-store", "Connection": "close",
+                                        "Server": "commcastd/\(CommcastVersion.current)"]
+            channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: .ok, headers: headers)), promise: nil)
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(pages)), promise: nil)
+        }
+        if joined {
+            // The broadcaster writes the pages from now on; the body has no length
+            // (chunked for HTTP/1.1 clients) and ends when the broadcast does.
+            streaming = true
+        } else {
+            write(MediaResponder.Reply(status: .notFound, headers: [:]), for: head, context: context)
         }
     }
 
@@ -89,7 +148,24 @@ final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: reply.status, headers: headers))), promise: nil)
         if let body = reply.body, head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated()
+        if keepAlive {
+            // The timer starts once the whole body is written, so a slow 4G download is never cut.
+            done.whenSuccess { self.armIdleClose(context: context) }
+        } else {
+            done.whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}
+
+/// `GET /v1/live/{live_id}.ogg?token=…`
+struct LiveStreamRequest {
+    var liveID: String
+    var token: String
+
+    init?(uri: String) {
+        guard let components = URLComponents(string: uri), components.path.hasPrefix("/v1/live/"), components.path.hasSuffix(".ogg") else { return nil }
+        liveID = String(components.path.dropFirst("/v1/live/".count).dropLast(4))
+        token = components.queryItems?.first { $0.name == "token" }?.value ?? ""
     }
 }

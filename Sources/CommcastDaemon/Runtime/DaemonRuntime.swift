@@ -99,6 +99,14 @@ public final class DaemonRuntime: Sendable {
 
     private let link = Mutex<(registry: LinkRegistry?, address: String?)>((nil, nil))
 
+    /// Live broadcasts, once the link service runs.
+    public var liveBroadcaster: LiveBroadcaster? {
+        get { live.withLock { $0 } }
+        set { live.withLock { $0 = newValue } }
+    }
+
+    private let live = Mutex<LiveBroadcaster?>(nil)
+
     /// The operator a local caller acts as: root and the daemon's own user are
     /// administrators; others are matched by Unix user name; nil when not configured.
     public func `operator`(for peer: PeerIdentity) -> Operator? {

@@ -2,13 +2,13 @@ import CMalloc
 import ServiceLifecycle
 
 /// Hands memory freed after a burst (1,661 clusters downloading a bulletin, a
-/// reconnect storm, an ingest) back to the kernel once a minute. glibc keeps freed
-/// heap in its arenas otherwise, and the RSS budget is per station host
+/// reconnect storm, an ingest) back to the kernel every 15 seconds. glibc keeps
+/// freed heap in its arena otherwise, and the RSS budget is per station host
 /// (docs/benchmarks.md).
 public struct MemoryTrimService: Service {
     let interval: Duration
 
-    public init(interval: Duration = .seconds(60)) {
+    public init(interval: Duration = .seconds(15)) {
         self.interval = interval
     }
 

@@ -24,6 +24,13 @@ public enum LinkAuthentication {
         return key.isValidSignature(sig, for: signedBytes(clusterID: clusterID, nonce: nonce))
     }
 
+    /// Compares two tokens in time that does not depend on where they differ.
+    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     /// A short fingerprint of a public key for logs and `cluster show`: the first 16
     /// hex digits of its sha256.
     public static func fingerprint(publicKey: Data) -> String {

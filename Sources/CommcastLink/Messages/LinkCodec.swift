@@ -18,6 +18,8 @@ public enum ServerMessage: Sendable, Equatable {
     case schedule(ScheduleMessage)
     case receiptAck(ReceiptAckMessage)
     case command(CommandMessage)
+    case liveStart(LiveStartMessage)
+    case liveStop(LiveStopMessage)
     case error(ErrorMessage)
     case unknown(type: String)
 }
@@ -81,6 +83,8 @@ public enum LinkCodec {
         case "schedule": return .schedule(try decode(ScheduleMessage.self, data, type))
         case "receipt_ack": return .receiptAck(try decode(ReceiptAckMessage.self, data, type))
         case "command": return .command(try decode(CommandMessage.self, data, type))
+        case "live_start": return .liveStart(try decode(LiveStartMessage.self, data, type))
+        case "live_stop": return .liveStop(try decode(LiveStopMessage.self, data, type))
         case "error": return .error(try decode(ErrorMessage.self, data, type))
         default: return .unknown(type: String(type.prefix(40)))
         }

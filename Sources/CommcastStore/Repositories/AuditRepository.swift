@@ -55,3 +55,20 @@ extension JSONEncoder {
         return e
     }
 }
+
+extension CommcastDatabase {
+    /// Records the start or end of a live broadcast: an audit row and a report for
+    /// the province, in one transaction (docs/live.md).
+    public func recordLiveEvent(_ actor: Actor, kind: String, liveID: String, details: [String: String], at now: Date) throws {
+        try pool.write { db in
+            try Self.audit(db, actor: actor, action: kind, target: liveID, details: details, at: now)
+            var payload = details
+            payload["live_id"] = liveID
+            payload["actor"] = actor.name
+            payload["at"] = ISO8601DateFormatter().string(from: now)
+            let json = String(decoding: try JSONEncoder.sorted.encode(payload), as: UTF8.self)
+            try db.execute(sql: "INSERT INTO report_outbox (idempotency_key, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: ["\(kind):\(liveID)", kind, json, now.millis])
+        }
+    }
+}

@@ -1,0 +1,291 @@
+import CommcastAudio
+import CommcastControlAPI
+import CommcastLink
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// The station's one live broadcast at a time (docs/live.md): encodes the source
+/// once into 20 ms Opus packets and writes the same bytes to every targeted link
+/// and every Ogg stream listener.
+///
+/// Each packet becomes one `ByteBuffer` shared by all channels (no copy per
+/// cluster), and the writes are handed to each event loop as one task per packet,
+/// not one per channel.
+public final class LiveBroadcaster: Sendable {
+    /// What an operator (or a relay) asks for.
+    public struct Request: Sendable {
+        public var level: LiveLevel
+        public var clusterIDs: Set<String>
+        /// The zones and clusters as the operator named them, for the audit.
+        public var targets: [String]
+        public var source: String
+        public var title: String
+        public var operatorName: String
+
+        public init(level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String, operatorName: String) {
+            self.level = level
+            self.clusterIDs = clusterIDs
+            self.targets = targets
+            self.source = source
+            self.title = title
+            self.operatorName = operatorName
+        }
+    }
+
+    public typealias Snapshot = LiveBroadcastStatus
+
+    /// Why a broadcast could not start.
+    public enum Refusal: Error, Sendable {
+        /// One runs at the same or a higher level.
+        case busy(Snapshot)
+    }
+
+    struct Settings: Sendable {
+        var jitterMilliseconds: Int
+        var emergencyVolume: Int?
+        var bitrate: Int
+
+        init(_ live: DaemonConfiguration.LiveSection) {
+            jitterMilliseconds = live.jitterMilliseconds
+            emergencyVolume = live.emergencyVolume
+            bitrate = live.bitrate
+        }
+    }
+
+    /// Where one targeted cluster's frames go.
+    struct Member {
+        var clusterID: String
+        var channel: any Channel
+    }
+
+    /// Everything about the running broadcast; only touched under `state`'s lock.
+    final class Broadcast: @unchecked Sendable {
+        var snapshot: Snapshot
+        let request: Request
+        let stream: UInt32
+        let token: String
+        let encoder: LiveOpusEncoder
+        let muxer: OggOpusStreamMuxer
+        var nextSequence: UInt32 = 0
+        var lastAudio: NIODeadline
+        var members: [String: Member] = [:]
+        var listeners: [ObjectIdentifier: any Channel] = [:]
+        var peak: Int16 = 0
+        var peakSince: NIODeadline
+
+        init(snapshot: Snapshot, request: Request, stream: UInt32, token: String, encoder: LiveOpusEncoder, muxer: OggOpusStreamMuxer) {
+            self.snapshot = snapshot
+            self.request = request
+            self.stream = stream
+            self.token = token
+            self.encoder = encoder
+            self.muxer = muxer
+            lastAudio = .now()
+            peakSince = .now()
+        }
+
+        func startMessage(settings: Settings) -> String {
+            LinkCodec.encode(LiveStartMessage(
+                liveID: snapshot.liveId, stream: stream, level: request.level, jitterMS: settings.jitterMilliseconds,
+                nextSequence: nextSequence, volume: request.level == .emergency ? settings.emergencyVolume : nil))
+        }
+    }
+
+    struct State {
+        var current: Broadcast?
+        var last: Snapshot?
+        var streamCounter: UInt32 = UInt32.random(in: 1...1_000_000)
+    }
+
+    let state = NIOLockedValueBox(State())
+    let settings: Settings
+    let logger: Logger
+
+    init(settings: Settings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// The broadcast running now, or the last one if none runs.
+    public var current: Snapshot? { state.withLockedValue { $0.current.map(Self.snapshot) ?? $0.last } }
+
+    /// Whether `liveID` is the running broadcast.
+    public func isRunning(_ liveID: String) -> Bool { state.withLockedValue { $0.current?.snapshot.liveId == liveID } }
+
+    /// Starts a broadcast to the clusters in `request` that are connected now, and to
+    /// the others as they connect. A higher level replaces a running broadcast, which
+    /// ends with reason `replaced`; the same or a lower level is refused.
+    func start(_ request: Request, registry: LinkRegistry, now: Date) throws -> (started: Snapshot, replaced: Snapshot?) {
+        let encoder = try LiveOpusEncoder(bitrate: settings.bitrate)
+        let liveID = "live-" + UUID().uuidString.lowercased().prefix(8)
+        let token = LinkAuthentication.makeNonce()
+        let (broadcast, replaced): (Broadcast, Broadcast?) = try state.withLockedValue { s in
+            if let running = s.current, running.request.level >= request.level {
+                throw Refusal.busy(Self.snapshot(running))
+            }
+            s.streamCounter &+= 1
+            let snapshot = Snapshot(liveId: liveID, level: request.level.rawValue, source: request.source, title: request.title,
+                                    operatorName: request.operatorName, startedAt: now, targeted: request.clusterIDs.count,
+                                    streamPath: "/v1/live/\(liveID).ogg?token=\(token)")
+            let broadcast = Broadcast(snapshot: snapshot, request: request, stream: s.streamCounter, token: token, encoder: encoder,
+                                      muxer: OggOpusStreamMuxer(serialNumber: Int32(bitPattern: s.streamCounter), title: request.title))
+            let old = s.current
+            s.current = broadcast
+            return (broadcast, old)
+        }
+        if let replaced { finish(replaced, reason: "replaced by \(request.level == .emergency ? "an emergency" : "a priority") broadcast", now: now) }
+        // Members join after the broadcast is visible, so a link that opens meanwhile
+        // is added by `linkOpened` or here, never missed.
+        for (id, session) in registry.sessions where request.clusterIDs.contains(id) {
+            join(id, channel: session.outgoing.channel, to: broadcast)
+        }
+        logger.notice("live broadcast started", metadata: [
+            "live_id": "\(liveID)", "level": "\(request.level.rawValue)", "source": "\(request.source)",
+            "operator": "\(request.operatorName)", "targeted": "\(request.clusterIDs.count)",
+        ])
+        return (state.withLockedValue { _ in Self.snapshot(broadcast) }, replaced.map { b in state.withLockedValue { _ in Self.snapshot(b) } })
+    }
+
+    /// A cluster's link opened: if the broadcast targets it, it joins at the next packet.
+    func linkOpened(_ clusterID: String, channel: any Channel) {
+        guard let broadcast = state.withLockedValue({ $0.current }), broadcast.request.clusterIDs.contains(clusterID) else { return }
+        join(clusterID, channel: channel, to: broadcast)
+    }
+
+    /// A cluster's link closed.
+    func linkClosed(_ clusterID: String, channel: any Channel) {
+        state.withLockedValue { s in
+            guard let b = s.current, let m = b.members[clusterID], m.channel === channel else { return }
+            b.members[clusterID] = nil
+        }
+    }
+
+    private func join(_ clusterID: String, channel: any Channel, to broadcast: Broadcast) {
+        // `live_start` is queued on the channel under the lock, so no packet can
+        // overtake it: packets are queued under the same lock.
+        state.withLockedValue { s in
+            guard s.current === broadcast else { return }
+            let text = broadcast.startMessage(settings: settings)
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
+            broadcast.members[clusterID] = Member(clusterID: clusterID, channel: channel)
+        }
+    }
+
+    /// Adds an Ogg stream listener; false if `liveID`/`token` do not name the running broadcast.
+    func addListener(liveID: String, token: String, channel: any Channel, writeHeaders: (ByteBuffer) -> Void) -> Bool {
+        state.withLockedValue { s in
+            guard let b = s.current, b.snapshot.liveId == liveID, LinkAuthentication.constantTimeEquals(b.token, token) else { return false }
+            writeHeaders(channel.allocator.buffer(bytes: b.muxer.headerPages))
+            b.listeners[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    func removeListener(_ channel: any Channel) {
+        state.withLockedValue { s in _ = s.current?.listeners.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Feeds source audio (48 kHz mono s16); false if `liveID` is no longer running.
+    func audio(_ liveID: String, samples: [Int16], now: Date) throws -> Bool {
+        try state.withLockedValue { s in
+            guard let b = s.current, b.snapshot.liveId == liveID else { return false }
+            b.lastAudio = .now()
+            for sample in samples { b.peak = max(b.peak, sample == .min ? .max : abs(sample)) }
+            if b.peakSince + .seconds(1) < b.lastAudio {
+                b.snapshot.inputPeakDbfs = b.peak == 0 ? -96 : max(-96, 20 * log10(Double(b.peak) / 32767))
+                b.peak = 0
+                b.peakSince = b.lastAudio
+            }
+            let packets = try b.encoder.encode(samples)
+            guard !packets.isEmpty else { return true }
+            let micros = UInt64(now.timeIntervalSince1970 * 1_000_000)
+            for packet in packets {
+                var frame = ByteBufferAllocator().buffer(capacity: LiveFrame.headerSize + packet.count)
+                frame.writeBytes(LiveFrame.header(stream: b.stream, sequence: b.nextSequence, captureMicroseconds: micros))
+                frame.writeBytes(packet)
+                b.nextSequence &+= 1
+                b.snapshot.packets += 1
+                let page = ByteBufferAllocator().buffer(bytes: b.muxer.page(for: packet))
+                Self.fanOut(WebSocketFrame(fin: true, opcode: .binary, data: frame), to: b.members.values.map(\.channel))
+                Self.fanOut(HTTPServerResponsePart.body(.byteBuffer(page)), to: Array(b.listeners.values))
+            }
+            return true
+        }
+    }
+
+    /// Writes one item to many channels: one task per event loop, the same bytes for all.
+    static func fanOut<Item: Sendable>(_ item: Item, to channels: [any Channel]) {
+        guard !channels.isEmpty else { return }
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, channels: [any Channel])] = [:]
+        for channel in channels {
+            byLoop[ObjectIdentifier(channel.eventLoop), default: (channel.eventLoop, [])].channels.append(channel)
+        }
+        for (_, group) in byLoop {
+            let channels = group.channels
+            group.loop.execute {
+                for channel in channels where channel.isActive {
+                    // A cluster that stopped reading loses packets rather than holding memory.
+                    if channel.isWritable { channel.writeAndFlush(item, promise: nil) }
+                }
+            }
+        }
+    }
+
+    /// Ends `liveID` if it is the running broadcast.
+    @discardableResult
+    func stop(_ liveID: String?, reason: String, now: Date) -> Snapshot? {
+        let broadcast = state.withLockedValue { s -> Broadcast? in
+            guard let b = s.current, liveID == nil || b.snapshot.liveId == liveID else { return nil }
+            s.current = nil
+            return b
+        }
+        guard let broadcast else { return nil }
+        return finish(broadcast, reason: reason, now: now)
+    }
+
+    /// Ends the broadcast if its source has been silent (sent nothing) for `timeout`.
+    func stopIfSourceSilent(timeout: TimeAmount, now: Date) -> Snapshot? {
+        let stale = state.withLockedValue { s -> Broadcast? in
+            guard let b = s.current, b.lastAudio + timeout < .now() else { return nil }
+            s.current = nil
+            return b
+        }
+        return stale.map { finish($0, reason: "source silent", now: now) }
+    }
+
+    @discardableResult
+    private func finish(_ broadcast: Broadcast, reason: String, now: Date) -> Snapshot {
+        let snapshot = state.withLockedValue { s -> Snapshot in
+            let stop = LinkCodec.encode(LiveStopMessage(liveID: broadcast.snapshot.liveId, reason: reason, endSequence: broadcast.nextSequence))
+            for member in broadcast.members.values {
+                let channel = member.channel
+                channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: stop)), promise: nil)
+            }
+            let end = ByteBufferAllocator().buffer(bytes: broadcast.muxer.endOfStream())
+            for listener in broadcast.listeners.values {
+                listener.write(HTTPServerResponsePart.body(.byteBuffer(end)), promise: nil)
+                listener.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in listener.close(promise: nil) }
+            }
+            var snapshot = Self.snapshot(broadcast)
+            snapshot.endedAt = now
+            snapshot.endReason = reason
+            s.last = snapshot
+            return snapshot
+        }
+        logger.notice("live broadcast ended", metadata: [
+            "live_id": "\(snapshot.liveId)", "reason": "\(reason)", "packets": "\(snapshot.packets)",
+        ])
+        return snapshot
+    }
+
+    static func snapshot(_ b: Broadcast) -> Snapshot {
+        var s = b.snapshot
+        s.receiving = b.members.count
+        s.listeners = b.listeners.count
+        return s
+    }
+}

@@ -1,0 +1,289 @@
+import CommcastStore
+import Foundation
+import GRDB
+import Logging
+import Testing
+import TestSupport
+
+/// `commcast live` against the daemon and simulated clusters (docs/live.md).
+@Suite("Live broadcast", .serialized)
+struct LiveBroadcastEndToEndTests {
+    /// An emergency broadcast while a bulletin plays on 100 clusters: every cluster
+    /// stops the bulletin, plays the live audio within 1 s of the command, gets every
+    /// packet in order, and plays the next bulletin afterwards.
+    @Test(.timeLimit(.minutes(3)))
+    func emergencyInterruptsABulletinEverywhereAndTheScheduleResumes() async throws {
+        let station = try SchedulingEndToEndTests.Station(extra: "[live]\njitter_ms = 100")
+        defer { station.stop() }
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        let csv = station.dir.file("clusters.csv")
+        try (["id,name,zone"] + (0..<100).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let credentials = station.dir.file("credentials.csv")
+        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+
+        // A 20-second bulletin that the broadcast will cut, and a 4-second one after it.
+        let long = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 20)
+        let short = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 4)
+        let firstAt = Date().addingTimeInterval(20)
+        let first = try Self.addBulletin(station, "Lịch tiêm chủng", long, at: firstAt)
+        let second = try Self.addBulletin(station, "Thông báo sau", short, at: firstAt.addingTimeInterval(26))
+        let address = try ClusterLinkEndToEndTests.linkAddress(station)
+        let sim = Task {
+            try await ExternalTools.runDetached(try BuiltProducts.path("commcast-sim"), [
+                "--station", address, "--credentials", credentials.path, "--json", "--duration", "110", "--until-completed", "100",
+                "--reconnect-jitter", "1",
+            ], timeout: .seconds(150))
+        }
+
+        let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
+        try await Self.waitUntil("all 100 clusters play the first bulletin", deadline: .seconds(60)) {
+            try await db.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM airings WHERE bulletin_id = ? AND outcome = 'started'", arguments: [first]) } == 100
+        }
+
+        // Without the emergency role the broadcast is refused, and nothing airs.
+        let tone = try Self.speechFile(station.dir, seconds: 5)
+        let refused = try await ExternalTools.offCooperativePool { try station.commcast(["live", "--file", tone.path], token: SchedulingEndToEndTests.lanToken) }
+        #expect(refused.status == 77, "\(refused.stderr)")
+        #expect(refused.stderr.contains("emergency role"))
+
+        let commandAt = Date()
+        let live = try await ExternalTools.offCooperativePool {
+            try station.commcast(["live", "--file", tone.path, "--zone", "tinh/xa-a", "--title", "Bão số 9"], token: SchedulingEndToEndTests.rescueToken)
+        }
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stdoutText.contains("ended: end of source"), "\(live.stdoutText)")
+        #expect(live.stderr.contains("on air to 100 clusters (100 connected)"), "\(live.stderr)")
+        let packetsText = live.stdoutText.split(separator: ";").last?.split(separator: " ").first.map(String.init) ?? ""
+        let packets = try #require(Int(packetsText), "\(live.stdoutText)")
+        #expect(packets == 250, "5 s of audio is 250 packets of 20 ms")
+
+        let result = try await sim.value
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stdoutText)")
+        #expect(summary["live_starts"] as? Int == 100)
+        #expect(summary["live_stops"] as? Int == 100)
+        #expect(summary["live_clusters_receiving"] as? Int == 100)
+        #expect(summary["live_packets"] as? Int == 100 * packets, "every cluster got every packet")
+        #expect(summary["live_out_of_order"] as? Int == 0)
+        #expect(summary["live_lost"] as? Int == 0)
+        #expect(summary["live_late"] as? Int == 0)
+        #expect(summary["live_decode_failures"] as? Int == 0)
+        let lastFirstAudio = try #require(summary["live_first_audio_latest"] as? Double)
+        #expect(lastFirstAudio - commandAt.timeIntervalSince1970 <= 1.0, "the last cluster played live audio within 1 s of the command")
+        #expect(summary["airings_interrupted"] as? Int == 100)
+        #expect(summary["airings_completed"] as? Int == 100, "the schedule resumed: the second bulletin aired everywhere")
+
+        // The station recorded each interruption once, and the next bulletin as aired.
+        let outcomes = try await db.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT bulletin_id, outcome, reason, COUNT(*) AS n FROM airings GROUP BY bulletin_id, outcome, reason")
+                .map { "\($0["bulletin_id"] as Int64) \($0["outcome"] as String) \($0["reason"] as String? ?? "-") \($0["n"] as Int)" }
+        }
+        #expect(outcomes.sorted() == ["\(first) interrupted live 100", "\(second) completed - 100"], "\(outcomes)")
+        let audited = try await db.pool.read { try String.fetchAll($0, sql: "SELECT action FROM audit_log WHERE action LIKE 'live_%' ORDER BY id") }
+        #expect(audited == ["live_started", "live_stopped"])
+        let reported = try await db.pool.read { try String.fetchAll($0, sql: "SELECT kind FROM report_outbox WHERE kind LIKE 'live_%' ORDER BY id") }
+        #expect(reported == ["live_started", "live_stopped"])
+    }
+
+    /// A source that stops sending ends the broadcast; a listener that joins the Ogg
+    /// stream mid-way hears the same audio; clusters that drop and return during the
+    /// broadcast get it again.
+    @Test(.timeLimit(.minutes(3)))
+    func silentSourceLateListenerAndReturningClusters() async throws {
+        let station = try SchedulingEndToEndTests.Station(extra: "[live]\nsource_timeout_seconds = 3")
+        defer { station.stop() }
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        let csv = station.dir.file("clusters.csv")
+        try (["id,name,zone"] + (0..<10).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let credentials = station.dir.file("credentials.csv")
+        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+        let address = try ClusterLinkEndToEndTests.linkAddress(station)
+        let simStart = Date()
+        let sim = Task {
+            try await ExternalTools.runDetached(try BuiltProducts.path("commcast-sim"), [
+                "--station", address, "--credentials", credentials.path, "--json", "--duration", "25",
+                "--reconnect-jitter", "0.5", "--drop-all-at", "6",
+            ], timeout: .seconds(60))
+        }
+        try await Self.waitUntil("all 10 clusters connected", deadline: .seconds(30)) {
+            (try station.json(["status"]) as? [String: Any])?["clusters_connected"] as? Int == 10
+        }
+        #expect(Date().timeIntervalSince(simStart) < 5, "the broadcast must be on air when the links drop at 6 s")
+
+        // 6 s of audio on stdin, then the source goes quiet without closing.
+        let source = TestSignals.speechLike(seconds: 6, sampleRate: 48_000)
+        let cli = Process()
+        cli.executableURL = URL(fileURLWithPath: try BuiltProducts.path("commcast"))
+        cli.arguments = ["live", "--stdin", "--level", "emergency"]
+        cli.environment = ProcessInfo.processInfo.environment.merging(["COMMCAST_SOCKET": station.socket]) { $1 }
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        cli.standardInput = input
+        cli.standardOutput = output
+        cli.standardError = errors
+        try cli.run()
+        var raw = Data(capacity: source.count * 2)
+        for sample in source { withUnsafeBytes(of: Int16(max(-1, min(1, sample)) * 32767).littleEndian) { raw.append(contentsOf: $0) } }
+        // The pipe holds 64 KB and the command reads in real time: write from another thread.
+        let writer = input.fileHandleForWriting
+        let rawAudio = raw
+        DispatchQueue.global().async { writer.write(rawAudio) }
+
+        // A listener joins the stream a second in.
+        var streamPath = ""
+        try await Self.waitUntil("the broadcast is on air", deadline: .seconds(10)) {
+            guard let s = try? station.json(["live", "show"]) as? [String: Any], s["ended_at"] == nil, (s["packets"] as? Int ?? 0) >= 50 else { return false }
+            streamPath = s["stream_path"] as? String ?? ""
+            return true
+        }
+        let listened = station.dir.file("listener.raw")
+        let listener = try await ExternalTools.runDetached("ffmpeg", [
+            "-nostdin", "-v", "error", "-i", "http://\(address)\(streamPath)", "-f", "f32le", "-ac", "1", "-ar", "48000", "-y", listened.path,
+        ], timeout: .seconds(40))
+        #expect(listener.status == 0, "\(listener.stderr)")
+
+        let exited = try await ExternalTools.offCooperativePool { () -> Int32 in
+            cli.waitUntilExit()
+            return cli.terminationStatus
+        }
+        input.fileHandleForWriting.closeFile()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(exited == 0, "\(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        #expect(said.contains("ended: source silent"), "\(said)")
+
+        // What the late listener heard is the source from some point on.
+        let heard = try Data(contentsOf: listened).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(heard.count > 48_000 * 3, "the listener heard at least 3 s")
+        let (correlation, offset) = Self.bestEnvelopeMatch(heard: heard, source: source)
+        #expect(correlation > 0.9, "envelope correlation \(correlation)")
+        #expect(offset >= 48_000 / 2, "the listener joined mid-stream, \(offset) samples in")
+
+        let result = try await sim.value
+        let summary = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stdoutText)")
+        #expect(summary["live_starts"] as? Int == 20, "each cluster got live_start again after it returned")
+        #expect(summary["live_stops"] as? Int == 10)
+        #expect(summary["live_out_of_order"] as? Int == 0)
+        #expect(summary["live_decode_failures"] as? Int == 0)
+        #expect((summary["live_packets"] as? Int ?? 0) > 10 * 150, "clusters kept receiving after they returned")
+        #expect(station.daemon.log.contains("reason=\"source silent\""))
+    }
+
+    static func addBulletin(_ station: SchedulingEndToEndTests.Station, _ title: String, _ file: URL, at date: Date) throws -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let at = String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let added = try station.json(["bulletin", "add", "--title", title, "--file", file.path, "--zone", "tinh/xa-a", "--at", at]) as? [String: Any]
+        return Int64(try #require(added?["id"] as? Int))
+    }
+
+    static func speechFile(_ dir: TemporaryDirectory, seconds: Double) throws -> URL {
+        let url = dir.file("live-\(Int(seconds)).wav")
+        try WAVWriter.make(channels: [TestSignals.speechLike(seconds: seconds, sampleRate: 48_000)], sampleRate: 48_000, format: .pcm16).write(to: url)
+        return url
+    }
+
+    /// Polls `condition` until it holds, failing after `deadline`.
+    static func waitUntil(_ what: String, deadline: Duration, _ condition: () async throws -> Bool) async throws {
+        let end = ContinuousClock.now + deadline
+        while ContinuousClock.now < end {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("timed out waiting until \(what)")
+        throw CancellationError()
+    }
+
+    /// Where in `source` the `heard` audio starts, by the 10 ms loudness envelope, and how well it matches.
+    static func bestEnvelopeMatch(heard: [Float], source: [Float]) -> (correlation: Double, offsetSamples: Int) {
+        func envelope(_ x: [Float]) -> [Double] {
+            stride(from: 0, to: x.count - 480, by: 480).map { i in sqrt(x[i..<i + 480].reduce(0) { $0 + Double($1 * $1) } / 480) }
+        }
+        let h = envelope(heard), s = envelope(source)
+        var best = (correlation: -1.0, offsetSamples: 0)
+        for lag in 0..<max(1, s.count - 100) {
+            let n = min(h.count, s.count - lag)
+            guard n >= 100 else { break }
+            let a = Array(h[0..<n]), b = Array(s[lag..<lag + n])
+            let ma = a.reduce(0, +) / Double(n), mb = b.reduce(0, +) / Double(n)
+            var num = 0.0, da = 0.0, db = 0.0
+            for i in 0..<n { num += (a[i] - ma) * (b[i] - mb); da += (a[i] - ma) * (a[i] - ma); db += (b[i] - mb) * (b[i] - mb) }
+            let r = num / max(1e-12, sqrt(da * db))
+            if r > best.correlation { best = (r, lag * 480) }
+        }
+        return best
+    }
+}
+
+extension LiveBroadcastEndToEndTests {
+    /// The microphone path through real ALSA: a `file` PCM whose capture side reads a
+    /// 440 Hz tone (no sound card needed), stopped with Ctrl-C.
+    @Test(.timeLimit(.minutes(2)))
+    func microphoneThroughALSAAndCtrlC() async throws {
+        let station = try SchedulingEndToEndTests.Station()
+        defer { station.stop() }
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        #expect(try station.commcast(["cluster", "add", "a1", "--name", "Cụm 1", "--zone", "tinh/xa-a"]).status == 0)
+        let address = try ClusterLinkEndToEndTests.linkAddress(station)
+
+        // ALSA reads ~/.asoundrc: HOME points the command at the fixture.
+        let home = station.dir.file("home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let tone = (0..<48_000 * 10).map { Int16(16_000 * sin(2 * Double.pi * 440 * Double($0) / 48_000)) }
+        try tone.withUnsafeBytes { Data($0) }.write(to: station.dir.file("mic.raw"))
+        try """
+            pcm.testmic {
+                type file
+                slave.pcm "null"
+                file "/dev/null"
+                infile "\(station.dir.file("mic.raw").path)"
+                format "raw"
+            }
+            """.write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+
+        let cli = Process()
+        cli.executableURL = URL(fileURLWithPath: try BuiltProducts.path("commcast"))
+        cli.arguments = ["live", "--mic", "--device", "testmic", "--zone", "tinh/xa-a"]
+        cli.environment = ProcessInfo.processInfo.environment.merging(["COMMCAST_SOCKET": station.socket, "HOME": home.path]) { $1 }
+        let output = Pipe(), errors = Pipe()
+        cli.standardOutput = output
+        cli.standardError = errors
+        try cli.run()
+
+        var streamPath = ""
+        try await Self.waitUntil("the microphone is on air", deadline: .seconds(15)) {
+            guard let s = try? station.json(["live", "show"]) as? [String: Any], s["ended_at"] == nil else { return false }
+            streamPath = s["stream_path"] as? String ?? ""
+            return true
+        }
+        let listened = station.dir.file("mic-listener.raw")
+        let listener = Task {
+            try await ExternalTools.runDetached("ffmpeg", [
+                "-nostdin", "-v", "error", "-i", "http://\(address)\(streamPath)", "-f", "f32le", "-ac", "1", "-ar", "48000", "-y", listened.path,
+            ], timeout: .seconds(40))
+        }
+        try await Self.waitUntil("two seconds went out", deadline: .seconds(15)) {
+            ((try? station.json(["live", "show"]) as? [String: Any])?["packets"] as? Int ?? 0) >= 100
+        }
+        kill(cli.processIdentifier, SIGINT)
+        let exited = try await ExternalTools.offCooperativePool { () -> Int32 in
+            cli.waitUntilExit()
+            return cli.terminationStatus
+        }
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(exited == 0, "\(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        #expect(said.contains("ended: stopped by"), "\(said)")
+        #expect(try await listener.value.status == 0)
+
+        // The listener heard the tone: 440 Hz by zero crossings, at the level captured
+        // (leaving out the first and last 100 ms: codec start-up, and the end-of-stream gap).
+        let heard = try Data(contentsOf: listened).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.dropFirst(4_800).dropLast(4_800)
+        #expect(heard.count > 48_000)
+        let crossings = zip(heard, heard.dropFirst()).filter { ($0 < 0) != ($1 < 0) }.count
+        let hertz = Double(crossings) / 2 / (Double(heard.count) / 48_000)
+        #expect(abs(hertz - 440) < 10, "\(hertz) Hz")
+        let rms = sqrt(heard.reduce(0) { $0 + Double($1 * $1) } / Double(heard.count))
+        #expect(abs(20 * log10(rms / (16_000.0 / 32_768 / 2.0.squareRoot()))) < 2, "level within 2 dB of the tone: rms \(rms)")
+        let audited = try station.json(["audit", "--limit", "5"]) as? [[String: Any]] ?? []
+        #expect(audited.contains { $0["action"] as? String == "live_stopped" })
+    }
+}
