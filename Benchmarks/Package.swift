@@ -10,6 +10,7 @@ let package = Package(
         // depend on what the clone directory is called.
         .package(path: "commcast"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         .target(name: "BenchmarkSupport"),
@@ -29,6 +30,14 @@ let package = Package(
                 .product(name: "CommcastCore", package: "commcast"),
                 .product(name: "CommcastStore", package: "commcast"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "OggListeners",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
     ],

@@ -45,6 +45,8 @@ public enum Daemon {
         try database.replaceOperators(configuration.operators, at: Date())
         var services: [any Service] = [SchedulerService(runtime: runtime, logger: logger), HealthService(runtime: runtime, registry: registry, logger: logger),
                                        link, control, LiveWatchdogService(live: live, timeout: .seconds(Int64(configuration.live.sourceTimeoutSeconds)), runtime: runtime)]
+        // A service that returns ends the group, so the relay service runs only when there are relays.
+        if !configuration.relays.isEmpty { services.append(RelayService(runtime: runtime, live: live, logger: logger, now: { Date() })) }
         services.append(MemoryTrimService())
         services.append(ReloadService(runtime: runtime, loader: ConfigurationLoader(), notifier: notifier, logger: logger))
         if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {

@@ -32,6 +32,10 @@ public struct SimulatorOptions: Sendable {
     public var hostileClients: Int
     /// Reconnects wait a random 0…this many seconds (docs/protocol.md).
     public var reconnectJitterSeconds: Double
+    /// Share of clusters that decode the live audio they play; the rest check frames
+    /// and timing only. 100 in tests; a load benchmark lowers it so that the
+    /// simulator's Opus decoding does not take the cores the station needs.
+    public var liveDecodePercent: Double = 100
     /// PEM file of the CA (or self-signed certificate) to trust: the station speaks
     /// wss:// and https://. Nil: plain ws:// and http://.
     public var tlsTrustRoots: String?

@@ -46,6 +46,7 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
     /// Live broadcasts: `live_start` messages taken, frames received, and what went wrong with them.
     public var liveStarts = 0
     public var liveStops = 0
+    /// Frames received, counted when the cluster gets `live_stop`.
     public var livePackets = 0
     /// Frames that arrived with a lower sequence than one already received.
     public var liveOutOfOrder = 0
@@ -116,15 +117,6 @@ final class SimulatorCounters: Sendable {
             s.liveLagP50MS = percentile(0.5)
             s.liveLagP99MS = percentile(0.99)
             return s
-        }
-    }
-
-    /// Records one frame's lag.
-    func lag(microseconds: Int64) {
-        let bucket = Int(max(0, min(1000, microseconds / 1000)))
-        state.withLock { s in
-            if s.liveLagHistogram.count <= bucket { s.liveLagHistogram += Array(repeating: 0, count: bucket + 1 - s.liveLagHistogram.count) }
-            s.liveLagHistogram[bucket] += 1
         }
     }
 }

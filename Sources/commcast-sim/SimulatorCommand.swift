@@ -25,6 +25,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("drop-all-at"), help: "Drop every link at these seconds after the start (repeatable).") var dropAllAt: [Double] = []
     @Option(name: .customLong("delay-ms"), help: "Delay before every message a cluster sends.") var delayMS: Int = 0
     @Option(help: "Percent of heartbeats and receipts lost on the way (receipts are resent).") var loss: Double = 0
+    @Option(name: .customLong("live-decode-percent"), help: "Percent of clusters that Opus-decode live audio (the rest check frames and timing).")
+    var liveDecodePercent: Double = 100
     @Option(name: .customLong("clock-skew"), help: "The clusters' clocks are off by this many seconds.") var clockSkew: Double = 0
     @Option(name: .customLong("download-kibps"), help: "Throttle each download to this many KiB/s.") var downloadKiBps: Int?
     @Option(name: .customLong("corrupt"), help: "Percent of downloads corrupted in transit.") var corrupt: Double = 0
@@ -53,11 +55,12 @@ struct SimulatorCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let options = SimulatorOptions(
+        var options = SimulatorOptions(
             station: station, clusters: clusters, duration: .seconds(duration), stopAfterCompleted: untilCompleted,
             dropMeanSeconds: dropMean, dropAllAt: dropAllAt, delay: .milliseconds(delayMS), lossPercent: loss,
             clockSkewSeconds: clockSkew, downloadKiBps: downloadKiBps, corruptPercent: corrupt, hostileClients: hostile,
             reconnectJitterSeconds: reconnectJitter, tlsTrustRoots: tlsCA)
+        options.liveDecodePercent = liveDecodePercent
         let summary = await Simulator(options: options, logger: Logger(label: "commcast-sim")).run()
         if json {
             let encoder = JSONEncoder()

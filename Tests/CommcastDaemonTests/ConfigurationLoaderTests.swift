@@ -129,6 +129,28 @@ struct ConfigurationLoaderTests {
         #expect(bad.first?.message.contains("expected 20 to 2000") == true)
     }
 
+    @Test func relaysAreCheckedAndNamed() {
+        let (config, problems) = loader.parse("""
+            [[relay]]
+            name = "VOV1"
+            url = "https://example.vn/vov1.mp3"
+            zones = ["tinh/xa-a"]
+            hours = "06:00-06:30"
+            """)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(config.relays.first?.slot == RelaySlot(start: TimeOfDay(hour: 6, minute: 0), end: TimeOfDay(hour: 6, minute: 30)))
+        #expect(config.relays.first?.silenceSeconds == 30)
+        let (_, bad) = loader.parse("""
+            [[relay]]
+            name = "VOV1"
+            url = "ftp://example.vn/x"
+            zones = []
+            hours = "sáng"
+            """)
+        #expect(bad.map(\.key) == ["relay[0].url", "relay[0].zones", "relay[0].hours"], "\(bad)")
+        #expect(bad.last?.message.contains("06:00-06:30") == true)
+    }
+
     @Test func linkTLSNeedsBothFilesAndReadableOnes() {
         let (_, half) = loader.parse("[link]\ntls_certificate = \"/etc/ssl/certs/link.pem\"\n")
         #expect(half.map(\.key) == ["link.tls_key"], "\(half)")

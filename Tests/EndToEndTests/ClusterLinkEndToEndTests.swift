@@ -66,7 +66,7 @@ struct ClusterLinkEndToEndTests {
     func deliveryReceiptsAndPushedChanges() async throws {
         let station = try SchedulingEndToEndTests.Station()
         defer { station.stop() }
-        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         let a1 = try Self.credential(from: try station.commcast(["cluster", "add", "a1", "--name", "A1", "--zone", "tinh/xa-a"]).stdoutText)
         let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 3)
         var calendar = Calendar(identifier: .gregorian)
@@ -143,7 +143,7 @@ struct ClusterLinkEndToEndTests {
     func hostileClustersLoseOnlyTheirOwnLink() async throws {
         let station = try SchedulingEndToEndTests.Station()
         defer { station.stop() }
-        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         let credentials = try ["a1", "a2", "a3"].map {
             try Self.credential(from: try station.commcast(["cluster", "add", $0, "--name", $0, "--zone", "tinh/xa-a"]).stdoutText)
         }

@@ -21,7 +21,7 @@ struct ClusterLinkTLSEndToEndTests {
         }
         defer { station.stop() }
         #expect(station.daemon.log.contains("tls=true"))
-        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         let csv = station.dir.file("clusters.csv")
         try "id,name,zone\na0,Chợ,tinh/xa-a\na1,Trường,tinh/xa-a\n".write(to: csv, atomically: true, encoding: .utf8)
         let credentials = station.dir.file("credentials.csv")

@@ -15,7 +15,8 @@ struct LiveBroadcastEndToEndTests {
     func emergencyInterruptsABulletinEverywhereAndTheScheduleResumes() async throws {
         let station = try SchedulingEndToEndTests.Station(extra: "[live]\njitter_ms = 100")
         defer { station.stop() }
-        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        // No quiet hours in this commune, so the bulletins air whatever time the test runs.
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         let csv = station.dir.file("clusters.csv")
         try (["id,name,zone"] + (0..<100).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
         let credentials = station.dir.file("credentials.csv")
@@ -285,5 +286,70 @@ extension LiveBroadcastEndToEndTests {
         #expect(abs(20 * log10(rms / (16_000.0 / 32_768 / 2.0.squareRoot()))) < 2, "level within 2 dB of the tone: rms \(rms)")
         let audited = try station.json(["audit", "--limit", "5"]) as? [[String: Any]] ?? []
         #expect(audited.contains { $0["action"] as? String == "live_stopped" })
+    }
+}
+
+extension LiveBroadcastEndToEndTests {
+    /// A relay of an MP3 stream from a real HTTP server: on the air in its hours, replaced
+    /// by an emergency and back after it, off after a stretch of silence, each logged.
+    @Test(.timeLimit(.minutes(3)))
+    func relayAirsYieldsToAnEmergencyAndStopsOnSilence() async throws {
+        let media = try TemporaryDirectory()
+        defer { media.remove() }
+        // 5 s of speech, then 8 s of silence, as MP3.
+        let signal = TestSignals.speechLike(seconds: 5, sampleRate: 48_000) + Array(repeating: 0, count: 48_000 * 8)
+        try WAVWriter.make(channels: [signal], sampleRate: 48_000, format: .pcm16).write(to: media.file("radio.wav"))
+        let mp3 = try ExternalTools.run("ffmpeg", ["-nostdin", "-v", "error", "-i", media.file("radio.wav").path, "-b:a", "64k", media.file("radio.mp3").path])
+        #expect(mp3.status == 0, "\(mp3.stderr)")
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: try #require(ExternalTools.which("python3")))
+        server.arguments = ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", media.url.path]
+        let serverOut = Pipe()
+        server.standardOutput = serverOut
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate() }
+        let banner = String(decoding: serverOut.fileHandleForReading.availableData, as: UTF8.self)
+        let serverPort = try #require(banner.split(separator: " ").firstIndex(of: "port").map { banner.split(separator: " ")[$0 + 1] }, "\(banner)")
+
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        func hhmm(_ d: Date) -> String { String(format: "%02d:%02d", calendar.component(.hour, from: d), calendar.component(.minute, from: d)) }
+        let hours = "\(hhmm(Date().addingTimeInterval(-120)))-\(hhmm(Date().addingTimeInterval(600)))"
+        let station = try SchedulingEndToEndTests.Station(extra: """
+            [[relay]]
+            name = "Đài tỉnh"
+            url = "http://127.0.0.1:\(serverPort)/radio.mp3"
+            zones = ["tinh/xa-a"]
+            hours = "\(hours)"
+            silence_seconds = 3
+            """, schedule: "quiet_hours = \"none\"")
+        defer { station.stop() }
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        #expect(try station.commcast(["cluster", "add", "a1", "--name", "Cụm 1", "--zone", "tinh/xa-a"]).status == 0)
+
+        func current() -> [String: Any] { (try? station.json(["live", "show"]) as? [String: Any]) ?? [:] }
+        try await Self.waitUntil("the relay is on the air", deadline: .seconds(20)) {
+            current()["level"] as? String == "relay" && current()["ended_at"] == nil && (current()["packets"] as? Int ?? 0) > 25
+        }
+        let relayID = try #require(current()["live_id"] as? String)
+
+        // An emergency takes over; the relay comes back after it.
+        let tone = try Self.speechFile(station.dir, seconds: 2)
+        let emergency = try await ExternalTools.offCooperativePool { try station.commcast(["live", "--file", tone.path, "--zone", "tinh/xa-a"]) }
+        #expect(emergency.status == 0, "\(emergency.stderr)")
+        try await Self.waitUntil("the relay is back on the air", deadline: .seconds(20)) {
+            current()["level"] as? String == "relay" && current()["ended_at"] == nil && current()["live_id"] as? String != relayID
+        }
+        // It ends itself when the stream goes silent.
+        try await Self.waitUntil("the relay stopped on silence", deadline: .seconds(30)) {
+            current()["level"] as? String == "relay" && current()["end_reason"] as? String == "silence for 3 s"
+        }
+        #expect(station.daemon.log.contains("relay on the air"))
+        let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
+        let ends = try await db.pool.read { try String.fetchAll($0, sql: "SELECT details FROM audit_log WHERE action = 'live_stopped' ORDER BY id") }
+        #expect(ends.count == 3, "\(ends)")
+        #expect(ends.first?.contains("replaced by an emergency broadcast") == true, "\(ends)")
+        #expect(ends.last?.contains("silence for 3 s") == true, "\(ends)")
     }
 }

@@ -25,7 +25,8 @@ struct SchedulingEndToEndTests {
         /// - Parameters:
         ///   - link: extra `[link]` settings, written once the directory exists.
         ///   - extra: more configuration tables, e.g. `[live]`.
-        init(link: (TemporaryDirectory) throws -> String = { _ in "" }, extra: String = "") throws {
+        ///   - schedule: extra `[schedule]` settings.
+        init(link: (TemporaryDirectory) throws -> String = { _ in "" }, extra: String = "", schedule: String = "") throws {
             dir = try TemporaryDirectory()
             func hash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined() }
             let (config, socket) = try DaemonLifecycleTests.writeConfig(dir, extra: """
@@ -33,6 +34,7 @@ struct SchedulingEndToEndTests {
                 max_characters = 300
                 [schedule]
                 replan_interval_seconds = 5
+                \(schedule)
                 [[operators]]
                 name = "Lan"
                 token_sha256 = "\(hash(SchedulingEndToEndTests.lanToken))"

@@ -22,6 +22,7 @@ public struct ConfigurationLoader: Sendable {
         "schedule": ["quiet_hours", "horizon_hours", "max_shift_minutes", "replan_interval_seconds", "missed_after_minutes"],
         "tts": ["command", "voice", "rate", "timeout_seconds", "max_characters", "dialect", "abbreviations_file"],
         "operators": ["name", "unix_user", "token_sha256", "roles", "zones"],
+        "relay": ["name", "url", "zones", "hours", "silence_seconds", "silence_dbfs"],
         "link": ["listen_address", "port", "heartbeat_seconds", "tls_certificate", "tls_key"],
         "live": ["jitter_ms", "emergency_volume", "source_timeout_seconds", "bitrate", "microphone"],
         "health": ["retention_days", "sample_interval_seconds"],
@@ -55,7 +56,7 @@ public struct ConfigurationLoader: Sendable {
         }
 
         for key in root.keys.sorted() where Self.schema[key] == nil {
-            reader.problems.append(.init(key: key, message: "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [health], [[operators]]"))
+            reader.problems.append(.init(key: key, message: "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [live], [health], [[operators]], [[relay]]"))
         }
 
         if let t = reader.section(root, "daemon") {
@@ -307,6 +308,46 @@ public struct ConfigurationLoader: Sendable {
                 }
             } else {
                 reader.problem("operators", nil, "expected [[operators]] tables")
+            }
+        }
+        if let value = root["relay"] {
+            if let array = value.array {
+                for (i, element) in array.enumerated() {
+                    guard let t = element.table else {
+                        reader.problem("relay[\(i)]", nil, "expected a table [[relay]]")
+                        continue
+                    }
+                    let key = "relay[\(i)]"
+                    for k in t.keys.sorted() where !(Self.schema["relay"] ?? []).contains(k) {
+                        reader.problem("\(key).\(k)", nil, "unknown key; [[relay]] takes \((Self.schema["relay"] ?? []).joined(separator: ", "))")
+                    }
+                    let name = reader.string(t, key, "name") ?? ""
+                    if name.isEmpty { reader.problem("\(key).name", nil, "required") }
+                    let url = reader.string(t, key, "url") ?? ""
+                    if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                        reader.problem("\(key).url", quoted(url), "expected an http:// or https:// stream address")
+                    }
+                    var zones: [String] = []
+                    for z in reader.stringArray(t, key, "zones") ?? [] {
+                        do { zones.append(try ZonePath.normalize(z)) } catch { reader.problem("\(key).zones", quoted(z), "expected \(error.expected)") }
+                    }
+                    if zones.isEmpty { reader.problem("\(key).zones", nil, "expected at least one zone path") }
+                    let hours = reader.string(t, key, "hours") ?? ""
+                    guard let span = Self.parseQuietHours(hours) else {
+                        reader.problem("\(key).hours", quoted(hours), "expected a daily span such as \"06:00-06:30\"")
+                        continue
+                    }
+                    var relay = DaemonConfiguration.Relay(name: name, url: url, zones: zones, slot: RelaySlot(start: span.start, end: span.end))
+                    if let v = reader.int(t, key, "silence_seconds") {
+                        if (1...600).contains(v) { relay.silenceSeconds = v } else { reader.problem("\(key).silence_seconds", "\(v)", "expected 1 to 600") }
+                    }
+                    if let v = reader.double(t, key, "silence_dbfs") {
+                        if (-90...0).contains(v) { relay.silenceDBFS = v } else { reader.problem("\(key).silence_dbfs", "\(v)", "expected -90 to 0") }
+                    }
+                    config.relays.append(relay)
+                }
+            } else {
+                reader.problem("relay", nil, "expected [[relay]] tables")
             }
         }
         return (config, reader.problems)

@@ -99,6 +99,19 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var microphone: String = "default"
     }
 
+    /// `[[relay]]`: an outside stream relayed live at set hours (docs/live.md, "Relay").
+    public struct Relay: Sendable, Equatable {
+        public var name: String
+        /// HTTP(S) stream: MP3, AAC or Ogg, anything ffmpeg reads.
+        public var url: String
+        /// Zone paths it reaches, each with everything below it.
+        public var zones: [String]
+        public var slot: RelaySlot
+        /// The relay stops after this long below `silenceDBFS`.
+        public var silenceSeconds: Int = 30
+        public var silenceDBFS: Double = -50
+    }
+
     /// `[health]`
     public struct HealthSection: Sendable, Equatable {
         /// Heartbeat samples and transitions older than this are deleted.
@@ -111,6 +124,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var link = LinkSection()
     public var health = HealthSection()
     public var live = LiveSection()
+    public var relays: [Relay] = []
     public var control = ControlSection()
     public var ingest = IngestSection()
     public var schedule = ScheduleSection()

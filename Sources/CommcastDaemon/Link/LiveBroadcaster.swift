@@ -60,6 +60,7 @@ public final class LiveBroadcaster: Sendable {
     struct Member {
         var clusterID: String
         var channel: any Channel
+        let sink: LiveSink
     }
 
     /// Everything about the running broadcast; only touched under `state`'s lock.
@@ -137,7 +138,7 @@ public final class LiveBroadcaster: Sendable {
             s.current = broadcast
             return (broadcast, old)
         }
-        if let replaced { finish(replaced, reason: "replaced by \(request.level == .emergency ? "an emergency" : "a priority") broadcast", now: now) }
+        let replacedSnapshot = replaced.map { finish($0, reason: "replaced by \(request.level == .emergency ? "an emergency" : "a priority") broadcast", now: now) }
         // Members join after the broadcast is visible, so a link that opens meanwhile
         // is added by `linkOpened` or here, never missed.
         for (id, session) in registry.sessions where request.clusterIDs.contains(id) {
@@ -147,7 +148,7 @@ public final class LiveBroadcaster: Sendable {
             "live_id": "\(liveID)", "level": "\(request.level.rawValue)", "source": "\(request.source)",
             "operator": "\(request.operatorName)", "targeted": "\(request.clusterIDs.count)",
         ])
-        return (state.withLockedValue { _ in Self.snapshot(broadcast) }, replaced.map { b in state.withLockedValue { _ in Self.snapshot(b) } })
+        return (state.withLockedValue { _ in Self.snapshot(broadcast) }, replacedSnapshot)
     }
 
     /// A cluster's link opened: if the broadcast targets it, it joins at the next packet.
@@ -171,7 +172,7 @@ public final class LiveBroadcaster: Sendable {
             guard s.current === broadcast else { return }
             let text = broadcast.startMessage(settings: settings)
             channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
-            broadcast.members[clusterID] = Member(clusterID: clusterID, channel: channel)
+            broadcast.members[clusterID] = Member(clusterID: clusterID, channel: channel, sink: LiveSink(channel: channel))
         }
     }
 
@@ -203,18 +204,32 @@ public final class LiveBroadcaster: Sendable {
             let packets = try b.encoder.encode(samples)
             guard !packets.isEmpty else { return true }
             let micros = UInt64(now.timeIntervalSince1970 * 1_000_000)
+            let sinks = b.members.values.map(\.sink)
             for packet in packets {
-                var frame = ByteBufferAllocator().buffer(capacity: LiveFrame.headerSize + packet.count)
-                frame.writeBytes(LiveFrame.header(stream: b.stream, sequence: b.nextSequence, captureMicroseconds: micros))
-                frame.writeBytes(packet)
+                let frame = Self.webSocketFrame(LiveFrame.header(stream: b.stream, sequence: b.nextSequence, captureMicroseconds: micros) + packet)
                 b.nextSequence &+= 1
                 b.snapshot.packets += 1
+                LiveSink.fanOut(frame, to: sinks)
                 let page = ByteBufferAllocator().buffer(bytes: b.muxer.page(for: packet))
-                Self.fanOut(WebSocketFrame(fin: true, opcode: .binary, data: frame), to: b.members.values.map(\.channel))
                 Self.fanOut(HTTPServerResponsePart.body(.byteBuffer(page)), to: Array(b.listeners.values))
             }
             return true
         }
+    }
+
+    /// A whole binary WebSocket frame (RFC 6455: FIN, opcode 2, unmasked from the
+    /// server), made once and written as is to every link.
+    static func webSocketFrame(_ payload: [UInt8]) -> ByteBuffer {
+        var frame = ByteBufferAllocator().buffer(capacity: payload.count + 4)
+        frame.writeInteger(UInt8(0x82))
+        if payload.count < 126 {
+            frame.writeInteger(UInt8(payload.count))
+        } else {
+            frame.writeInteger(UInt8(126))
+            frame.writeInteger(UInt16(payload.count))
+        }
+        frame.writeBytes(payload)
+        return frame
     }
 
     /// Writes one item to many channels: one task per event loop, the same bytes for all.

@@ -1,0 +1,130 @@
+"""Drives commcastd, commcast-sim, Icecast 2 and OggListeners for Benchmarks/run-live.sh."""
+import base64, http.client, json, os, socket, subprocess, sys, tempfile, threading, time
+
+bin_dir, listeners_bin, clusters = sys.argv[1], sys.argv[2], int(sys.argv[3])
+work = tempfile.mkdtemp(prefix="commcast-livebench-")
+os.chmod(work, 0o777)
+port, ice_port, seconds = 17472, 17473, 30
+sock = f"{work}/control.sock"
+tick = os.sysconf("SC_CLK_TCK")
+
+def cpu(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+
+def cli(*args, check=True):
+    r = subprocess.run([f"{bin_dir}/commcast", *args], env={**os.environ, "COMMCAST_SOCKET": sock}, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        sys.exit(f"commcast {' '.join(args)}: {r.stderr}")
+    return r
+
+with open(f"{work}/commcastd.toml", "w") as f:
+    f.write(f"""[daemon]\nstate_directory = "{work}/state"\nlog_level = "warning"\n[link]\nlisten_address = "127.0.0.1"\nport = {port}\n[control]\nsocket_path = "{sock}"\n""")
+daemon = subprocess.Popen([f"{bin_dir}/commcastd", "--config", f"{work}/commcastd.toml"], stderr=open(f"{work}/commcastd.log", "w"))
+deadline = time.time() + 30
+while not os.path.exists(sock):
+    if time.time() > deadline: sys.exit("commcastd did not start")
+    time.sleep(0.05)
+
+# A province, plus one cluster no simulator plays (the Icecast phase targets it, so
+# the station then only feeds its Ogg stream).
+with open(f"{work}/clusters.csv", "w") as f:
+    f.write("id,name,zone\n")
+    for i in range(clusters):
+        f.write(f"c{i:04d},Cụm {i},tinh/xa-{i % 111:03d}\n")
+    f.write("zz-quiet,Không mô phỏng,tinh/xa-000\n")
+cli("cluster", "import", f"{work}/clusters.csv", "--create-zones", "--credentials", f"{work}/all-credentials.csv")
+with open(f"{work}/all-credentials.csv") as src, open(f"{work}/credentials.csv", "w") as dst:
+    dst.writelines(line for line in src if not line.startswith("zz-quiet"))
+
+text = "Thông báo khẩn: bão số chín đang vào bờ, bà con không ra khơi, gia cố nhà cửa. " * 6
+subprocess.run(["espeak-ng", "-v", "vi-vn-x-south", "-w", f"{work}/part.wav", text], check=True)
+subprocess.run(["sox", f"{work}/part.wav", f"{work}/part.wav", f"{work}/long.wav"], check=True)
+subprocess.run(["sox", f"{work}/long.wav", "-r", "48000", f"{work}/live.wav", "trim", "0", str(seconds)], check=True)
+
+sim = subprocess.Popen([f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{port}", "--credentials", f"{work}/credentials.csv",
+                        "--json", "--duration", "75", "--reconnect-jitter", "2", "--live-decode-percent", "2"],
+                       stdout=subprocess.PIPE, stderr=open(f"{work}/sim.log", "w"), text=True)
+deadline = time.time() + 60
+while json.loads(cli("status", "--json").stdout).get("clusters_connected") != clusters:
+    if time.time() > deadline: sys.exit("not every cluster connected")
+    time.sleep(0.5)
+time.sleep(3)
+
+# Phase 1: the station, live to every cluster.
+cpu0, t0 = cpu(daemon.pid), time.time()
+command_at = time.time()
+live = cli("live", "--file", f"{work}/live.wav", "--title", "Bão số 9")
+cpu1, t1 = cpu(daemon.pid), time.time()
+packets = int(live.stdout.split(";")[1].split()[0])
+out, _ = sim.communicate()
+summary = json.loads(out)
+
+# Phase 2: Icecast 2, burst-on-connect off, serving the station's Ogg stream (the same
+# pages) to as many HTTP listeners.
+os.makedirs(f"{work}/icecast-log", exist_ok=True); os.chmod(f"{work}/icecast-log", 0o777)
+with open(f"{work}/icecast.xml", "w") as f:
+    f.write(f"""<icecast>
+  <limits><clients>{clusters + 100}</clients><sources>2</sources><burst-size>0</burst-size><queue-size>524288</queue-size></limits>
+  <authentication><source-password>bench</source-password><admin-user>admin</admin-user><admin-password>bench</admin-password></authentication>
+  <hostname>127.0.0.1</hostname>
+  <listen-socket><port>{ice_port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+  <mount><mount-name>/live.ogg</mount-name><burst-size>0</burst-size></mount>
+  <fileserve>0</fileserve>
+  <paths><logdir>{work}/icecast-log</logdir><webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot></paths>
+  <logging><loglevel>2</loglevel></logging>
+  <security><chroot>0</chroot><changeowner><user>nobody</user><group>nogroup</group></changeowner></security>
+</icecast>""")
+icecast = subprocess.Popen(["icecast2", "-c", f"{work}/icecast.xml"], stdout=subprocess.DEVNULL, stderr=open(f"{work}/icecast.err", "w"))
+time.sleep(1)
+second = subprocess.Popen([f"{bin_dir}/commcast", "live", "--file", f"{work}/live.wav", "--cluster", "zz-quiet", "--title", "Bão số 9"],
+                          env={**os.environ, "COMMCAST_SOCKET": sock}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+deadline = time.time() + 10
+while True:
+    shown = json.loads(cli("live", "show", "--json").stdout)
+    if shown.get("ended_at") is None and shown.get("packets", 0) > 0: break
+    if time.time() > deadline: sys.exit("second broadcast did not start")
+    time.sleep(0.1)
+stream_path = shown["stream_path"]
+
+def relay():
+    """The Icecast source: the station's stream, byte for byte."""
+    src = http.client.HTTPConnection("127.0.0.1", port)
+    src.request("GET", stream_path)
+    body = src.getresponse()
+    ice = socket.create_connection(("127.0.0.1", ice_port))
+    auth = base64.b64encode(b"source:bench").decode()
+    ice.sendall(f"SOURCE /live.ogg HTTP/1.0\r\nAuthorization: Basic {auth}\r\nContent-Type: audio/ogg\r\nIce-Public: 0\r\n\r\n".encode())
+    if b"200" not in ice.recv(1024): sys.exit("icecast refused the source")
+    while True:
+        chunk = body.read1(65536)
+        if not chunk: break
+        ice.sendall(chunk)
+    ice.close()
+threading.Thread(target=relay, daemon=True).start()
+time.sleep(1)
+listen_seconds = 20
+ice_cpu0 = cpu(icecast.pid)
+listeners = subprocess.run([listeners_bin, f"http://127.0.0.1:{ice_port}/live.ogg", str(clusters), str(listen_seconds),
+                            f"http://127.0.0.1:{port}{stream_path}"], capture_output=True, text=True)
+ice_cpu1 = cpu(icecast.pid)
+ice = json.loads(listeners.stdout)
+second.wait()
+icecast.terminate(); icecast.wait(timeout=10)
+daemon.terminate(); daemon.wait(timeout=30)
+
+print(f"clusters: {clusters}; {seconds} s emergency broadcast from a file, 20 ms Opus packets")
+def row(name, value): print(f"{name:<56}{value}")
+print("commcastd → clusters (WebSocket link, jitter buffer 120 ms):")
+row("  packets sent / received by all clusters", f"{packets} / {summary['live_packets']} (expected {packets * clusters})")
+row("  lost / late / out of order", f"{summary['live_lost']} / {summary['live_late']} / {summary['live_out_of_order']}")
+row("  capture-to-cluster lag p50 / p99", f"{summary['live_lag_p50_ms']:.0f} ms / {summary['live_lag_p99_ms']:.0f} ms")
+row("  command to audio, last cluster (first earliest)", f"{summary['live_first_audio_latest'] - command_at:.2f} s ({summary['live_first_audio_earliest'] - command_at:.2f} s)")
+row("  daemon CPU during the broadcast", f"{cpu1 - cpu0:.2f} s over {t1 - t0:.1f} s ({(cpu1 - cpu0) / (t1 - t0) * 100:.1f} % of one core)")
+print(f"Icecast 2.4 → {clusters} HTTP listeners (burst-on-connect off, the same Ogg pages):")
+row("  listeners that got audio", f"{ice['clients_with_audio']} of {ice['clients']}")
+row("  pages received / page gaps", f"{ice['pages']} / {ice['gaps']}")
+row("  capture-to-listener lag p50 / p99 / max", f"{ice['lag_p50_ms']:.0f} ms / {ice['lag_p99_ms']:.0f} ms / {ice['lag_max_ms']:.0f} ms")
+row("  icecast CPU while serving", f"{ice_cpu1 - ice_cpu0:.2f} s over {listen_seconds} s ({(ice_cpu1 - ice_cpu0) / listen_seconds * 100:.1f} % of one core)")
+print("work directory:", work)

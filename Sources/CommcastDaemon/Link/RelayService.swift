@@ -1,0 +1,157 @@
+import CommcastAudio
+import CommcastControlAPI
+import CommcastCore
+import CommcastLink
+import CommcastStore
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// Relays (tiếp sóng) outside streams into the live path at their hours
+/// (docs/live.md, "Relay"). ffmpeg reads and decodes the stream (MP3, AAC, Ogg) to
+/// 48 kHz PCM; the broadcaster encodes it like a microphone.
+///
+/// Guard rails, each logged with its reason: only inside the relay's hours, never
+/// in quiet hours, off at the end of its slot, off after a stretch of silence or
+/// when the source dies (then retried a minute later while the slot lasts). A relay
+/// ranks below every live broadcast: one that an operator starts replaces it, and
+/// the relay comes back when that one ends, if its slot still runs.
+struct RelayService: Service {
+    let runtime: DaemonRuntime
+    let live: LiveBroadcaster
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// A relay on air: its broadcast and the ffmpeg feeding it.
+    final class Airing: @unchecked Sendable {
+        let liveID: String
+        let process: Process
+        /// Why the feeding thread ended the broadcast, if it did.
+        let ended = NIOLockedValueBox<String?>(nil)
+
+        init(liveID: String, process: Process) {
+            self.liveID = liveID
+            self.process = process
+        }
+    }
+
+    func run() async throws {
+        let relays = runtime.configuration.relays
+        let leftOnAir = await cancelWhenGracefulShutdown { () -> [String: Airing] in
+            var airing: [String: Airing] = [:]
+            var retryAfter: [String: Date] = [:]
+            while !Task.isCancelled {
+                for relay in relays {
+                    let at = now()
+                    let verdict = relay.slot.verdict(at: at, quiet: runtime.configuration.schedule.quietHours, calendar: runtime.calendar)
+                    if let current = airing[relay.name] {
+                        if case .closed(let reason) = verdict {
+                            stop(current, relay: relay, reason: reason == "outside its hours \(relay.slot.hours)" ? "slot ended" : reason)
+                            airing[relay.name] = nil
+                        } else if !live.isRunning(current.liveID) {
+                            // Replaced by an operator's broadcast, silent, or its source died.
+                            current.process.terminate()
+                            airing[relay.name] = nil
+                            let reason = current.ended.withLockedValue { $0 }
+                            retryAfter[relay.name] = at.addingTimeInterval(reason == nil ? 2 : 60)
+                            logger.notice("relay off the air", metadata: ["relay": "\(relay.name)", "reason": "\(reason ?? "another broadcast")"])
+                        }
+                    } else if case .air = verdict, at >= retryAfter[relay.name] ?? .distantPast, live.current?.endedAt != nil || live.current == nil {
+                        airing[relay.name] = start(relay, at: at)
+                        // No clusters yet, or another broadcast won the race: look again soon.
+                        if airing[relay.name] == nil { retryAfter[relay.name] = at.addingTimeInterval(5) }
+                    }
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+            return airing
+        }
+        for (name, current) in leftOnAir {
+            if let relay = relays.first(where: { $0.name == name }) { stop(current, relay: relay, reason: "station shutting down") }
+        }
+    }
+
+    func start(_ relay: DaemonConfiguration.Relay, at: Date) -> Airing? {
+        guard let registry = runtime.linkRegistry else { return nil }
+        let actor = Actor(name: "relay:\(relay.name)", origin: "daemon")
+        do {
+            var ids = Set<String>()
+            for zone in relay.zones { ids.formUnion(try runtime.database.clusters(under: zone).map(\.id)) }
+            guard !ids.isEmpty else {
+                logger.debug("relay has no clusters in its zones yet", metadata: ["relay": "\(relay.name)", "zones": "\(relay.zones)"])
+                return nil
+            }
+            let (started, _) = try live.start(.init(level: .relay, clusterIDs: ids, targets: relay.zones, source: "relay",
+                                                    title: relay.name, operatorName: actor.name), registry: registry, now: at)
+            try runtime.database.recordLiveEvent(actor, kind: "live_started", liveID: started.liveId, details: [
+                "level": "relay", "source": "relay", "title": relay.name, "url": relay.url,
+                "targets": relay.zones.joined(separator: ","), "clusters": "\(ids.count)",
+            ], at: at)
+            guard let ffmpeg = FFmpegTranscoder(executable: runtime.configuration.ingest.ffmpegPath).resolvedPath() else {
+                live.stop(started.liveId, reason: "ffmpeg not found", now: at).map { runtime.recordLiveEnd($0, actor: actor) }
+                logger.error("relay needs ffmpeg", metadata: ["relay": "\(relay.name)", "ffmpeg": "\(runtime.configuration.ingest.ffmpegPath)"])
+                return nil
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ffmpeg)
+            // -re: read at the stream's own pace, as a listener would.
+            process.arguments = ["-nostdin", "-v", "error", "-re", "-i", relay.url, "-vn", "-f", "s16le", "-ac", "1", "-ar", "48000", "-"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let airing = Airing(liveID: started.liveId, process: process)
+            logger.notice("relay on the air", metadata: ["relay": "\(relay.name)", "live_id": "\(started.liveId)", "url": "\(relay.url)"])
+            let thread = Thread { feed(airing, from: output.fileHandleForReading, relay: relay) }
+            thread.start()
+            return airing
+        } catch is LiveBroadcaster.Refusal {
+            return nil
+        } catch {
+            logger.error("relay cannot start", metadata: ["relay": "\(relay.name)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Reads ffmpeg's PCM and feeds the broadcast until it ends; ends it on silence or a dead source.
+    func feed(_ airing: Airing, from pipe: FileHandle, relay: DaemonConfiguration.Relay) {
+        var silentSamples = 0
+        let silenceLimit = relay.silenceSeconds * 48_000
+        let threshold = Float(pow(10, relay.silenceDBFS / 20) * 32767)
+        var carry = Data()
+        var reason: String?
+        while reason == nil {
+            let data = pipe.availableData
+            if data.isEmpty {
+                airing.process.waitUntilExit()
+                reason = "source ended (ffmpeg exit status \(airing.process.terminationStatus))"
+                break
+            }
+            carry.append(data)
+            let whole = carry.count / 2 * 2
+            let samples = carry.prefix(whole).withUnsafeBytes { raw in
+                (0..<whole / 2).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) }
+            }
+            carry.removeFirst(whole)
+            let peak = samples.reduce(Float(0)) { max($0, abs(Float($1))) }
+            silentSamples = peak < threshold ? silentSamples + samples.count : 0
+            if silentSamples >= silenceLimit { reason = "silence for \(relay.silenceSeconds) s"; break }
+            guard (try? live.audio(airing.liveID, samples: samples, now: now())) == true else { return }
+        }
+        guard let reason else { return }
+        airing.ended.withLockedValue { $0 = reason }
+        if let ended = live.stop(airing.liveID, reason: reason, now: now()) {
+            runtime.recordLiveEnd(ended, actor: Actor(name: "relay:\(relay.name)", origin: "daemon"))
+        }
+        airing.process.terminate()
+    }
+
+    func stop(_ airing: Airing, relay: DaemonConfiguration.Relay, reason: String) {
+        airing.process.terminate()
+        if let ended = live.stop(airing.liveID, reason: reason, now: now()) {
+            runtime.recordLiveEnd(ended, actor: Actor(name: "relay:\(relay.name)", origin: "daemon"))
+            logger.notice("relay off the air", metadata: ["relay": "\(relay.name)", "reason": "\(reason)"])
+        }
+    }
+}
