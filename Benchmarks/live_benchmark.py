@@ -2,6 +2,7 @@
 import base64, http.client, json, os, socket, subprocess, sys, tempfile, threading, time
 
 bin_dir, listeners_bin, clusters = sys.argv[1], sys.argv[2], int(sys.argv[3])
+frames_per_write = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 work = tempfile.mkdtemp(prefix="commcast-livebench-")
 os.chmod(work, 0o777)
 port, ice_port, seconds = 17472, 17473, 30
@@ -20,7 +21,7 @@ def cli(*args, check=True):
     return r
 
 with open(f"{work}/commcastd.toml", "w") as f:
-    f.write(f"""[daemon]\nstate_directory = "{work}/state"\nlog_level = "warning"\n[link]\nlisten_address = "127.0.0.1"\nport = {port}\n[control]\nsocket_path = "{sock}"\n""")
+    f.write(f"""[daemon]\nstate_directory = "{work}/state"\nlog_level = "warning"\n[link]\nlisten_address = "127.0.0.1"\nport = {port}\n[live]\nframes_per_write = {frames_per_write}\n[control]\nsocket_path = "{sock}"\n""")
 daemon = subprocess.Popen([f"{bin_dir}/commcastd", "--config", f"{work}/commcastd.toml"], stderr=open(f"{work}/commcastd.log", "w"))
 deadline = time.time() + 30
 while not os.path.exists(sock):
@@ -112,9 +113,27 @@ ice_cpu1 = cpu(icecast.pid)
 ice = json.loads(listeners.stdout)
 second.wait()
 icecast.terminate(); icecast.wait(timeout=10)
+
+# Phase 3: the station itself serving its Ogg stream to as many HTTP listeners, with
+# the same listener program: the like-for-like comparison with Icecast.
+third = subprocess.Popen([f"{bin_dir}/commcast", "live", "--file", f"{work}/live.wav", "--cluster", "zz-quiet", "--title", "Bão số 9"],
+                         env={**os.environ, "COMMCAST_SOCKET": sock}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+deadline = time.time() + 10
+while True:
+    shown = json.loads(cli("live", "show", "--json").stdout)
+    if shown.get("ended_at") is None and shown.get("packets", 0) > 0 and shown["stream_path"] != stream_path: break
+    if time.time() > deadline: sys.exit("third broadcast did not start")
+    time.sleep(0.1)
+own_path = shown["stream_path"]
+time.sleep(1)
+own_cpu0 = cpu(daemon.pid)
+own = json.loads(subprocess.run([listeners_bin, f"http://127.0.0.1:{port}{own_path}", str(clusters), str(listen_seconds),
+                                 f"http://127.0.0.1:{port}{own_path}"], capture_output=True, text=True).stdout)
+own_cpu1 = cpu(daemon.pid)
+third.wait()
 daemon.terminate(); daemon.wait(timeout=30)
 
-print(f"clusters: {clusters}; {seconds} s emergency broadcast from a file, 20 ms Opus packets")
+print(f"clusters: {clusters}; {seconds} s emergency broadcast from a file, 20 ms Opus packets, {frames_per_write} per write")
 def row(name, value): print(f"{name:<56}{value}")
 print("commcastd → clusters (WebSocket link, jitter buffer 120 ms):")
 row("  packets sent / received by all clusters", f"{packets} / {summary['live_packets']} (expected {packets * clusters})")
@@ -127,4 +146,9 @@ row("  listeners that got audio", f"{ice['clients_with_audio']} of {ice['clients
 row("  pages received / page gaps", f"{ice['pages']} / {ice['gaps']}")
 row("  capture-to-listener lag p50 / p99 / max", f"{ice['lag_p50_ms']:.0f} ms / {ice['lag_p99_ms']:.0f} ms / {ice['lag_max_ms']:.0f} ms")
 row("  icecast CPU while serving", f"{ice_cpu1 - ice_cpu0:.2f} s over {listen_seconds} s ({(ice_cpu1 - ice_cpu0) / listen_seconds * 100:.1f} % of one core)")
+print(f"commcastd → {clusters} HTTP listeners of its own Ogg stream (the same listener program):")
+row("  listeners that got audio", f"{own['clients_with_audio']} of {own['clients']}")
+row("  pages received / page gaps", f"{own['pages']} / {own['gaps']}")
+row("  capture-to-listener lag p50 / p99 / max", f"{own['lag_p50_ms']:.0f} ms / {own['lag_p99_ms']:.0f} ms / {own['lag_max_ms']:.0f} ms")
+row("  daemon CPU while serving", f"{own_cpu1 - own_cpu0:.2f} s over {listen_seconds} s ({(own_cpu1 - own_cpu0) / listen_seconds * 100:.1f} % of one core)")
 print("work directory:", work)

@@ -2,7 +2,7 @@
 # Live fan-out benchmark: a 30 s emergency broadcast to N simulated clusters (default
 # 1,661) on loopback, then Icecast 2 serving the same Ogg Opus stream to N HTTP
 # listeners, each measured for CPU, lag, lost/late packets and command-to-audio.
-# Usage: Benchmarks/run-live.sh [clusters]
+# Usage: Benchmarks/run-live.sh [clusters] [live.frames_per_write]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
@@ -12,5 +12,5 @@ for product in commcastd commcast commcast-sim; do
 done
 (cd Benchmarks && swift build -c release --product OggListeners >/tmp/commcast-livebench-build.log 2>&1) || { cat /tmp/commcast-livebench-build.log; exit 1; }
 ulimit -n 65536 2>/dev/null || true
-echo "command: Benchmarks/run-live.sh ${1:-1661}   ($(nproc) cores, $(date -u +%Y-%m-%d))"
-exec python3 Benchmarks/live_benchmark.py .build/release Benchmarks/.build/release/OggListeners "${1:-1661}"
+echo "command: Benchmarks/run-live.sh ${1:-1661} ${2:-1}   ($(nproc) cores, $(date -u +%Y-%m-%d))"
+exec python3 Benchmarks/live_benchmark.py .build/release Benchmarks/.build/release/OggListeners "${1:-1661}" "${2:-1}"

@@ -121,8 +121,9 @@ struct ConfigurationLoaderTests {
     }
 
     @Test func liveSettingsAreCheckedAndNamed() {
-        let (config, problems) = loader.parse("[live]\njitter_ms = 200\nemergency_volume = -1\nmicrophone = \"hw:1,0\"\n")
+        let (config, problems) = loader.parse("[live]\njitter_ms = 200\nemergency_volume = -1\nmicrophone = \"hw:1,0\"\nframes_per_write = 2\n")
         #expect(problems.isEmpty, "\(problems)")
+        #expect(config.live.framesPerWrite == 2)
         #expect(config.live.jitterMilliseconds == 200 && config.live.emergencyVolume == nil && config.live.microphone == "hw:1,0")
         let (_, bad) = loader.parse("[live]\njitter_ms = 5\nemergency_volume = 140\nsource_timeout_seconds = 0\nbitrate = 1\nmicrophone = \"\"\n")
         #expect(bad.map(\.key) == ["live.jitter_ms", "live.emergency_volume", "live.source_timeout_seconds", "live.bitrate", "live.microphone"], "\(bad)")

@@ -24,7 +24,7 @@ public struct ConfigurationLoader: Sendable {
         "operators": ["name", "unix_user", "token_sha256", "roles", "zones"],
         "relay": ["name", "url", "zones", "hours", "silence_seconds", "silence_dbfs"],
         "link": ["listen_address", "port", "heartbeat_seconds", "tls_certificate", "tls_key"],
-        "live": ["jitter_ms", "emergency_volume", "source_timeout_seconds", "bitrate", "microphone"],
+        "live": ["jitter_ms", "emergency_volume", "source_timeout_seconds", "bitrate", "microphone", "frames_per_write"],
         "health": ["retention_days", "sample_interval_seconds"],
     ]
 
@@ -220,6 +220,9 @@ public struct ConfigurationLoader: Sendable {
             }
             if let v = reader.int(t, "live", "bitrate") {
                 if (6_000...128_000).contains(v) { config.live.bitrate = v } else { reader.problem("live.bitrate", "\(v)", "expected 6000 to 128000") }
+            }
+            if let v = reader.int(t, "live", "frames_per_write") {
+                if (1...5).contains(v) { config.live.framesPerWrite = v } else { reader.problem("live.frames_per_write", "\(v)", "expected 1 to 5") }
             }
             if let v = reader.string(t, "live", "microphone") {
                 if v.isEmpty { reader.problem("live.microphone", "\"\"", "expected an ALSA device name such as default or hw:1,0") }

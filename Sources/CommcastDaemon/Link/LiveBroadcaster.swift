@@ -48,20 +48,16 @@ public final class LiveBroadcaster: Sendable {
         var jitterMilliseconds: Int
         var emergencyVolume: Int?
         var bitrate: Int
+        var framesPerWrite: Int
 
         init(_ live: DaemonConfiguration.LiveSection) {
+            framesPerWrite = live.framesPerWrite
             jitterMilliseconds = live.jitterMilliseconds
             emergencyVolume = live.emergencyVolume
             bitrate = live.bitrate
         }
     }
 
-    /// Where one targeted cluster's frames go.
-    struct Member {
-        var clusterID: String
-        var channel: any Channel
-        let sink: LiveSink
-    }
 
     /// Everything about the running broadcast; only touched under `state`'s lock.
     final class Broadcast: @unchecked Sendable {
@@ -73,10 +69,16 @@ public final class LiveBroadcaster: Sendable {
         let muxer: OggOpusStreamMuxer
         var nextSequence: UInt32 = 0
         var lastAudio: NIODeadline
-        var members: [String: Member] = [:]
-        var listeners: [ObjectIdentifier: any Channel] = [:]
+        /// Each targeted cluster's link, by cluster id, and the same as fan-out groups.
+        var memberChannels: [String: any Channel] = [:]
+        var members = LiveSinkGroups()
+        var listeners = LiveSinkGroups()
         var peak: Int16 = 0
         var peakSince: NIODeadline
+        /// Frames and pages made but not yet written (`live.frames_per_write` > 1).
+        var pendingFrames = ByteBuffer()
+        var pendingPages = ByteBuffer()
+        var pendingCount = 0
 
         init(snapshot: Snapshot, request: Request, stream: UInt32, token: String, encoder: LiveOpusEncoder, muxer: OggOpusStreamMuxer) {
             self.snapshot = snapshot
@@ -160,8 +162,9 @@ public final class LiveBroadcaster: Sendable {
     /// A cluster's link closed.
     func linkClosed(_ clusterID: String, channel: any Channel) {
         state.withLockedValue { s in
-            guard let b = s.current, let m = b.members[clusterID], m.channel === channel else { return }
-            b.members[clusterID] = nil
+            guard let b = s.current, let member = b.memberChannels[clusterID], member === channel else { return }
+            b.memberChannels[clusterID] = nil
+            b.members.remove(channel)
         }
     }
 
@@ -172,7 +175,8 @@ public final class LiveBroadcaster: Sendable {
             guard s.current === broadcast else { return }
             let text = broadcast.startMessage(settings: settings)
             channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
-            broadcast.members[clusterID] = Member(clusterID: clusterID, channel: channel, sink: LiveSink(channel: channel))
+            if let old = broadcast.memberChannels.updateValue(channel, forKey: clusterID) { broadcast.members.remove(old) }
+            broadcast.members.insert(.link(channel))
         }
     }
 
@@ -181,13 +185,13 @@ public final class LiveBroadcaster: Sendable {
         state.withLockedValue { s in
             guard let b = s.current, b.snapshot.liveId == liveID, LinkAuthentication.constantTimeEquals(b.token, token) else { return false }
             writeHeaders(channel.allocator.buffer(bytes: b.muxer.headerPages))
-            b.listeners[ObjectIdentifier(channel)] = channel
+            b.listeners.insert(.listener(channel))
             return true
         }
     }
 
     func removeListener(_ channel: any Channel) {
-        state.withLockedValue { s in _ = s.current?.listeners.removeValue(forKey: ObjectIdentifier(channel)) }
+        state.withLockedValue { s in s.current?.listeners.remove(channel) }
     }
 
     /// Feeds source audio (48 kHz mono s16); false if `liveID` is no longer running.
@@ -204,14 +208,23 @@ public final class LiveBroadcaster: Sendable {
             let packets = try b.encoder.encode(samples)
             guard !packets.isEmpty else { return true }
             let micros = UInt64(now.timeIntervalSince1970 * 1_000_000)
-            let sinks = b.members.values.map(\.sink)
             for packet in packets {
-                let frame = Self.webSocketFrame(LiveFrame.header(stream: b.stream, sequence: b.nextSequence, captureMicroseconds: micros) + packet)
+                var frame = Self.webSocketFrame(LiveFrame.header(stream: b.stream, sequence: b.nextSequence, captureMicroseconds: micros) + packet)
                 b.nextSequence &+= 1
                 b.snapshot.packets += 1
-                LiveSink.fanOut(frame, to: sinks)
-                let page = ByteBufferAllocator().buffer(bytes: b.muxer.page(for: packet))
-                Self.fanOut(HTTPServerResponsePart.body(.byteBuffer(page)), to: Array(b.listeners.values))
+                b.pendingFrames.writeBuffer(&frame)
+                b.pendingPages.writeBytes(b.muxer.page(for: packet))
+                b.pendingCount += 1
+                // Every write costs each connection a syscall and a TCP segment, which is
+                // most of the fan-out's CPU; `live.frames_per_write` trades 20 ms of
+                // latency per extra frame for that many fewer (docs/benchmarks.md).
+                if b.pendingCount >= settings.framesPerWrite {
+                    b.members.fanOut(b.pendingFrames)
+                    b.listeners.fanOut(b.pendingPages)
+                    b.pendingFrames = ByteBuffer()
+                    b.pendingPages = ByteBuffer()
+                    b.pendingCount = 0
+                }
             }
             return true
         }
@@ -230,24 +243,6 @@ public final class LiveBroadcaster: Sendable {
         }
         frame.writeBytes(payload)
         return frame
-    }
-
-    /// Writes one item to many channels: one task per event loop, the same bytes for all.
-    static func fanOut<Item: Sendable>(_ item: Item, to channels: [any Channel]) {
-        guard !channels.isEmpty else { return }
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, channels: [any Channel])] = [:]
-        for channel in channels {
-            byLoop[ObjectIdentifier(channel.eventLoop), default: (channel.eventLoop, [])].channels.append(channel)
-        }
-        for (_, group) in byLoop {
-            let channels = group.channels
-            group.loop.execute {
-                for channel in channels where channel.isActive {
-                    // A cluster that stopped reading loses packets rather than holding memory.
-                    if channel.isWritable { channel.writeAndFlush(item, promise: nil) }
-                }
-            }
-        }
     }
 
     /// Ends `liveID` if it is the running broadcast.
@@ -275,15 +270,22 @@ public final class LiveBroadcaster: Sendable {
     @discardableResult
     private func finish(_ broadcast: Broadcast, reason: String, now: Date) -> Snapshot {
         let snapshot = state.withLockedValue { s -> Snapshot in
+            if broadcast.pendingCount > 0 {
+                broadcast.members.fanOut(broadcast.pendingFrames)
+                broadcast.listeners.fanOut(broadcast.pendingPages)
+                broadcast.pendingCount = 0
+            }
             let stop = LinkCodec.encode(LiveStopMessage(liveID: broadcast.snapshot.liveId, reason: reason, endSequence: broadcast.nextSequence))
-            for member in broadcast.members.values {
-                let channel = member.channel
+            for channel in broadcast.members.channels {
                 channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: stop)), promise: nil)
             }
             let end = ByteBufferAllocator().buffer(bytes: broadcast.muxer.endOfStream())
-            for listener in broadcast.listeners.values {
-                listener.write(HTTPServerResponsePart.body(.byteBuffer(end)), promise: nil)
-                listener.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in listener.close(promise: nil) }
+            // The listeners' last page goes the way the others went, then the connection closes:
+            // an HTTP/1.0 body without a length ends there.
+            var listeners = broadcast.listeners
+            listeners.fanOut(end)
+            for listener in listeners.channels {
+                listener.eventLoop.execute { listener.close(promise: nil) }
             }
             var snapshot = Self.snapshot(broadcast)
             snapshot.endedAt = now

@@ -1,40 +1,76 @@
 import NIOCore
+import NIOHTTP1
 import NIOWebSocket
 
-/// One link's end of the live fan-out: writes a frame that is already a whole
-/// WebSocket frame below the link's frame encoder, so 1,661 links share one buffer
+/// One receiver's end of the live fan-out: a link, or an Ogg stream listener. The
+/// bytes it gets are already framed (a whole WebSocket frame, or an Ogg page), so
+/// they are written below the connection's encoder: 1,661 receivers share one buffer
 /// per packet and none of them encodes it again (docs/benchmarks.md, "Live").
 ///
 /// Touched only on its channel's event loop (the fan-out runs there).
 final class LiveSink: @unchecked Sendable {
     let channel: any Channel
-    /// The frame encoder's context: writes from it go straight toward the socket.
+    private let findEncoder: (ChannelPipeline.SynchronousOperations) -> ChannelHandlerContext?
+    /// The encoder's context: writes from it go straight toward the socket.
     private var encoder: ChannelHandlerContext?
 
-    init(channel: any Channel) {
+    private init(channel: any Channel, findEncoder: @escaping (ChannelPipeline.SynchronousOperations) -> ChannelHandlerContext?) {
         self.channel = channel
+        self.findEncoder = findEncoder
     }
 
-    /// Hands `frame` to every sink: one task per event loop, the same bytes for all.
-    static func fanOut(_ frame: ByteBuffer, to sinks: [LiveSink]) {
-        guard !sinks.isEmpty else { return }
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, sinks: [LiveSink])] = [:]
-        for sink in sinks {
-            byLoop[ObjectIdentifier(sink.channel.eventLoop), default: (sink.channel.eventLoop, [])].sinks.append(sink)
+    /// A cluster's link: frames go below its WebSocket frame encoder.
+    static func link(_ channel: any Channel) -> LiveSink {
+        LiveSink(channel: channel) { try? $0.context(handlerType: WebSocketFrameEncoder.self) }
+    }
+
+    /// An HTTP/1.0 stream listener: pages go below the HTTP response encoder, as the body.
+    static func listener(_ channel: any Channel) -> LiveSink {
+        LiveSink(channel: channel) { try? $0.context(handlerType: HTTPResponseEncoder.self) }
+    }
+
+    /// Writes and flushes; a receiver that stopped reading loses the frame rather
+    /// than holding memory (and a closed one fails the write harmlessly).
+    func write(_ bytes: ByteBuffer) {
+        guard channel.isWritable else { return }
+        if encoder == nil { encoder = findEncoder(channel.pipeline.syncOperations) }
+        encoder?.writeAndFlush(NIOAny(bytes), promise: nil)
+    }
+}
+
+/// The receivers of a broadcast grouped by event loop, so each packet costs one task
+/// per loop; regrouped only when someone joins or leaves.
+struct LiveSinkGroups {
+    private var sinks: [ObjectIdentifier: LiveSink] = [:]
+    private var grouped: [(loop: any EventLoop, sinks: [LiveSink])]?
+
+    var count: Int { sinks.count }
+
+    mutating func insert(_ sink: LiveSink) {
+        sinks[ObjectIdentifier(sink.channel)] = sink
+        grouped = nil
+    }
+
+    mutating func remove(_ channel: any Channel) {
+        if sinks.removeValue(forKey: ObjectIdentifier(channel)) != nil { grouped = nil }
+    }
+
+    var channels: [any Channel] { sinks.values.map(\.channel) }
+
+    /// Hands `bytes` to every receiver: one task per event loop, the same buffer for all.
+    mutating func fanOut(_ bytes: ByteBuffer) {
+        if grouped == nil {
+            var byLoop: [ObjectIdentifier: (loop: any EventLoop, sinks: [LiveSink])] = [:]
+            for sink in sinks.values {
+                byLoop[ObjectIdentifier(sink.channel.eventLoop), default: (sink.channel.eventLoop, [])].sinks.append(sink)
+            }
+            grouped = Array(byLoop.values)
         }
-        for (_, group) in byLoop {
+        for group in grouped! {
             let sinks = group.sinks
             group.loop.execute {
-                for sink in sinks { sink.write(frame) }
+                for sink in sinks { sink.write(bytes) }
             }
         }
-    }
-
-    /// Writes and flushes; a link that stopped reading loses the frame rather than holding memory.
-    func write(_ frame: ByteBuffer) {
-        guard channel.isActive, channel.isWritable else { return }
-        if encoder == nil { encoder = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self) }
-        guard let encoder else { return }
-        encoder.writeAndFlush(NIOAny(frame), promise: nil)
     }
 }

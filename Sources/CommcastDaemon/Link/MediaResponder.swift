@@ -124,16 +124,16 @@ final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// then a page every 20 ms until the broadcast ends and the connection closes.
     func serveLive(_ stream: LiveStreamRequest, head: HTTPRequestHead, context: ChannelHandlerContext) {
         let channel = context.channel
-        let version = head.version
         let joined = responder.live.addListener(liveID: stream.liveID, token: stream.token, channel: channel) { pages in
+            // HTTP/1.0 as Icecast answers: the body has no length and no chunking, ends
+            // when the connection closes, and every listener gets the very same bytes.
             let headers: HTTPHeaders = ["Content-Type": "audio/ogg", "Cache-Control": "no-cache, no-store", "Connection": "close",
                                         "Server": "commcastd/\(CommcastVersion.current)"]
-            channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: .ok, headers: headers)), promise: nil)
+            channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_0, status: .ok, headers: headers)), promise: nil)
             channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(pages)), promise: nil)
         }
         if joined {
-            // The broadcaster writes the pages from now on; the body has no length
-            // (chunked for HTTP/1.1 clients) and ends when the broadcast does.
+            // The broadcaster writes the pages from now on, until the broadcast ends.
             streaming = true
         } else {
             write(MediaResponder.Reply(status: .notFound, headers: [:]), for: head, context: context)
