@@ -266,3 +266,27 @@ struct ClusterLinkEndToEndTests {
         var value: String? { lock.withLock { stored } }
     }
 }
+
+extension ClusterLinkEndToEndTests {
+    /// An HTTP connection on the link port that asks for nothing is closed after the
+    /// idle timeout (15 s, docs/protocol.md), so finished downloads do not pile up.
+    @Test(.timeLimit(.minutes(1)))
+    func idleHTTPConnectionsAreClosed() async throws {
+        let station = try SchedulingEndToEndTests.Station()
+        defer { station.stop() }
+        let address = try Self.linkAddress(station)
+        let (host, port) = (address.split(separator: ":")[0], address.split(separator: ":")[1])
+        // Prints how long the station kept a silent connection open.
+        let probe = try await ExternalTools.runDetached("python3", ["-c", """
+            import socket, time
+            s = socket.create_connection(("\(host)", \(port)))
+            s.settimeout(40)
+            t = time.time()
+            assert s.recv(1) == b""
+            print(round(time.time() - t, 1))
+            """], timeout: .seconds(45))
+        #expect(probe.status == 0, "\(probe.stderr)")
+        let seconds = try #require(Double(probe.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(seconds >= 14 && seconds < 20, "closed after \(seconds) s")
+    }
+}

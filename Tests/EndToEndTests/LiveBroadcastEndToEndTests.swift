@@ -353,3 +353,34 @@ extension LiveBroadcastEndToEndTests {
         #expect(ends.last?.contains("silence for 3 s") == true, "\(ends)")
     }
 }
+
+extension LiveBroadcastEndToEndTests {
+    /// Quiet hours hold back a priority broadcast but not an emergency, and
+    /// `commcast live stop` ends the one on air.
+    @Test(.timeLimit(.minutes(2)))
+    func quietHoursHoldPriorityAndLiveStopEndsTheBroadcast() async throws {
+        let station = try SchedulingEndToEndTests.Station(schedule: "quiet_hours = \"00:00-23:59\"")
+        defer { station.stop() }
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        #expect(try station.commcast(["cluster", "add", "a1", "--name", "Cụm 1", "--zone", "tinh/xa-a"]).status == 0)
+        let speech = try Self.speechFile(station.dir, seconds: 30)
+
+        let priority = try station.commcast(["live", "--file", speech.path, "--level", "priority"])
+        #expect(priority.status == 65, "\(priority.stderr)")
+        #expect(priority.stderr.contains("quiet hours (00:00–23:59)"), "\(priority.stderr)")
+
+        let emergency = Task { try await ExternalTools.runDetached(try BuiltProducts.path("commcast"), ["live", "--file", speech.path],
+                                                                   environment: ProcessInfo.processInfo.environment.merging(["COMMCAST_SOCKET": station.socket]) { $1 }) }
+        try await Self.waitUntil("the emergency is on air", deadline: .seconds(15)) {
+            let s = (try? station.json(["live", "show"]) as? [String: Any]) ?? [:]
+            return s["level"] as? String == "emergency" && s["ended_at"] == nil
+        }
+        let stop = try station.commcast(["live", "stop"])
+        #expect(stop.status == 0, "\(stop.stderr)")
+        #expect(stop.stdoutText.contains("stopped after"), "\(stop.stdoutText)")
+        let ended = try await emergency.value
+        #expect(ended.status == 0, "\(ended.stderr)")
+        #expect(ended.stdoutText.contains("ended: stopped by"), "\(ended.stdoutText)")
+        #expect(try station.commcast(["live", "stop"]).status == 65, "nothing left on air")
+    }
+}

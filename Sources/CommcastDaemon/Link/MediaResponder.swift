@@ -55,8 +55,9 @@ struct MediaResponder: Sendable {
     }
 }
 
-/// Plain HTTP on the link port: media downloads, and the live Ogg Opus stream. A file not yet in memory is read on
-/// NIO's thread pool so the event loop never waits on the disk.
+/// Plain HTTP on the link port: media downloads, and the live Ogg Opus stream. A file
+/// not yet in memory is read on NIO's thread pool so the event loop never waits on
+/// the disk.
 final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
