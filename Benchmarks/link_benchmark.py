@@ -1,53 +1,16 @@
 """Drives commcastd and commcast-sim for Benchmarks/run-link.sh and prints the figures."""
 import json, os, subprocess, sys, tempfile, threading, time
+from bench_station import Station, cpu_and_rss, write_province
 from datetime import datetime, timedelta, timezone
 
 bin_dir, clusters, jitter = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 work = tempfile.mkdtemp(prefix="commcast-linkbench-")
 port = 17471
-sock = f"{work}/control.sock"
-tick = os.sysconf("SC_CLK_TCK")
-
-with open(f"{work}/commcastd.toml", "w") as f:
-    f.write(f"""[daemon]
-state_directory = "{work}/state"
-log_level = "warning"
-[link]
-listen_address = "127.0.0.1"
-port = {port}
-heartbeat_seconds = 5
-[control]
-socket_path = "{sock}"
-""")
-
-def cli(*args):
-    r = subprocess.run([f"{bin_dir}/commcast", *args], env={**os.environ, "COMMCAST_SOCKET": sock}, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"commcast {' '.join(args)}: {r.stderr}")
-    return r.stdout
-
-def cpu_and_rss(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / tick
-    hwm = rss = 0
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"): hwm = int(line.split()[1]) / 1024
-            if line.startswith("VmRSS:"): rss = int(line.split()[1]) / 1024
-    return cpu, rss, hwm
-
-daemon = subprocess.Popen([f"{bin_dir}/commcastd", "--config", f"{work}/commcastd.toml"], stderr=open(f"{work}/commcastd.log", "w"))
-deadline = time.time() + 30
-while not os.path.exists(sock):
-    if time.time() > deadline: sys.exit("commcastd did not start")
-    time.sleep(0.05)
+station = Station(bin_dir, work, port, link="heartbeat_seconds = 5")
+daemon, cli = station.daemon, station.cli
 
 # A province: clusters spread over 111 communes.
-with open(f"{work}/clusters.csv", "w") as f:
-    f.write("id,name,zone\n")
-    for i in range(clusters):
-        f.write(f"c{i:04d},Cụm {i},tinh/xa-{i % 111:03d}\n")
+write_province(f"{work}/clusters.csv", clusters)
 cli("cluster", "import", f"{work}/clusters.csv", "--create-zones", "--credentials", f"{work}/credentials.csv")
 
 # A 3-minute bulletin for the whole province.
@@ -83,16 +46,16 @@ sim = subprocess.Popen([f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{por
 time.sleep(20)
 _, rss_connected, _ = cpu_and_rss(daemon.pid)
 time.sleep(max(0, 40 - (time.time() - sim_start)))
-hb0 = json.loads(cli("status", "--json"))["heartbeats_received"]; t0 = time.time(); hbcpu0, _, _ = cpu_and_rss(daemon.pid)
+hb0 = json.loads(cli("status", "--json").stdout)["heartbeats_received"]; t0 = time.time(); hbcpu0, _, _ = cpu_and_rss(daemon.pid)
 time.sleep(15)
-hb1 = json.loads(cli("status", "--json"))["heartbeats_received"]; t1 = time.time(); hbcpu1, _, _ = cpu_and_rss(daemon.pid)
+hb1 = json.loads(cli("status", "--json").stdout)["heartbeats_received"]; t1 = time.time(); hbcpu1, _, _ = cpu_and_rss(daemon.pid)
 out, _ = sim.communicate()
 sim_seconds = time.time() - sim_start
 cpu1, rss, hwm = cpu_and_rss(daemon.pid)
 summary = json.loads(out)
-stats = json.loads(cli("stats", "--by", "day", "--format", "json"))
+stats = json.loads(cli("stats", "--by", "day", "--format", "json").stdout)
 completed = stats["total"]["completed"]
-daemon.terminate(); daemon.wait(timeout=30)
+station.stop()
 
 print(f"clusters: {clusters}; heartbeat every 5 s; reconnect jitter 0-{jitter:g} s; sim ran {sim_seconds:.0f} s")
 def row(name, value): print(f"{name:<52}{value}")

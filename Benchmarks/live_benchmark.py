@@ -1,40 +1,18 @@
 """Drives commcastd, commcast-sim, Icecast 2 and OggListeners for Benchmarks/run-live.sh."""
 import base64, http.client, json, os, socket, subprocess, sys, tempfile, threading, time
+from bench_station import Station, cpu_and_rss, write_province
 
 bin_dir, listeners_bin, clusters = sys.argv[1], sys.argv[2], int(sys.argv[3])
 frames_per_write = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 work = tempfile.mkdtemp(prefix="commcast-livebench-")
 os.chmod(work, 0o777)
 port, ice_port, seconds = 17472, 17473, 30
-sock = f"{work}/control.sock"
-tick = os.sysconf("SC_CLK_TCK")
-
-def cpu(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / tick
-
-def cli(*args, check=True):
-    r = subprocess.run([f"{bin_dir}/commcast", *args], env={**os.environ, "COMMCAST_SOCKET": sock}, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        sys.exit(f"commcast {' '.join(args)}: {r.stderr}")
-    return r
-
-with open(f"{work}/commcastd.toml", "w") as f:
-    f.write(f"""[daemon]\nstate_directory = "{work}/state"\nlog_level = "warning"\n[link]\nlisten_address = "127.0.0.1"\nport = {port}\n[live]\nframes_per_write = {frames_per_write}\n[control]\nsocket_path = "{sock}"\n""")
-daemon = subprocess.Popen([f"{bin_dir}/commcastd", "--config", f"{work}/commcastd.toml"], stderr=open(f"{work}/commcastd.log", "w"))
-deadline = time.time() + 30
-while not os.path.exists(sock):
-    if time.time() > deadline: sys.exit("commcastd did not start")
-    time.sleep(0.05)
+station = Station(bin_dir, work, port, extra=f"[live]\nframes_per_write = {frames_per_write}")
+daemon, cli, cpu = station.daemon, station.cli, lambda pid: cpu_and_rss(pid)[0]
 
 # A province, plus one cluster no simulator plays (the Icecast phase targets it, so
 # the station then only feeds its Ogg stream).
-with open(f"{work}/clusters.csv", "w") as f:
-    f.write("id,name,zone\n")
-    for i in range(clusters):
-        f.write(f"c{i:04d},Cụm {i},tinh/xa-{i % 111:03d}\n")
-    f.write("zz-quiet,Không mô phỏng,tinh/xa-000\n")
+write_province(f"{work}/clusters.csv", clusters, extra_rows=["zz-quiet,Không mô phỏng,tinh/xa-000"])
 cli("cluster", "import", f"{work}/clusters.csv", "--create-zones", "--credentials", f"{work}/all-credentials.csv")
 with open(f"{work}/all-credentials.csv") as src, open(f"{work}/credentials.csv", "w") as dst:
     dst.writelines(line for line in src if not line.startswith("zz-quiet"))
@@ -80,7 +58,7 @@ with open(f"{work}/icecast.xml", "w") as f:
 icecast = subprocess.Popen(["icecast2", "-c", f"{work}/icecast.xml"], stdout=subprocess.DEVNULL, stderr=open(f"{work}/icecast.err", "w"))
 time.sleep(1)
 second = subprocess.Popen([f"{bin_dir}/commcast", "live", "--file", f"{work}/live.wav", "--cluster", "zz-quiet", "--title", "Bão số 9"],
-                          env={**os.environ, "COMMCAST_SOCKET": sock}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          env=station.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 deadline = time.time() + 10
 while True:
     shown = json.loads(cli("live", "show", "--json").stdout)
@@ -117,7 +95,7 @@ icecast.terminate(); icecast.wait(timeout=10)
 # Phase 3: the station itself serving its Ogg stream to as many HTTP listeners, with
 # the same listener program: the like-for-like comparison with Icecast.
 third = subprocess.Popen([f"{bin_dir}/commcast", "live", "--file", f"{work}/live.wav", "--cluster", "zz-quiet", "--title", "Bão số 9"],
-                         env={**os.environ, "COMMCAST_SOCKET": sock}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         env=station.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 deadline = time.time() + 10
 while True:
     shown = json.loads(cli("live", "show", "--json").stdout)
@@ -131,7 +109,7 @@ own = json.loads(subprocess.run([listeners_bin, f"http://127.0.0.1:{port}{own_pa
                                  f"http://127.0.0.1:{port}{own_path}"], capture_output=True, text=True).stdout)
 own_cpu1 = cpu(daemon.pid)
 third.wait()
-daemon.terminate(); daemon.wait(timeout=30)
+station.stop()
 
 print(f"clusters: {clusters}; {seconds} s emergency broadcast from a file, 20 ms Opus packets, {frames_per_write} per write")
 def row(name, value): print(f"{name:<56}{value}")

@@ -39,9 +39,7 @@ struct LiveSource {
     /// The whole file as 48 kHz mono s16: WAV directly, anything else through ffmpeg.
     static func decode(_ path: String) throws(IngestError) -> [Int16] {
         guard let data = FileManager.default.contents(atPath: path) else { throw .fileNotFound(path: path) }
-        let wavData = WAVFile.looksLikeWAV(data)
-            ? data : try FFmpegTranscoder().transcodeToWAV(input: URL(fileURLWithPath: path), kind: ContainerKind.sniff(data), maxSeconds: 6 * 3600)
-        let wav = try WAVFile(data: wavData)
+        let wav = try FFmpegTranscoder().wavFile(data, of: URL(fileURLWithPath: path), maxSeconds: 6 * 3600)
         var samples = wav.monoSamples(from: 0, count: wav.frameCount)
         if wav.sampleRate != 48_000 {
             let resampler = try Resampler(inputRate: wav.sampleRate, outputRate: 48_000)

@@ -26,6 +26,14 @@ public struct FFmpegTranscoder: Sendable {
         return nil
     }
 
+    /// The PCM of a file whose bytes are `data`: a WAV as it is, anything else decoded
+    /// by ffmpeg (at most `maxSeconds`).
+    public func wavFile(_ data: Data, of input: URL, maxSeconds: Double) throws(IngestError) -> WAVFile {
+        let kind = ContainerKind.sniff(data)
+        if kind == .wav { return try WAVFile(data: data) }
+        return try WAVFile(data: transcodeToWAV(input: input, kind: kind, maxSeconds: maxSeconds))
+    }
+
     /// Decodes `input` into a 32-bit float WAV, at most `maxSeconds` long (plus one
     /// second, so the caller can tell that the limit was crossed).
     public func transcodeToWAV(input: URL, kind: ContainerKind, maxSeconds: Double) throws(IngestError) -> Data {

@@ -83,14 +83,8 @@ public struct IngestPipeline: Sendable {
         } catch {
             throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
-        let kind = ContainerKind.sniff(data)
-        switch kind {
-        case .wav:
-            return try ingest(wav: WAVFile(data: data), container: .wav, progress: progress)
-        default:
-            let wavData = try options.ffmpeg.transcodeToWAV(input: url, kind: kind, maxSeconds: options.limits.maxDurationSeconds)
-            return try ingest(wav: WAVFile(data: wavData), container: kind, progress: progress)
-        }
+        let wav = try options.ffmpeg.wavFile(data, of: url, maxSeconds: options.limits.maxDurationSeconds)
+        return try ingest(wav: wav, container: ContainerKind.sniff(data), progress: progress)
     }
 
     /// Ingests a recording held in memory (the TTS hook's output, an upload).

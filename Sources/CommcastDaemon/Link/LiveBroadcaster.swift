@@ -5,8 +5,6 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
-import NIOWebSocket
 
 /// The station's one live broadcast at a time (docs/live.md): encodes the source
 /// once into 20 ms Opus packets and writes the same bytes to every targeted link
@@ -116,6 +114,9 @@ public final class LiveBroadcaster: Sendable {
     /// The broadcast running now, or the last one if none runs.
     public var current: Snapshot? { state.withLockedValue { $0.current.map(Self.snapshot) ?? $0.last } }
 
+    /// Whether any broadcast is on air.
+    public var isOnAir: Bool { state.withLockedValue { $0.current != nil } }
+
     /// Whether `liveID` is the running broadcast.
     public func isRunning(_ liveID: String) -> Bool { state.withLockedValue { $0.current?.snapshot.liveId == liveID } }
 
@@ -173,8 +174,7 @@ public final class LiveBroadcaster: Sendable {
         // overtake it: packets are queued under the same lock.
         state.withLockedValue { s in
             guard s.current === broadcast else { return }
-            let text = broadcast.startMessage(settings: settings)
-            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
+            LinkOutlet(channel: channel).yield(.text(broadcast.startMessage(settings: settings)))
             if let old = broadcast.memberChannels.updateValue(channel, forKey: clusterID) { broadcast.members.remove(old) }
             broadcast.members.insert(.link(channel))
         }
@@ -276,9 +276,7 @@ public final class LiveBroadcaster: Sendable {
                 broadcast.pendingCount = 0
             }
             let stop = LinkCodec.encode(LiveStopMessage(liveID: broadcast.snapshot.liveId, reason: reason, endSequence: broadcast.nextSequence))
-            for channel in broadcast.members.channels {
-                channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: stop)), promise: nil)
-            }
+            for channel in broadcast.members.channels { LinkOutlet(channel: channel).yield(.text(stop)) }
             let end = ByteBufferAllocator().buffer(bytes: broadcast.muxer.endOfStream())
             // The listeners' last page goes the way the others went, then the connection closes:
             // an HTTP/1.0 body without a length ends there.

@@ -57,7 +57,7 @@ struct RelayService: Service {
                             retryAfter[relay.name] = at.addingTimeInterval(reason == nil ? 2 : 60)
                             logger.notice("relay off the air", metadata: ["relay": "\(relay.name)", "reason": "\(reason ?? "another broadcast")"])
                         }
-                    } else if case .air = verdict, at >= retryAfter[relay.name] ?? .distantPast, live.current?.endedAt != nil || live.current == nil {
+                    } else if case .air = verdict, at >= retryAfter[relay.name] ?? .distantPast, !live.isOnAir {
                         airing[relay.name] = start(relay, at: at)
                         // No clusters yet, or another broadcast won the race: look again soon.
                         if airing[relay.name] == nil { retryAfter[relay.name] = at.addingTimeInterval(5) }
