@@ -47,6 +47,15 @@ public enum Daemon {
                                        link, control, LiveWatchdogService(live: live, timeout: .seconds(Int64(configuration.live.sourceTimeoutSeconds)), runtime: runtime)]
         // A service that returns ends the group, so the relay service runs only when there are relays.
         if !configuration.relays.isEmpty { services.append(RelayService(runtime: runtime, live: live, logger: logger, now: { Date() })) }
+        // Reports: snapshots and daily figures always go to the outbox; the reporter
+        // and the webhook run only when the province is configured.
+        services.append(StatusReportService(runtime: runtime, registry: registry, logger: logger))
+        if !configuration.province.reportURL.isEmpty {
+            services.append(ReporterService(runtime: runtime, progress: runtime.reporterProgress, logger: logger))
+        }
+        if !configuration.province.webhookListen.isEmpty {
+            services.append(ProvinceWebhookService(runtime: runtime, logger: logger) { runtime.webhookAddress = $0 })
+        }
         services.append(MemoryTrimService())
         services.append(ReloadService(runtime: runtime, loader: ConfigurationLoader(), notifier: notifier, logger: logger))
         if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {

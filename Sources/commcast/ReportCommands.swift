@@ -77,7 +77,7 @@ struct StatsCommand: DaemonCommand {
             // Plain numbers for spreadsheets: minutes with two decimals, the share as a fraction.
             print(([by] + header.dropFirst().dropLast().map { $0.lowercased() } + ["completion_share"]).joined(separator: ","))
             for s in r.rows + [r.total] {
-                let label = s.label.contains(where: { ",\"\n".contains($0) }) ? "\"\(s.label.replacingOccurrences(of: "\"", with: "\"\""))\"" : s.label
+                let label = CSV.field(s.label)
                 let fields = [label] + counts(s) + [String(format: "%.2f", s.minutesAired), s.completionShare.map { String(format: "%.4f", $0) } ?? ""]
                 print(fields.joined(separator: ","))
             }

@@ -3,6 +3,7 @@ import CommcastDaemon
 import Foundation
 import Logging
 import Testing
+import TestSupport
 
 /// A user database with the accounts a station host has, for parsing tests on any machine.
 struct StationAccounts: AccountDirectory {
@@ -128,6 +129,38 @@ struct ConfigurationLoaderTests {
         let (_, bad) = loader.parse("[live]\njitter_ms = 5\nemergency_volume = 140\nsource_timeout_seconds = 0\nbitrate = 1\nmicrophone = \"\"\n")
         #expect(bad.map(\.key) == ["live.jitter_ms", "live.emergency_volume", "live.source_timeout_seconds", "live.bitrate", "live.microphone"], "\(bad)")
         #expect(bad.first?.message.contains("expected 20 to 2000") == true)
+    }
+
+    @Test func provinceSettingsAreCheckedAndNamed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let token = dir.file("token")
+        try "s3cret\n".write(to: token, atomically: true, encoding: .utf8)
+        let (config, problems) = loader.parse("""
+            [province]
+            report_url = "https://httt.example.vn/commcast/v1/events"
+            station_id = "xa-a"
+            token_file = "\(token.path)"
+            batch_size = 200
+            webhook_listen = "0.0.0.0:7471"
+            webhook_token_sha256 = "\(String(repeating: "AB", count: 32))"
+            emergency_policy = "inbox"
+            """)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(config.province.token == "s3cret" && config.province.batchSize == 200 && config.province.emergencyPolicy == .inbox)
+        #expect(config.province.webhookTokenSHA256 == String(repeating: "ab", count: 32))
+        let (_, bad) = loader.parse("""
+            [province]
+            report_url = "ftp://x"
+            token_file = "/nonexistent/token"
+            batch_size = 0
+            webhook_listen = "7471"
+            emergency_policy = "later"
+            """)
+        #expect(bad.map(\.key) == ["province.report_url", "province.token_file", "province.batch_size", "province.webhook_listen",
+                                   "province.emergency_policy"], "\(bad)")
+        let (_, unauthenticated) = loader.parse("[province]\nwebhook_listen = \"127.0.0.1:7471\"\n")
+        #expect(unauthenticated.map(\.key) == ["province.webhook_token_sha256"], "the webhook never runs without a token")
     }
 
     @Test func relaysAreCheckedAndNamed() {

@@ -15,7 +15,7 @@ struct CommcastDatabaseTests {
         let db = try CommcastDatabase(path: dir.file("c.sqlite").path, logger: logger)
         let tables = try db.pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name") }
         #expect(tables == ["airing_receipts", "airings", "audit_log", "bulletin_targets", "bulletins", "clusters", "health_samples", "health_transitions",
-                           "media", "operators", "recurrence_rules", "report_outbox", "zones"])
+                           "media", "operators", "province_bulletins", "recurrence_rules", "report_outbox", "status_snapshots", "zones"])
         let mode = try db.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         #expect(try db.pool.read { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") } == 1)

@@ -17,8 +17,13 @@ struct ClusterHealthEndToEndTests {
         return try condition()
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func operatorsSeeSilentClustersAndCommandThem() async throws {
+        // Simulated clusters: never beside the live timing test (ExclusiveTests).
+        try await ExclusiveTests.cpuHeavy.shared { try await operatorsSeeSilentClustersAndCommandThemBody() }
+    }
+
+    func operatorsSeeSilentClustersAndCommandThemBody() async throws {
         let station = try SchedulingEndToEndTests.Station()
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)

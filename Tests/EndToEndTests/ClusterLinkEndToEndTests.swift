@@ -5,6 +5,7 @@ import Crypto
 import Foundation
 import HummingbirdWSClient
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
@@ -64,7 +65,8 @@ struct ClusterLinkEndToEndTests {
 
     @Test(.timeLimit(.minutes(2)))
     func deliveryReceiptsAndPushedChanges() async throws {
-        let station = try SchedulingEndToEndTests.Station()
+        // Debug: the log then shows each schedule sent, should a step ever stall.
+        let station = try SchedulingEndToEndTests.Station(logLevel: "debug")
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         let a1 = try Self.credential(from: try station.commcast(["cluster", "add", "a1", "--name", "A1", "--zone", "tinh/xa-a"]).stdoutText)
@@ -77,20 +79,32 @@ struct ClusterLinkEndToEndTests {
         let added = try station.json(["bulletin", "add", "--title", "Tin sáng", "--file", wav.path, "--zone", "tinh/xa-a", "--at", when])
             as? [String: Any]
         let bulletinID = try #require(added?["id"] as? Int)
+        // A second bulletin, five minutes later: the one cancelled below. (Cancelling the
+        // first would prove nothing: once its receipts complete it, it leaves the
+        // schedule anyway, and the next replan may already have sent that.)
+        let later = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: at.addingTimeInterval(5 * 60))
+        let laterWhen = String(format: "%04d-%02d-%02d %02d:%02d", later.year!, later.month!, later.day!, later.hour!, later.minute!)
+        let second = try station.json(["bulletin", "add", "--title", "Tin chiều", "--file", wav.path, "--zone", "tinh/xa-a", "--at", laterWhen])
+            as? [String: Any]
+        let secondID = try #require(second?["id"] as? Int)
         let address = try Self.linkAddress(station)
         let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
 
+        // The step under way, named in the failure if the link ends early.
+        let stage = NIOLockedValueBox("connecting")
         let close: UInt16?
         do { close = try await Self.link(address) { conversation in
             let welcome = try await conversation.authenticate(a1)
+            stage.withLockedValue { $0 = "waiting for a schedule with the airing" }
             #expect(welcome.heartbeatSeconds == 30)
             // The schedule carries the airing with absolute times and the media it needs.
-            var schedule = try await conversation.next { if case .schedule(let s) = $0, !s.airings.isEmpty { s } else { nil } }
-            let airing = try #require(schedule.airings.first)
-            #expect(schedule.airings.count == 1 && airing.bulletinID == Int64(bulletinID) && airing.title == "Tin sáng")
+            var schedule = try await conversation.next { if case .schedule(let s) = $0, s.airings.count == 2 { s } else { nil } }
+            let airing = try #require(schedule.airings.first { $0.bulletinID == Int64(bulletinID) })
+            #expect(airing.title == "Tin sáng" && schedule.airings.contains { $0.bulletinID == Int64(secondID) })
             #expect(abs(airing.end.timeIntervalSince(airing.start) - 3) < 0.1)
 
             // Media over HTTP with the session token, resumable with Range, verified by sha256.
+            stage.withLockedValue { $0 = "downloading the media" }
             let http = HTTPClient.shared
             let url = "http://\(address)\(welcome.mediaPath)\(airing.media.sha256).opus"
             func get(_ range: String?, token: String? = welcome.session) async throws -> (UInt, Data, HTTPHeaders) {
@@ -114,6 +128,7 @@ struct ClusterLinkEndToEndTests {
             #expect(try await get("bytes=\(airing.media.size)-").0 == 416)
 
             // Receipts, each sent twice (a retry after a lost ack): acknowledged, counted once.
+            stage.withLockedValue { $0 = "sending receipts" }
             for (id, kind) in [("r-start", ReceiptMessage.Kind.started), ("r-end", .completed)] {
                 for _ in 0..<2 {
                     try await conversation.send(ReceiptMessage(receiptID: id, airingID: airing.airingID, kind: kind,
@@ -126,14 +141,17 @@ struct ClusterLinkEndToEndTests {
             #expect(stored.outcome == "completed" && stored.startedAt == airing.start)
 
             // A heartbeat is taken in; a cancel reaches the cluster at once as a new schedule.
+            stage.withLockedValue { $0 = "cancelling" }
             try await conversation.send(HeartbeatMessage(seq: 1, clusterTime: Date(), state: .idle, volume: 70, signalDBm: -90,
                                                          uptimeSeconds: 5, firmware: "e2e 1", cached: [airing.media.sha256]))
-            #expect(try station.commcast(["bulletin", "cancel", "\(bulletinID)"]).status == 0)
-            schedule = try await conversation.next { if case .schedule(let s) = $0 { s } else { nil } }
-            #expect(schedule.airings.isEmpty, "the cancelled airing is withdrawn")
+            #expect(try station.commcast(["bulletin", "cancel", "\(secondID)"]).status == 0)
+            schedule = try await conversation.next {
+                if case .schedule(let s) = $0, !s.airings.contains(where: { $0.bulletinID == Int64(secondID) }) { s } else { nil }
+            }
+            #expect(schedule.airings.isEmpty, "the cancelled airing is withdrawn, and the completed one has left the schedule")
             try await conversation.outbound.close(.normalClosure, reason: nil)
         } } catch {
-            Issue.record("\(error); the daemon's log ends:\n\(station.daemon.log.suffix(4000))")
+            Issue.record("\(error) while \(stage.withLockedValue { $0 }); the daemon's log ends:\n\(station.daemon.log.suffix(6000))")
             return
         }
         #expect(close == 1000 || close == nil)

@@ -6,8 +6,13 @@ import TestSupport
 /// https://, and simulated clusters that trust it connect, download and verify.
 @Suite("Cluster link over TLS", .serialized)
 struct ClusterLinkTLSEndToEndTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func clustersConnectAndDownloadOverTLS() async throws {
+        // Simulated clusters: never beside the live timing test (ExclusiveTests).
+        try await ExclusiveTests.cpuHeavy.shared { try await clustersConnectAndDownloadOverTLSBody() }
+    }
+
+    func clustersConnectAndDownloadOverTLSBody() async throws {
         let station = try SchedulingEndToEndTests.Station { dir in
             // A self-signed certificate for localhost, made for this test only. (Clusters
             // reach the station by name: TLS's SNI cannot carry an IP address.)

@@ -52,7 +52,11 @@ struct DaemonLifecycleTests {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let status = try decoder.decode(StatusResponse.self, from: json.stdout)
         #expect(status.version == "0.1.0")
-        #expect(status.counts == StoreCounts())
+        // The only rows: at most the start-up status snapshot and yesterday's statistics, for the province.
+        var counts = status.counts
+        #expect((0...2).contains(counts.outboxPending))
+        counts.outboxPending = 0
+        #expect(counts == StoreCounts())
         #expect(status.storePath == dir.file("state/commcast.sqlite").path)
         #expect(status.caller?.uid == getuid())
         #expect(status.caller?.pid != getpid(), "the caller is the CLI process, not the test")

@@ -26,7 +26,8 @@ struct SchedulingEndToEndTests {
         ///   - link: extra `[link]` settings, written once the directory exists.
         ///   - extra: more configuration tables, e.g. `[live]`.
         ///   - schedule: extra `[schedule]` settings.
-        init(link: (TemporaryDirectory) throws -> String = { _ in "" }, extra: String = "", schedule: String = "") throws {
+        ///   - logLevel: the daemon's log level.
+        init(link: (TemporaryDirectory) throws -> String = { _ in "" }, extra: String = "", schedule: String = "", logLevel: String = "info") throws {
             dir = try TemporaryDirectory()
             func hash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined() }
             let (config, socket) = try DaemonLifecycleTests.writeConfig(dir, extra: """
@@ -50,7 +51,7 @@ struct SchedulingEndToEndTests {
                 roles = ["emergency"]
                 zones = ["tinh/xa-a"]
                 \(extra)
-                """, link: try link(dir))
+                """, link: try link(dir), logLevel: logLevel)
             self.socket = socket
             daemon = try DaemonProcess(config: config, socketPath: socket, directory: dir)
             try daemon.notify.waitFor("READY=1")

@@ -5,7 +5,7 @@ public enum StatisticsGrouping: String, Sendable, Codable, CaseIterable {
     case bulletin, zone, cluster, day
 }
 
-/// One row of statistics. Definitions (also in docs/statistics.md):
+/// One row of statistics. Definitions (also in docs/scheduling.md):
 /// - `planned`: airings due in the period (every row except those withdrawn);
 /// - `aired`: airings that started playing (completed + interrupted);
 /// - `completed`: airings that played to the end;

@@ -26,6 +26,9 @@ public struct ConfigurationLoader: Sendable {
         "link": ["listen_address", "port", "heartbeat_seconds", "tls_certificate", "tls_key"],
         "live": ["jitter_ms", "emergency_volume", "source_timeout_seconds", "bitrate", "microphone", "frames_per_write"],
         "health": ["retention_days", "sample_interval_seconds"],
+        "province": ["report_url", "station_id", "token_file", "ca_bundle", "batch_size", "interval_seconds", "max_backoff_seconds",
+                     "snapshot_interval_seconds", "delivered_retention_days", "webhook_listen", "webhook_token_sha256",
+                     "emergency_policy", "max_bulletin_mb"],
     ]
 
     /// Loads a file, throwing every problem found.
@@ -56,7 +59,7 @@ public struct ConfigurationLoader: Sendable {
         }
 
         for key in root.keys.sorted() where Self.schema[key] == nil {
-            reader.problems.append(.init(key: key, message: "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [live], [health], [[operators]], [[relay]]"))
+            reader.problems.append(.init(key: key, message: "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [live], [health], [province], [[operators]], [[relay]]"))
         }
 
         if let t = reader.section(root, "daemon") {
@@ -264,6 +267,8 @@ public struct ConfigurationLoader: Sendable {
             }
         }
 
+        if let t = reader.section(root, "province") { parseProvince(t, into: &config.province, reader: &reader) }
+
         if let value = root["operators"] {
             if let array = value.array {
                 var names = Set<String>()
@@ -455,3 +460,55 @@ public struct ConfigurationLoader: Sendable {
 }
 
 private func quoted(_ s: String) -> String { "\"\(s)\"" }
+
+extension ConfigurationLoader {
+    func parseProvince(_ t: TOMLTable, into p: inout DaemonConfiguration.ProvinceSection, reader: inout Reader) {
+        if let v = reader.string(t, "province", "report_url") {
+            if v.isEmpty || (URL(string: v).map { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil } ?? false) { p.reportURL = v }
+            else { reader.problem("province.report_url", quoted(v), "expected an https:// URL such as https://httt.example.gov.vn/commcast/v1/events") }
+        }
+        if let v = reader.string(t, "province", "station_id") {
+            if !v.isEmpty, v.count <= 100 { p.stationID = v } else { reader.problem("province.station_id", quoted(v), "expected 1 to 100 characters") }
+        }
+        if let v = reader.string(t, "province", "token_file") {
+            if let token = try? String(contentsOfFile: v, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
+                p.tokenFile = v
+                p.token = token
+            } else {
+                reader.problem("province.token_file", quoted(v), "expected a readable file holding the province's bearer token")
+            }
+        }
+        if let v = reader.string(t, "province", "ca_bundle") {
+            if FileManager.default.isReadableFile(atPath: v) { p.caBundle = v } else { reader.problem("province.ca_bundle", quoted(v), "expected a readable PEM file") }
+        }
+        func int(_ key: String, _ range: ClosedRange<Int>, _ set: (Int) -> Void) {
+            guard let v = reader.int(t, "province", key) else { return }
+            if range.contains(v) { set(v) } else { reader.problem("province.\(key)", "\(v)", "expected \(range.lowerBound) to \(range.upperBound)") }
+        }
+        int("batch_size", 1...5000) { p.batchSize = $0 }
+        int("interval_seconds", 1...3600) { p.intervalSeconds = $0 }
+        int("max_backoff_seconds", 1...86_400) { p.maxBackoffSeconds = $0 }
+        int("snapshot_interval_seconds", 30...86_400) { p.snapshotIntervalSeconds = $0 }
+        int("delivered_retention_days", 1...3650) { p.deliveredRetentionDays = $0 }
+        int("max_bulletin_mb", 1...200) { p.maxBulletinMB = $0 }
+        if let v = reader.string(t, "province", "webhook_listen") {
+            let parts = v.split(separator: ":")
+            if v.isEmpty || (parts.count == 2 && !parts[0].isEmpty && Int(parts[1]).map { (0...65_535).contains($0) } == true) { p.webhookListen = v }
+            else { reader.problem("province.webhook_listen", quoted(v), "expected address:port such as 0.0.0.0:7471") }
+        }
+        if let v = reader.string(t, "province", "webhook_token_sha256") {
+            if v.count == 64, v.allSatisfy(\.isHexDigit) { p.webhookTokenSHA256 = v.lowercased() }
+            else { reader.problem("province.webhook_token_sha256", quoted(v), "expected 64 hex digits (sha256sum of the token)") }
+        }
+        if let v = reader.string(t, "province", "emergency_policy") {
+            if let policy = DaemonConfiguration.ProvinceSection.EmergencyPolicy(rawValue: v) { p.emergencyPolicy = policy }
+            else { reader.problem("province.emergency_policy", quoted(v), "expected air or inbox") }
+        }
+        if !p.webhookListen.isEmpty, p.webhookTokenSHA256.isEmpty {
+            reader.problem("province.webhook_token_sha256", "\"\"", "expected the token's sha256 when webhook_listen is set: the webhook never runs without authentication")
+        }
+        if !p.reportURL.isEmpty, p.token.isEmpty {
+            reader.problem("province.token_file", "\"\"", "expected a token file when report_url is set")
+        }
+    }
+}

@@ -123,7 +123,44 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var sampleIntervalSeconds: Int = 300
     }
 
+    /// `[province]`: reporting to the provincial source information system and
+    /// bulletins from it (docs/provincial-api.md).
+    public struct ProvinceSection: Sendable, Equatable {
+        /// What an emergency bulletin from the province does on arrival.
+        public enum EmergencyPolicy: String, Sendable, Equatable {
+            /// On the air at once, as a live emergency broadcast to its zones.
+            case air
+            /// Into the inbox like a normal bulletin, for an operator to approve.
+            case inbox
+        }
+
+        /// Where report batches are POSTed; empty keeps reports waiting in the outbox.
+        public var reportURL: String = ""
+        /// This station's name at the province; the host name when empty.
+        public var stationID: String = ""
+        /// The bearer token for the province, read from `token_file`.
+        public var token: String = ""
+        public var tokenFile: String = ""
+        /// PEM file of the CA certificates to trust for the province; the system's when empty.
+        public var caBundle: String = ""
+        public var batchSize: Int = 500
+        /// How often an idle reporter looks for new reports.
+        public var intervalSeconds: Int = 10
+        public var maxBackoffSeconds: Int = 300
+        public var snapshotIntervalSeconds: Int = 300
+        /// Delivered reports are deleted after this many days; undelivered ones never are.
+        public var deliveredRetentionDays: Int = 30
+        /// `address:port` of the webhook the province sends bulletins to; off when empty.
+        public var webhookListen: String = ""
+        /// sha256 (hex) of the token the province presents on the webhook.
+        public var webhookTokenSHA256: String = ""
+        public var emergencyPolicy: EmergencyPolicy = .air
+        /// Largest bulletin request accepted on the webhook.
+        public var maxBulletinMB: Int = 16
+    }
+
     public var daemon = DaemonSection()
+    public var province = ProvinceSection()
     public var link = LinkSection()
     public var health = HealthSection()
     public var live = LiveSection()

@@ -40,9 +40,7 @@ struct APIError: Error {
 
 /// Turns errors thrown by routes into JSON error bodies; anything unexpected is
 /// logged and answered with a 500, and the daemon carries on.
-struct ErrorMappingMiddleware: RouterMiddleware {
-    typealias Context = ControlRequestContext
-
+struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -52,7 +50,7 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             if let api = APIError.from(error) {
                 return JSONResponse.error(api.status, code: api.code, message: api.message)
             }
-            context.logger.error("control API request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return JSONResponse.error(.internalServerError, code: "internal", message: "internal error: \(error)")
         }
     }

@@ -37,6 +37,7 @@ public struct ControlAPIService: Service {
         addBulletinRoutes(to: v1)
         addReportRoutes(to: v1)
         addLiveRoutes(to: v1)
+        addProvinceRoutes(to: v1)
         v1.get("status") { [runtime] _, context in
             let counts = try runtime.database.counts()
             let uptime = runtime.uptime

@@ -107,6 +107,17 @@ public final class DaemonRuntime: Sendable {
 
     private let live = Mutex<LiveBroadcaster?>(nil)
 
+    /// What the reporter is doing, for `commcast report status`.
+    public let reporterProgress = ReporterProgress()
+
+    /// Where the province webhook listens, once it does.
+    public var webhookAddress: String? {
+        get { webhook.withLock { $0 } }
+        set { webhook.withLock { $0 = newValue } }
+    }
+
+    private let webhook = Mutex<String?>(nil)
+
     /// The operator a local caller acts as: root and the daemon's own user are
     /// administrators; others are matched by Unix user name; nil when not configured.
     public func `operator`(for peer: PeerIdentity) -> Operator? {

@@ -44,7 +44,7 @@ public struct SchedulerService: Service {
         let input = try runtime.database.plannerInput(horizon: horizon, defaultQuietHours: config.quietHours)
         let plan = Planner(configuration: runtime.plannerConfiguration, calendar: runtime.calendar).plan(input)
         let (inserted, removed) = try runtime.database.savePlan(plan)
-        let missed = try runtime.database.markMissed(before: start.addingTimeInterval(-TimeInterval(config.missedAfterMinutes * 60)))
+        let missed = try runtime.database.markMissed(before: start.addingTimeInterval(-TimeInterval(config.missedAfterMinutes * 60)), at: start)
         // The link compares each cluster's schedule with what it last sent, so waking it is cheap.
         runtime.airingsChanged.fire()
         let finished = try runtime.database.finishExhaustedBulletins(at: start)

@@ -153,6 +153,7 @@ extension CommcastDatabase {
                 if rank[current, default: 0] < 2 {
                     try db.execute(sql: "UPDATE airings SET outcome = ?, ended_at = ?, reason = ?, receipt_id = ? WHERE id = ?",
                                    arguments: [receipt.kind.rawValue, receipt.at.millis, receipt.reason, receipt.receiptID, receipt.airingID])
+                    try Self.enqueueAiringReport(db, airingID: receipt.airingID, at: now)
                 }
             }
             return true
@@ -161,14 +162,17 @@ extension CommcastDatabase {
 
     /// Marks planned airings that ended more than `grace` ago without any receipt as missed.
     @discardableResult
-    public func markMissed(before cutoff: Date) throws -> Int {
+    public func markMissed(before cutoff: Date, at now: Date = Date()) throws -> Int {
         try pool.write { db in
-            try db.execute(sql: """
-                UPDATE airings SET outcome = 'missed', reason = 'no receipt from the cluster'
-                WHERE outcome = 'planned' AND planned_at < ?
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT id FROM airings WHERE outcome = 'planned' AND planned_at < ?
                 AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = airings.id)
                 """, arguments: [cutoff.millis])
-            return db.changesCount
+            for id in ids {
+                try db.execute(sql: "UPDATE airings SET outcome = 'missed', reason = 'no receipt from the cluster' WHERE id = ?", arguments: [id])
+                try Self.enqueueAiringReport(db, airingID: id, at: now)
+            }
+            return ids.count
         }
     }
 

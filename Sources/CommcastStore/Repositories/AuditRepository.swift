@@ -66,9 +66,7 @@ extension CommcastDatabase {
             payload["live_id"] = liveID
             payload["actor"] = actor.name
             payload["at"] = ISO8601DateFormatter().string(from: now)
-            let json = String(decoding: try JSONEncoder.sorted.encode(payload), as: UTF8.self)
-            try db.execute(sql: "INSERT INTO report_outbox (idempotency_key, kind, payload, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: ["\(kind):\(liveID)", kind, json, now.millis])
+            try Self.enqueueReport(db, key: "\(kind):\(liveID)", kind: ReportKind(rawValue: kind), payload: payload, at: now)
         }
     }
 }

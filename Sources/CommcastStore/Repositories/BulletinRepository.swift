@@ -38,40 +38,44 @@ public struct Actor: Sendable, Equatable {
 }
 
 extension CommcastDatabase {
-    /// Creates a bulletin with its media, targets and rules, and its audit row, in one transaction.
+    /// Creates a bulletin with its media, targets and rules, its audit row and its report for the province, in one transaction.
     public func createBulletin(_ new: NewBulletin, by actor: Actor, at now: Date) throws -> Bulletin {
+        let id: Int64 = try pool.write { db in try Self.insertBulletin(new, by: actor, at: now, db: db) }
+        return try bulletin(id: id)!
+    }
+
+    /// Inserts a bulletin with its media, targets, rules, audit row and report, inside an open transaction.
+    static func insertBulletin(_ new: NewBulletin, by actor: Actor, at now: Date, db: GRDB.Database) throws -> Int64 {
         guard !new.title.trimmingCharacters(in: .whitespaces).isEmpty, new.title.count <= 500 else {
             throw StoreError(.invalid, "title: got \"\(new.title)\", expected 1 to 500 characters")
         }
         guard !new.targets.isEmpty else { throw StoreError(.invalid, "targets: none given, expected at least one --zone or --cluster") }
         guard !new.rules.isEmpty else { throw StoreError(.invalid, "schedule: none given, expected --at, --daily, --every …") }
-        let id: Int64 = try pool.write { db in
-            try Self.insertMedia(new.media, db: db)
-            try db.execute(sql: """
-                INSERT INTO bulletins (title, level, source_kind, media_sha256, text, state, origin, author, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
-                """, arguments: [new.title, new.level.rawValue, new.sourceKind.rawValue, new.media.sha256, new.text,
-                                 new.origin, actor.name, now.millis, now.millis])
-            let id = db.lastInsertedRowID
-            for target in new.targets {
-                if let path = target.zone {
-                    guard let zoneID = try Int64.fetchOne(db, sql: "SELECT id FROM zones WHERE path = ?", arguments: [path]) else {
-                        throw StoreError(.notFound, "unknown zone \(path)")
-                    }
-                    try db.execute(sql: "INSERT INTO bulletin_targets (bulletin_id, zone_id) VALUES (?, ?)", arguments: [id, zoneID])
-                } else if let cluster = target.cluster {
-                    guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusters WHERE id = ?", arguments: [cluster]) == 1 else {
-                        throw StoreError(.notFound, "unknown cluster \(cluster)")
-                    }
-                    try db.execute(sql: "INSERT INTO bulletin_targets (bulletin_id, cluster_id) VALUES (?, ?)", arguments: [id, cluster])
+        try Self.insertMedia(new.media, db: db)
+        try db.execute(sql: """
+            INSERT INTO bulletins (title, level, source_kind, media_sha256, text, state, origin, author, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
+            """, arguments: [new.title, new.level.rawValue, new.sourceKind.rawValue, new.media.sha256, new.text,
+                             new.origin, actor.name, now.millis, now.millis])
+        let id = db.lastInsertedRowID
+        for target in new.targets {
+            if let path = target.zone {
+                guard let zoneID = try Int64.fetchOne(db, sql: "SELECT id FROM zones WHERE path = ?", arguments: [path]) else {
+                    throw StoreError(.notFound, "unknown zone \(path)")
                 }
+                try db.execute(sql: "INSERT INTO bulletin_targets (bulletin_id, zone_id) VALUES (?, ?)", arguments: [id, zoneID])
+            } else if let cluster = target.cluster {
+                guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusters WHERE id = ?", arguments: [cluster]) == 1 else {
+                    throw StoreError(.notFound, "unknown cluster \(cluster)")
+                }
+                try db.execute(sql: "INSERT INTO bulletin_targets (bulletin_id, cluster_id) VALUES (?, ?)", arguments: [id, cluster])
             }
-            for rule in new.rules { try Self.insertRule(rule, bulletinID: id, db: db) }
-            try Self.audit(db, actor: actor, action: "bulletin.add", target: "bulletin #\(id)",
-                           details: ["title": new.title, "level": new.level.rawValue, "targets": new.targets.map(\.description).joined(separator: ", ")], at: now)
-            return id
         }
-        return try bulletin(id: id)!
+        for rule in new.rules { try Self.insertRule(rule, bulletinID: id, db: db) }
+        try Self.audit(db, actor: actor, action: "bulletin.add", target: "bulletin #\(id)",
+                       details: ["title": new.title, "level": new.level.rawValue, "targets": new.targets.map(\.description).joined(separator: ", ")], at: now)
+        try enqueueBulletinReport(db, bulletinID: id, event: "created", at: now)
+        return id
     }
 
     /// One bulletin with its targets and rules.
@@ -124,6 +128,7 @@ extension CommcastDatabase {
             }
             let action = ["cancelled": "bulletin.cancel", "paused": "bulletin.pause", "active": "bulletin.resume"][state.rawValue]!
             try Self.audit(db, actor: actor, action: action, target: "bulletin #\(id)", details: ["from": from.rawValue], at: now)
+            try Self.enqueueBulletinReport(db, bulletinID: id, event: ["cancelled": "cancelled", "paused": "paused", "active": "resumed"][state.rawValue]!, at: now)
         }
         return try bulletin(id: id)!
     }
@@ -148,6 +153,7 @@ extension CommcastDatabase {
             let finished = exhausted.filter(\.value).keys.sorted()
             for id in finished {
                 try db.execute(sql: "UPDATE bulletins SET state = 'finished', updated_at = ? WHERE id = ?", arguments: [now.millis, id])
+                try Self.enqueueBulletinReport(db, bulletinID: id, event: "finished", at: now)
             }
             return finished
         }

@@ -52,6 +52,9 @@ extension CommcastDatabase {
             for t in transitions {
                 try db.execute(sql: "INSERT INTO health_transitions (cluster_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
                                arguments: [t.clusterID, t.at.millis, t.from.rawValue, t.to.rawValue, t.reason])
+                try Self.enqueueReport(db, key: "cluster_status:\(t.clusterID):\(t.at.millis):\(t.to.rawValue)", kind: .clusterStatus,
+                                       payload: ClusterStatusReport(clusterId: t.clusterID, from: t.from.rawValue, to: t.to.rawValue,
+                                                                    reason: t.reason, at: t.at), at: t.at)
             }
         }
     }

@@ -17,6 +17,9 @@ public enum SchemaMigrations {
         migrator.registerMigration("v3-link") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4-province") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -199,5 +202,37 @@ public enum SchemaMigrations {
         reason      TEXT NOT NULL
     );
     CREATE INDEX health_transitions_cluster ON health_transitions(cluster_id, at);
+    """
+
+    /// Bulletins from the province (the inbox) and the status counts behind the
+    /// daily "clusters online" share; delivered reports are pruned by age.
+    static let v4 = """
+    CREATE TABLE province_bulletins (
+        id            INTEGER PRIMARY KEY,
+        province_id   TEXT NOT NULL UNIQUE,
+        title         TEXT NOT NULL,
+        level         TEXT NOT NULL CHECK (level IN ('normal','priority','emergency')),
+        zones         TEXT NOT NULL,
+        media_sha256  TEXT REFERENCES media(sha256),
+        text          TEXT,
+        air_at        INTEGER,
+        received_at   INTEGER NOT NULL,
+        state         TEXT NOT NULL
+                      CHECK (state IN ('inbox','queued','approved','rejected','on_air','aired','interrupted','failed')),
+        bulletin_id   INTEGER REFERENCES bulletins(id),
+        live_id       TEXT,
+        decided_by    TEXT,
+        decided_at    INTEGER,
+        reason        TEXT
+    );
+    CREATE INDEX province_bulletins_state ON province_bulletins(state, received_at);
+    CREATE TABLE status_snapshots (
+        at        INTEGER PRIMARY KEY,
+        online    INTEGER NOT NULL,
+        degraded  INTEGER NOT NULL,
+        offline   INTEGER NOT NULL,
+        total     INTEGER NOT NULL
+    );
+    CREATE INDEX report_outbox_delivered ON report_outbox(delivered_at) WHERE delivered_at IS NOT NULL;
     """
 }
