@@ -94,6 +94,11 @@ struct SchedulingEndToEndTests {
         #expect(try station.commcast(["zone", "add", "tinh/xa-b/ap-1", "--parents", "--quiet", "21:00-05:30"]).status == 0)
         let tree = try station.commcast(["zone", "tree"])
         #expect(tree.stdoutText.contains("ap-1"), "\(tree.stdoutText)")
+        // "none" switches the station's quiet hours off for a new zone; no option inherits them.
+        #expect(try station.commcast(["zone", "add", "tinh/xa-d", "--quiet", "none"]).status == 0)
+        let zones = try station.commcast(["zone", "list"]).stdoutText.split(separator: "\n")
+        #expect(zones.contains { $0.hasPrefix("tinh/xa-d ") && $0.hasSuffix("none") }, "\(zones)")
+        #expect(zones.contains { $0.hasPrefix("tinh/xa-a ") && $0.hasSuffix("inherit") }, "\(zones)")
 
         // A file with a bad row: the line is named and nothing is imported.
         let bad = station.dir.file("bad.csv")

@@ -30,8 +30,7 @@ extension ControlAPIService {
                     ancestor = ZonePath.parent(of: a)
                 }
             }
-            let quiet = try Self.parseQuiet(body.quietHours)
-            let zone = try db.addZone(path: path, createParents: body.parents, quietHours: quiet ?? nil, at: Date())
+            let zone = try db.addZone(path: path, createParents: body.parents, quietHours: try Self.storedQuiet(body.quietHours), at: Date())
             try db.audit(context.actor(op), action: "zone.add", target: path, details: ["quiet_hours": body.quietHours ?? "inherit"], at: Date())
             runtime.planChanged.fire()
             return try JSONResponse.ok(zone, status: .created)
@@ -42,10 +41,7 @@ extension ControlAPIService {
             let body = try await RequestBody.json(SetQuietHoursRequest.self, from: request)
             let path = try ZonePath.normalize(body.path, field: "path")
             try Self.requireInventory(op, path)
-            let quiet = try Self.parseQuiet(body.quietHours)
-            // nil inherits; "none" stores an empty span (start == end), which never blocks.
-            let stored: QuietHours? = quiet.map { $0 ?? QuietHours(start: TimeOfDay(hour: 0, minute: 0), end: TimeOfDay(hour: 0, minute: 0)) }
-            try db.setQuietHours(zonePath: path, stored)
+            try db.setQuietHours(zonePath: path, try Self.storedQuiet(body.quietHours))
             try db.audit(context.actor(op), action: "zone.quiet-hours", target: path, details: ["quiet_hours": body.quietHours ?? "inherit"], at: Date())
             runtime.planChanged.fire()
             return try JSONResponse.ok(try db.zone(path: path))
@@ -179,12 +175,15 @@ extension ControlAPIService {
     }
 
     /// nil: not given (inherit); .some(nil): "none"; .some(q): a span.
-    static func parseQuiet(_ text: String?) throws -> QuietHours?? {
+    /// A zone's quiet hours as stored: nil (absent) inherits from the parent zone;
+    /// "none" is an empty span (start == end), which never blocks and is not inherited
+    /// past, so a zone can switch off the station's default for itself.
+    static func storedQuiet(_ text: String?) throws -> QuietHours? {
         guard let text else { return nil }
-        if text == "none" { return .some(nil) }
+        if text == "none" { return QuietHours(start: TimeOfDay(hour: 0, minute: 0), end: TimeOfDay(hour: 0, minute: 0)) }
         guard let q = ConfigurationLoader.parseQuietHours(text) else {
             throw APIError.badRequest("quiet_hours: got \"\(text)\", expected HH:MM-HH:MM or none")
         }
-        return .some(q)
+        return q
     }
 }

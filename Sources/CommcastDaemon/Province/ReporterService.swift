@@ -55,8 +55,14 @@ public struct ReporterService: Service {
                 continue
             }
             do {
-                try await deliver(batch, station: station, client: client, settings: settings)
+                // A slow province must not hold up a shutdown: the batch is simply sent
+                // again after the restart, and the receiver drops what it already has.
+                try await cancelWhenGracefulShutdown {
+                    try await deliver(batch, station: station, client: client, settings: settings)
+                }
                 failures = 0
+            } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+                break
             } catch {
                 failures += 1
                 let wait = backoff.delay(afterFailures: failures, random: random())
