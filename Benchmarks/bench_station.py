@@ -18,6 +18,18 @@ def cpu_and_rss(pid):
     return cpu, rss, hwm
 
 
+def rss_parts(pid):
+    """The RSS (MB) of a process split into anonymous memory (heap, stacks, copied-on-write
+    pages) and file-backed pages (code and read-only data mapped from the binary and
+    its libraries, which the kernel can drop and read again)."""
+    anon = file = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"): anon = int(line.split()[1]) / 1024
+            if line.startswith("RssFile:"): file = int(line.split()[1]) / 1024
+    return anon, file
+
+
 def write_province(path, clusters, extra_rows=()):
     """A province's cluster CSV: clusters spread over 111 communes."""
     with open(path, "w") as f:

@@ -1,6 +1,6 @@
 """Drives commcastd and commcast-sim for Benchmarks/run-link.sh and prints the figures."""
 import json, os, subprocess, sys, tempfile, threading, time
-from bench_station import Station, cpu_and_rss, write_province
+from bench_station import Station, cpu_and_rss, rss_parts, write_province
 from datetime import datetime, timedelta, timezone
 
 bin_dir, clusters, jitter = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
@@ -45,6 +45,7 @@ sim = subprocess.Popen([f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{por
 # Everyone connects and fetches the bulletin; every link drops at 25 s; then steady heartbeats.
 time.sleep(20)
 _, rss_connected, _ = cpu_and_rss(daemon.pid)
+anon_connected, file_connected = rss_parts(daemon.pid)
 time.sleep(max(0, 40 - (time.time() - sim_start)))
 hb0 = json.loads(cli("status", "--json").stdout)["heartbeats_received"]; t0 = time.time(); hbcpu0, _, _ = cpu_and_rss(daemon.pid)
 time.sleep(15)
@@ -58,7 +59,7 @@ completed = stats["total"]["completed"]
 station.stop()
 
 print(f"clusters: {clusters}; heartbeat every 5 s; reconnect jitter 0-{jitter:g} s; sim ran {sim_seconds:.0f} s")
-def row(name, value): print(f"{name:<52}{value}")
+def row(name, value): print(f"{name:<52} {value}")
 row("all connected from cold", f"{summary['all_connected_after_seconds']:.2f} s")
 row("reconnect storm (every link dropped at 25 s) settled", f"{summary['reconnected_after_drop_seconds']:.2f} s" if summary.get("reconnected_after_drop_seconds") else "not settled")
 row("heartbeat ingest (steady state)", f"{(hb1 - hb0) / (t1 - t0):.0f} heartbeats/s, "
@@ -69,7 +70,9 @@ row("airings completed / failed / receipts pending", f"{summary['airings_complet
 row("airings the station counted completed", f"{completed}")
 row("daemon CPU during the run", f"{cpu1 - cpu0:.1f} s over {sim_seconds:.0f} s ({(cpu1 - cpu0) / sim_seconds * 100:.0f} % of one core)")
 row("daemon RSS after ingesting the bulletin (ingest peak)", f"{rss_after_ingest:.1f} MB ({hwm_ingest:.1f} MB)")
-row("daemon RSS, all connected and the bulletin delivered", f"{rss_connected:.1f} MB")
+row("daemon RSS, all connected and the bulletin delivered", f"{rss_connected:.1f} MB (anonymous {anon_connected:.1f} MB, file-backed {file_connected:.1f} MB)")
+steady = sorted(r for t, r in samples if 45 <= t <= 85)
+if steady: row("daemon RSS, steady state 45–85 s (median / max)", f"{steady[len(steady) // 2]:.1f} MB / {steady[-1]:.1f} MB")
 row("daemon RSS at the end of the run", f"{rss:.1f} MB")
 peak_t, peak_rss = max(samples, key=lambda x: x[1])
 row("daemon RSS peak while clusters were connected", f"{peak_rss:.1f} MB at {peak_t:.0f} s (drop-all at 25 s, airing from ~90 s)")

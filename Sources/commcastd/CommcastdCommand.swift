@@ -6,7 +6,6 @@ import Foundation
 import Logging
 
 /// `commcastd`: the station daemon.
-@main
 struct CommcastdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "commcastd",
@@ -31,7 +30,6 @@ struct CommcastdCommand: AsyncParsableCommand {
     var socket: String?
 
     func run() async throws {
-        Self.limitMallocArenas()
         let loader = ConfigurationLoader()
         if let checkConfig {
             do {
@@ -73,6 +71,7 @@ struct CommcastdCommand: AsyncParsableCommand {
     /// with 1,661 links spread over event loops and pools that held about 10 MB that
     /// the daemon no longer used (docs/benchmarks.md). One arena: the daemon's threads
     /// are mostly idle, and a second arena kept 2–3 MB of its own after a burst.
+    /// Called by `CommcastdMain` before any other thread exists.
     static func limitMallocArenas() {
         _ = mallopt(M_ARENA_MAX, 1)
         _ = mallopt(M_TRIM_THRESHOLD, 128 << 10)
