@@ -63,12 +63,21 @@ struct SimulatorEndToEndTests {
         let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
         let airings = try db.airings(from: airAt.addingTimeInterval(-60), to: airAt.addingTimeInterval(60)).filter { $0.bulletinID == Int64(bulletin) }
         #expect(airings.count == 48)
-        #expect(airings.allSatisfy { $0.outcome == "completed" && $0.clusterID.hasPrefix("a") }, "\(airings.filter { $0.outcome != "completed" })")
-        #expect(airings.allSatisfy { abs($0.startedAt!.timeIntervalSince(airAt)) < 2 }, "each aired at the planned time")
+        let notCompleted = airings.filter { $0.outcome != "completed" }
+        #expect(airings.allSatisfy { $0.outcome == "completed" && $0.clusterID.hasPrefix("a") },
+                "\(notCompleted); what the daemon and the simulator logged of them:\n\(Self.logLines(naming: notCompleted.map(\.clusterID), in: station.daemon.log + sim.stderr))")
+        #expect(airings.allSatisfy { $0.startedAt.map { abs($0.timeIntervalSince(airAt)) < 2 } ?? false }, "each aired at the planned time")
         let receipts = try await db.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM airing_receipts") }
         #expect(receipts == 96, "one started and one completed per airing, however often they were sent")
         // Every hostile attempt was closed with a logged reason, and the daemon is still fine.
         #expect(station.daemon.log.contains("cluster link refused"))
         #expect(try station.commcast(["status"]).status == 0)
+    }
+
+    /// The log lines that name any of these clusters (as a whole word), for a failure message.
+    static func logLines(naming clusterIDs: [String], in log: String) -> String {
+        let patterns = clusterIDs.compactMap { try? Regex("(?<![A-Za-z0-9])\($0)(?![0-9])") }
+        return log.split(separator: "\n").filter { line in patterns.contains { line.contains($0) } }
+            .suffix(60).joined(separator: "\n")
     }
 }
