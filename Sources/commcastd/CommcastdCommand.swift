@@ -1,5 +1,4 @@
 import ArgumentParser
-import CMalloc
 import CommcastCore
 import CommcastDaemon
 import Foundation
@@ -65,15 +64,5 @@ struct CommcastdCommand: AsyncParsableCommand {
             logger.critical("commcastd failed", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-    }
-
-    /// glibc gives busy threads arenas of their own and keeps what is freed in each;
-    /// with 1,661 links spread over event loops and pools that held about 10 MB that
-    /// the daemon no longer used (docs/benchmarks.md). One arena: the daemon's threads
-    /// are mostly idle, and a second arena kept 2–3 MB of its own after a burst.
-    /// Called by `CommcastdMain` before any other thread exists.
-    static func limitMallocArenas() {
-        _ = mallopt(M_ARENA_MAX, 1)
-        _ = mallopt(M_TRIM_THRESHOLD, 128 << 10)
     }
 }
