@@ -116,8 +116,10 @@ struct LiveBroadcastEndToEndTests {
         }
         #expect(Date().timeIntervalSince(simStart) < 5, "the broadcast must be on air when the links drop at 6 s")
 
-        // 6 s of audio on stdin, then the source goes quiet without closing.
-        let source = TestSignals.speechLike(seconds: 6, sampleRate: 48_000)
+        // 9 s of audio on stdin, then the source goes quiet without closing. (With 6 s, a
+        // listener started late on a loaded machine heard only 2 s: the 3 s it must hear
+        // is about the stream, not about how fast ffmpeg starts.)
+        let source = TestSignals.speechLike(seconds: 9, sampleRate: 48_000)
         let cli = Process()
         cli.executableURL = URL(fileURLWithPath: try BuiltProducts.path("commcast"))
         cli.arguments = ["live", "--stdin", "--level", "emergency"]
