@@ -166,7 +166,15 @@ let package = Package(
         ]),
         .testTarget(name: "CommcastLinkTests", dependencies: ["CommcastLink"]),
         .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
-        .testTarget(name: "CommcastDaemonTests", dependencies: ["CommcastDaemon", "TestSupport"]),
+        .testTarget(name: "CommcastDaemonTests", dependencies: [
+            "CommcastDaemon", "CommcastControlAPI", "CommcastCore", "CommcastLink", "CommcastStore", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "CommcastCore", "CommcastControlAPI", "CommcastStore", "CommcastLink", "TestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),

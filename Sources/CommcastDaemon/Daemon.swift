@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Builds the daemon's services from a configuration and runs them until SIGTERM.
 public enum Daemon {
-    /// Opens the store, composes the services in a `ServiceGroup`, and runs it.
+    /// Opens the store, builds the application layer and the services around it,
+    /// each given what it needs by name, and runs them in a `ServiceGroup`.
     ///
     /// Order matters for shutdown, which runs in reverse: the notifier (last) says
     /// `STOPPING=1` first, then the control API stops accepting, then the rest.
@@ -19,45 +20,67 @@ public enum Daemon {
         let database = try CommcastDatabase(path: stateDirectory.appendingPathComponent("commcast.sqlite").path,
                                             logger: logger)
         let media = try MediaStore(root: stateDirectory.appendingPathComponent("media", isDirectory: true))
-        let runtime = DaemonRuntime(configuration: configuration, configurationPath: configurationPath,
-                                    database: database, media: media,
-                                    socketPath: configuration.resolvedSocketPath(), logLevel: logLevel)
+        let settings = RunningConfiguration(configuration, path: configurationPath, logLevel: logLevel)
         logger.info("commcastd starting", metadata: [
             "version": "\(CommcastVersion.current)",
             "state_directory": "\(stateDirectory.path)",
             "configuration": "\(configurationPath ?? "embedded default")",
         ])
+        try database.replaceOperators(configuration.operators, at: Date())
+
+        // What the services share, made once: the plan's two wake-ups, the
+        // connected clusters, the one live broadcast, and where listeners bound.
+        let replanRequests = ScheduleTrigger()
+        let planStored = ScheduleTrigger()
+        let registry = LinkRegistry()
+        let broadcaster = LiveBroadcaster(settings: .init(configuration.live), logger: logger)
+        let addresses = ListeningAddresses()
+        let reporterProgress = ReporterProgress()
+
+        let scope = OperatorScope(database: database)
+        let station = Station(
+            bulletins: BulletinDesk(settings: settings, database: database, media: media, scope: scope,
+                                    replanRequests: replanRequests, logger: logger),
+            onAir: OnAir(broadcaster: broadcaster, registry: registry, database: database, settings: settings, scope: scope, logger: logger),
+            inventory: InventoryDesk(database: database, scope: scope, registry: registry, replanRequests: replanRequests),
+            scope: scope)
 
         // Ready once both listeners are up: the control socket and the cluster link.
         let readiness = ReadinessGate(parts: 2) {
             notifier.ready(status: "serving")
             logger.notice("commcastd ready")
         }
-        let control = ControlAPIService(runtime: runtime, logger: logger) { await readiness.arrived() }
-        let registry = LinkRegistry()
-        runtime.linkRegistry = registry
-        let live = LiveBroadcaster(settings: .init(configuration.live), logger: logger)
-        runtime.liveBroadcaster = live
-        let link = LinkService(runtime: runtime, registry: registry, live: live, logger: logger) { address in
-            runtime.linkAddress = address
-            await readiness.arrived()
-        }
-        try database.replaceOperators(configuration.operators, at: Date())
-        var services: [any Service] = [SchedulerService(runtime: runtime, logger: logger), HealthService(runtime: runtime, registry: registry, logger: logger),
-                                       link, control, LiveWatchdogService(live: live, timeout: .seconds(Int64(configuration.live.sourceTimeoutSeconds)), runtime: runtime)]
+        var services: [any Service] = [
+            SchedulerService(settings: settings, database: database, replanRequests: replanRequests, planStored: planStored, logger: logger),
+            HealthService(settings: settings, database: database, registry: registry, logger: logger),
+            LinkService(settings: settings, database: database, media: media, registry: registry, live: broadcaster,
+                        planStored: planStored, logger: logger) { address in
+                addresses.link = address
+                await readiness.arrived()
+            },
+            ControlAPIService(settings: settings, station: station, database: database, media: media, registry: registry,
+                              planStored: planStored, reporterProgress: reporterProgress, addresses: addresses,
+                              socketPath: configuration.resolvedSocketPath(), logger: logger) { await readiness.arrived() },
+            LiveWatchdogService(onAir: station.onAir, timeout: .seconds(configuration.live.sourceTimeoutSeconds)),
+        ]
         // A service that returns ends the group, so the relay service runs only when there are relays.
-        if !configuration.relays.isEmpty { services.append(RelayService(runtime: runtime, live: live, logger: logger, now: { Date() })) }
+        if !configuration.relays.isEmpty {
+            services.append(RelayService(settings: settings, onAir: station.onAir, scope: scope, logger: logger, now: { Date() }))
+        }
         // Reports: snapshots and daily figures always go to the outbox; the reporter
         // and the webhook run only when the province is configured.
-        services.append(StatusReportService(runtime: runtime, registry: registry, logger: logger))
+        services.append(StatusReportService(settings: settings, database: database, registry: registry, logger: logger))
         if !configuration.province.reportURL.isEmpty {
-            services.append(ReporterService(runtime: runtime, progress: runtime.reporterProgress, logger: logger))
+            services.append(ReporterService(settings: settings, database: database, progress: reporterProgress, logger: logger))
         }
         if !configuration.province.webhookListen.isEmpty {
-            services.append(ProvinceWebhookService(runtime: runtime, logger: logger) { runtime.webhookAddress = $0 })
+            services.append(ProvinceWebhookService(settings: settings, database: database, media: media, station: station, logger: logger) {
+                addresses.webhook = $0
+            })
         }
         services.append(MemoryTrimService())
-        services.append(ReloadService(runtime: runtime, loader: ConfigurationLoader(), notifier: notifier, logger: logger))
+        services.append(ReloadService(settings: settings, database: database, replanRequests: replanRequests,
+                                      loader: ConfigurationLoader(), notifier: notifier, logger: logger))
         if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {
             services.append(watchdog)
         }

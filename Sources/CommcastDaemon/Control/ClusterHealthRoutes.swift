@@ -12,8 +12,7 @@ extension ControlAPIService {
     static let commandTimeout: Duration = .seconds(10)
 
     func addClusterHealthRoutes(to v1: RouterGroup<ControlRequestContext>) {
-        let runtime = self.runtime
-        let db = runtime.database
+        let (db, scope, registry, planStored) = (database, station.scope, registry, planStored)
 
         v1.get("clusters/status") { request, context in
             let op = try context.requireOperator()
@@ -27,15 +26,15 @@ extension ControlAPIService {
                 }
             }
             let zone = try q.get("zone").map { try ZonePath.normalize($0, field: "zone") }
-            let clusters = try db.clusters(under: zone).filter { op.covers(zonePath: $0.zonePath) }
-            let statuses = try Self.statuses(of: clusters, runtime: runtime).filter { wanted?.contains($0.state) ?? true }
+            let clusters = try scope.clusters(under: zone, for: op)
+            let statuses = try Self.statuses(of: clusters, registry: registry, database: db).filter { wanted?.contains($0.state) ?? true }
             return try JSONResponse.ok(statuses.sorted { ($0.state, $0.cluster.id) < ($1.state, $1.cluster.id) })
         }
 
         v1.get("clusters/:id/health") { request, context in
             let op = try context.requireOperator()
             let id = try context.parameters.require("id")
-            guard let cluster = try db.cluster(id: id), op.covers(zonePath: cluster.zonePath) else { throw APIError.notFound("unknown cluster \(id)") }
+            let cluster = try scope.cluster(id, for: op)
             let hours = try request.uri.queryParameters.get("hours").map { raw -> Int in
                 guard let h = Int(raw), (1...24 * 31).contains(h) else { throw APIError.badRequest("hours: got \"\(raw)\", expected 1 to 744") }
                 return h
@@ -45,7 +44,7 @@ extension ControlAPIService {
                 HealthHistorySample(at: $0.at, state: $0.state, signalDbm: $0.signalDBm, volume: $0.volume, uptimeSeconds: $0.uptimeSeconds,
                                     firmware: $0.firmware, playingAiringId: $0.playingAiringID, cachedCount: $0.cachedCount)
             }
-            let detail = ClusterHealthDetail(status: try Self.statuses(of: [cluster], runtime: runtime)[0], hours: hours,
+            let detail = ClusterHealthDetail(status: try Self.statuses(of: [cluster], registry: registry, database: db)[0], hours: hours,
                                              transitions: try db.healthTransitions(clusterID: id, since: since), samples: samples)
             return try JSONResponse.ok(detail)
         }
@@ -53,10 +52,10 @@ extension ControlAPIService {
         v1.get("health") { request, context in
             let op = try context.requireOperator()
             let zone = try request.uri.queryParameters.get("zone").map { try ZonePath.normalize($0, field: "zone") }
-            let clusters = try db.clusters(under: zone).filter { op.covers(zonePath: $0.zonePath) }
+            let clusters = try scope.clusters(under: zone, for: op)
             var zones: [String: ZoneHealth] = [:]
             var total = ZoneHealth(zone: zone ?? "")
-            for status in try Self.statuses(of: clusters, runtime: runtime) {
+            for status in try Self.statuses(of: clusters, registry: registry, database: db) {
                 zones[status.cluster.zonePath, default: ZoneHealth(zone: status.cluster.zonePath)].add(status.cluster.id, status.state)
                 total.add(status.cluster.id, status.state)
             }
@@ -73,12 +72,9 @@ extension ControlAPIService {
         v1.post("clusters/:id/command") { request, context in
             let op = try context.requireOperator()
             let id = try context.parameters.require("id")
-            guard let cluster = try db.cluster(id: id), op.covers(zonePath: cluster.zonePath) else { throw APIError.notFound("unknown cluster \(id)") }
+            _ = try scope.cluster(id, for: op)
             let body = try await RequestBody.json(ClusterCommandRequest.self, from: request)
             let message = try Self.commandMessage(body)
-            guard let registry = runtime.linkRegistry else {
-                throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the cluster link is not running")
-            }
             if message.command == .resync { registry.forgetSchedule(id) }
             let outcome = await registry.command(id, message, timeout: Self.commandTimeout)
             var details = ["command": body.command, "outcome": Self.describe(outcome)]
@@ -87,7 +83,7 @@ extension ControlAPIService {
             try db.audit(context.actor(op), action: "cluster.command", target: id, details: details, at: Date())
             switch outcome {
             case .answered(let r):
-                if message.command == .resync { runtime.airingsChanged.fire() }
+                if message.command == .resync { planStored.fire() }
                 return try JSONResponse.ok(ClusterCommandResult(clusterId: id, command: body.command, ok: r.ok, error: r.error))
             case .notConnected:
                 throw APIError(status: .conflict, code: "not_connected", message: "cluster \(id) is not connected; commands reach only online clusters")
@@ -129,9 +125,9 @@ extension ControlAPIService {
 
     /// Each cluster's state: the health service's last pass, or, before its first pass
     /// (or with the link off), the stored state.
-    static func statuses(of clusters: [Cluster], runtime: DaemonRuntime) throws -> [ClusterStatus] {
-        let live = runtime.linkRegistry?.health ?? [:]
-        let stored = try runtime.database.latestHealthTransitions()
+    static func statuses(of clusters: [Cluster], registry: LinkRegistry, database: CommcastDatabase) throws -> [ClusterStatus] {
+        let live = registry.health
+        let stored = try database.latestHealthTransitions()
         return clusters.map { c in
             let since = stored[c.id]?.at
             if let report = live[c.id] {

@@ -1,5 +1,6 @@
 import CommcastControlAPI
 import CommcastCore
+import CommcastStore
 import Foundation
 import Hummingbird
 import Logging
@@ -12,16 +13,39 @@ import Glibc
 /// The control API the CLI talks to: HTTP + JSON on a Unix socket whose file
 /// mode and group, and the caller's peer credentials, decide who may call it.
 public struct ControlAPIService: Service {
-    let runtime: DaemonRuntime
-    private let accounts: any AccountDirectory
+    let settings: RunningConfiguration
+    let station: Station
+    let database: CommcastDatabase
+    let media: MediaStore
+    let registry: LinkRegistry
+    let planStored: ScheduleTrigger
+    let reporterProgress: ReporterProgress
+    let addresses: ListeningAddresses
+    let socketPath: String
+    let identify: CallerIdentification
     let logger: Logger
+    private let startedAt = Date()
+    private let startInstant = ContinuousClock.now
     private let onReady: @Sendable () async -> Void
 
-    /// - Parameter onReady: called once the socket is listening with its final permissions.
-    public init(runtime: DaemonRuntime, accounts: any AccountDirectory = SystemAccountDirectory(),
+    /// - Parameters:
+    ///   - planStored: fired after a `resync` command so the cluster is sent its schedule again.
+    ///   - identify: who is calling; the kernel's peer credentials unless a test says otherwise.
+    ///   - onReady: called once the socket is listening with its final permissions.
+    public init(settings: RunningConfiguration, station: Station, database: CommcastDatabase, media: MediaStore,
+                registry: LinkRegistry, planStored: ScheduleTrigger, reporterProgress: ReporterProgress,
+                addresses: ListeningAddresses, socketPath: String, identify: CallerIdentification = .peerCredentials(),
                 logger: Logger, onReady: @escaping @Sendable () async -> Void) {
-        self.runtime = runtime
-        self.accounts = accounts
+        self.settings = settings
+        self.station = station
+        self.database = database
+        self.media = media
+        self.registry = registry
+        self.planStored = planStored
+        self.reporterProgress = reporterProgress
+        self.addresses = addresses
+        self.socketPath = socketPath
+        self.identify = identify
         self.logger = logger
         self.onReady = onReady
     }
@@ -30,7 +54,7 @@ public struct ControlAPIService: Service {
     func makeRouter() -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
         router.add(middleware: ErrorMappingMiddleware())
-        router.add(middleware: PeerAccessMiddleware(runtime: runtime, accounts: accounts))
+        router.add(middleware: PeerAccessMiddleware(settings: settings, identify: identify))
         let v1 = router.group(RouterPath(ControlAPI.versionPrefix))
         addInventoryRoutes(to: v1)
         addClusterHealthRoutes(to: v1)
@@ -38,33 +62,32 @@ public struct ControlAPIService: Service {
         addReportRoutes(to: v1)
         addLiveRoutes(to: v1)
         addProvinceRoutes(to: v1)
-        v1.get("status") { [runtime] _, context in
-            let counts = try runtime.database.counts()
-            let uptime = runtime.uptime
+        v1.get("status") { [self] _, context in
+            let uptime = ContinuousClock.now - startInstant
             var status = StatusResponse(
                 version: CommcastVersion.current,
-                startedAt: runtime.startedAt.timeIntervalSince1970,
+                startedAt: startedAt.timeIntervalSince1970,
                 uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
-                storePath: runtime.database.path,
-                mediaPath: runtime.media.root.path,
-                counts: counts,
+                storePath: database.path,
+                mediaPath: media.root.path,
+                counts: try database.counts(),
                 caller: context.peer,
-                linkAddress: runtime.linkAddress,
-                clustersConnected: runtime.linkRegistry?.connectedCount,
-                heartbeatsReceived: runtime.linkRegistry?.heartbeatsReceived
+                linkAddress: addresses.link,
+                clustersConnected: addresses.link == nil ? nil : registry.connectedCount,
+                heartbeatsReceived: addresses.link == nil ? nil : registry.heartbeatsReceived
             )
-            status.liveMicrophone = runtime.configuration.live.microphone
-            status.linkTLS = runtime.configuration.link.usesTLS
+            status.liveMicrophone = settings.current.live.microphone
+            status.linkTLS = settings.current.link.usesTLS
             return try JSONResponse.ok(status)
         }
         return router
     }
 
     public func run() async throws {
-        let path = runtime.socketPath
+        let path = socketPath
         try prepareSocketPath(path)
-        let control = runtime.configuration.control
-        let group = control.socketGroup.isEmpty ? nil : (UInt32(control.socketGroup) ?? accounts.groupID(named: control.socketGroup))
+        let control = settings.current.control
+        let group = control.socketGroup.isEmpty ? nil : (UInt32(control.socketGroup) ?? identify.accounts.groupID(named: control.socketGroup))
         let app = Application(
             router: makeRouter(),
             configuration: .init(address: .unixDomainSocket(path: path), serverName: "commcastd/\(CommcastVersion.current)"),

@@ -7,23 +7,22 @@ import Hummingbird
 /// The plan, statistics and the audit log.
 extension ControlAPIService {
     func addReportRoutes(to v1: RouterGroup<ControlRequestContext>) {
-        let runtime = self.runtime
-        let db = runtime.database
+        let (settings, db, scope) = (settings, database, station.scope)
 
         v1.get("schedule") { request, context in
             let op = try context.requireOperator()
-            let calendar = runtime.calendar
+            let calendar = settings.calendar
             let q = request.uri.queryParameters
             let dayStart = try Self.day(q.get("day") ?? "today", calendar: calendar)
             let horizon = DateInterval(start: dayStart, end: calendar.date(byAdding: .day, value: 1, to: dayStart)!)
-            var clusters = try db.clusters(under: q.get("zone").map { try ZonePath.normalize($0) }).filter { op.covers(zonePath: $0.zonePath) }
+            var clusters = try scope.clusters(under: q.get("zone").map { try ZonePath.normalize($0) }, for: op)
             if let only = q.get("cluster") {
                 clusters = clusters.filter { $0.id == only }
                 if clusters.isEmpty { throw APIError.notFound("unknown cluster \(only)") }
             }
-            let input = try db.plannerInput(horizon: horizon, defaultQuietHours: runtime.configuration.schedule.quietHours,
+            let input = try db.plannerInput(horizon: horizon, defaultQuietHours: settings.current.schedule.quietHours,
                                             clusterIDs: Set(clusters.map(\.id)))
-            let plan = Planner(configuration: runtime.plannerConfiguration, calendar: calendar).plan(input)
+            let plan = Planner(configuration: settings.plannerConfiguration, calendar: calendar).plan(input)
             let titles = Dictionary(uniqueKeysWithValues: input.bulletins.map { ($0.id, ($0.title, $0.duration)) })
             let airings = plan.airings.map {
                 ScheduleEntry(start: $0.start, end: $0.end, wantedAt: $0.wantedAt, clusterId: $0.clusterID, bulletinId: $0.bulletinID,
@@ -40,7 +39,7 @@ extension ControlAPIService {
 
         v1.get("stats") { request, context in
             let op = try context.requireOperator()
-            let calendar = runtime.calendar
+            let calendar = settings.calendar
             let q = request.uri.queryParameters
             let until = try q.get("until").map { try Self.day($0, calendar: calendar, field: "until") }
                 .map { calendar.date(byAdding: .day, value: 1, to: $0)! } ?? Date()
@@ -51,13 +50,13 @@ extension ControlAPIService {
                 guard let g = StatisticsGrouping(rawValue: v) else { throw APIError.badRequest("by: got \(v), expected bulletin, zone, cluster or day") }
                 return g
             } ?? .day
-            var scope: [String]? = op.isAdministrator ? nil : op.zonePaths
+            var zones = scope.statisticsScope(for: op)
             if let zone = q.get("zone") {
                 let z = try ZonePath.normalize(zone)
-                guard op.covers(zonePath: z) else { throw APIError.forbidden("\(op.name) may not see statistics for \(z)") }
-                scope = [z]
+                try scope.requireZone(z, for: op)
+                zones = [z]
             }
-            return try JSONResponse.ok(try db.statistics(since: since, until: until, grouping: grouping, scope: scope, calendar: calendar))
+            return try JSONResponse.ok(try db.statistics(since: since, until: until, grouping: grouping, scope: zones, calendar: calendar))
         }
 
         v1.get("audit") { request, context in
@@ -66,7 +65,7 @@ extension ControlAPIService {
                 throw APIError.forbidden("\(op.name) needs the supervisor role to read the audit log")
             }
             let q = request.uri.queryParameters
-            let since = try q.get("since").map { try Self.day($0, calendar: runtime.calendar, field: "since") }
+            let since = try q.get("since").map { try Self.day($0, calendar: settings.calendar, field: "since") }
             let limit = q.get("limit").flatMap { Int($0) } ?? 100
             return try JSONResponse.ok(try db.auditEntries(since: since, actor: q.get("actor"), limit: limit))
         }

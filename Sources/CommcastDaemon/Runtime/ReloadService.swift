@@ -1,16 +1,24 @@
+import CommcastStore
+import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
 
 /// Reloads the configuration on SIGHUP (`systemctl reload commcastd`).
 public struct ReloadService: Service {
-    private let runtime: DaemonRuntime
+    private let settings: RunningConfiguration
+    private let database: CommcastDatabase
+    private let replanRequests: ScheduleTrigger
     private let loader: ConfigurationLoader
     private let notifier: SystemdNotifier
     private let logger: Logger
 
-    public init(runtime: DaemonRuntime, loader: ConfigurationLoader, notifier: SystemdNotifier, logger: Logger) {
-        self.runtime = runtime
+    /// - Parameter replanRequests: fired after a reload, which may change quiet hours or operators.
+    public init(settings: RunningConfiguration, database: CommcastDatabase, replanRequests: ScheduleTrigger,
+                loader: ConfigurationLoader, notifier: SystemdNotifier, logger: Logger) {
+        self.settings = settings
+        self.database = database
+        self.replanRequests = replanRequests
         self.loader = loader
         self.notifier = notifier
         self.logger = logger
@@ -20,14 +28,20 @@ public struct ReloadService: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             notifier.reloading()
-            switch runtime.reload(loader: loader) {
+            switch settings.reload(loader: loader) {
             case .noFile:
                 logger.notice("SIGHUP: running on the embedded default configuration; nothing to reload")
             case .rejected(let problems):
                 logger.error("SIGHUP: configuration rejected, previous settings stay in force",
-                             metadata: ["file": "\(runtime.configurationPath ?? "")",
+                             metadata: ["file": "\(settings.path ?? "")",
                                         "problems": "\(problems.map(\.description).joined(separator: "; "))"])
             case .applied(let needsRestart):
+                do {
+                    try database.replaceOperators(settings.current.operators, at: Date())
+                } catch {
+                    logger.error("SIGHUP: cannot store the operators", metadata: ["error": "\(error)"])
+                }
+                replanRequests.fire()
                 if needsRestart.isEmpty {
                     logger.notice("SIGHUP: configuration reloaded")
                 } else {

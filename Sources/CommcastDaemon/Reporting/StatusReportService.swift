@@ -12,13 +12,15 @@ import ServiceLifecycle
 /// These go to the outbox whether or not a province is configured, so a station
 /// that is connected later reports its history.
 public struct StatusReportService: Service {
-    let runtime: DaemonRuntime
+    let settings: RunningConfiguration
+    let database: CommcastDatabase
     let registry: LinkRegistry
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(runtime: DaemonRuntime, registry: LinkRegistry, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.runtime = runtime
+    public init(settings: RunningConfiguration, database: CommcastDatabase, registry: LinkRegistry, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.settings = settings
+        self.database = database
         self.registry = registry
         self.logger = logger
         self.now = now
@@ -26,13 +28,13 @@ public struct StatusReportService: Service {
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let settings = runtime.configuration.province
+            let settings = settings.current.province
             do {
                 try await offload { [self] in
                     try snapshot(at: now())
                     try dailyStatistics(before: now())
                     let cutoff = now().addingTimeInterval(-TimeInterval(settings.deliveredRetentionDays) * 86_400)
-                    try runtime.database.pruneDeliveredReports(before: cutoff)
+                    try database.pruneDeliveredReports(before: cutoff)
                 }
             } catch {
                 logger.error("cannot write status reports", metadata: ["error": "\(error)"])
@@ -47,7 +49,7 @@ public struct StatusReportService: Service {
         var counts: [String: Int] = [:]
         var zones: [String: [String: Int]] = [:]
         var notOnline: [StatusSnapshotReport.Cluster] = []
-        for cluster in try runtime.database.clusters() {
+        for cluster in try database.clusters() {
             let report = health[cluster.id]
             // Not seen since the daemon started counts as offline: the province sees silence either way.
             let state = report?.state == .neverSeen ? HealthState.offline.rawValue : report?.state.rawValue ?? HealthState.offline.rawValue
@@ -58,19 +60,19 @@ public struct StatusReportService: Service {
                                        signalDbm: report?.lastHeartbeat?.signalDBm))
             }
         }
-        try runtime.database.recordStatusSnapshot(StatusSnapshotReport(at: now, counts: counts, zones: zones, notOnline: notOnline))
+        try database.recordStatusSnapshot(StatusSnapshotReport(at: now, counts: counts, zones: zones, notOnline: notOnline))
     }
 
     /// The statistics of the station day before `now`'s, unless already written.
     func dailyStatistics(before now: Date) throws {
-        let calendar = runtime.calendar
+        let calendar = settings.calendar
         let today = calendar.startOfDay(for: now)
         let yesterday = calendar.date(byAdding: .day, value: -1, to: today)!
         let day = Self.dayString(yesterday, calendar: calendar)
         let key = "daily_statistics:\(day)"
-        guard try !runtime.database.hasReport(key: key) else { return }
-        let report = try Self.dailyReport(day: day, from: yesterday, to: today, database: runtime.database, calendar: calendar)
-        try runtime.database.enqueueReport(key: key, kind: .dailyStatistics, payload: report, at: now)
+        guard try !database.hasReport(key: key) else { return }
+        let report = try Self.dailyReport(day: day, from: yesterday, to: today, database: database, calendar: calendar)
+        try database.enqueueReport(key: key, kind: .dailyStatistics, payload: report, at: now)
         logger.info("daily statistics reported", metadata: ["day": "\(day)", "airings": "\(report.airings)"])
     }
 

@@ -8,9 +8,31 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
-/// What every cluster link shares: the daemon, the registry and the schedule pushes.
+/// Where a link finds a cluster's credential.
+protocol ClusterKeySource: Sendable {
+    /// The stored key of `id`, nil for a cluster the station does not know.
+    func clusterKey(id: String) throws -> ClusterKeyRecord?
+}
+
+/// Where a link stores the receipts clusters send.
+protocol ReceiptSink: Sendable {
+    /// Stores a receipt from `clusterID` once; false when it was already stored.
+    func store(_ receipt: AiringReceipt, receivedAt: Date, from clusterID: String) throws -> Bool
+}
+
+extension CommcastDatabase: ClusterKeySource, ReceiptSink {
+    func store(_ receipt: AiringReceipt, receivedAt: Date, from clusterID: String) throws -> Bool {
+        try recordReceipt(receipt, receivedAt: receivedAt, clusterID: clusterID)
+    }
+}
+
+/// What every cluster link shares: where keys and receipts live, the registry and
+/// the schedule pushes. Narrow on purpose, so a handler runs in a test without a station.
 struct LinkEnvironment: Sendable {
-    let runtime: DaemonRuntime
+    let keys: any ClusterKeySource
+    let receipts: any ReceiptSink
+    /// The heartbeat interval told to each cluster in its welcome.
+    let heartbeatSeconds: @Sendable () -> Int
     let registry: LinkRegistry
     let pushes: SchedulePushQueue
     let live: LiveBroadcaster
@@ -210,8 +232,8 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Checks the signature against the cluster's stored public key, then opens the link.
     func authenticate(_ hello: HelloMessage, nonce: String, context: ChannelHandlerContext) {
         let id = hello.clusterID
-        let runtime = environment.runtime
-        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { try runtime.database.clusterKey(id: id) }
+        let keys = environment.keys
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { try keys.clusterKey(id: id) }
             .assumeIsolated().whenComplete { result in
                 guard case .authenticating = self.phase else { return }
                 switch result {
@@ -238,7 +260,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         replaced?.outgoing.yield(.close(code: 4409, reason: "replaced by a newer link"))
         phase = .open(session)
         log.info("cluster connected", metadata: ["firmware": "\(firmware ?? "")"])
-        let heartbeat = environment.runtime.configuration.link.heartbeatSeconds
+        let heartbeat = environment.heartbeatSeconds()
         send(WelcomeMessage(session: token, heartbeatSeconds: heartbeat, serverTime: environment.now()), context: context)
         environment.pushes.request(clusterID)
         // After the schedule request, so a cluster that reconnects during a broadcast
@@ -253,11 +275,10 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         let r = receipts.removeFirst()
         let clusterID = session.clusterID
         // Receipt ids are the cluster's own; prefixing the cluster keeps two clusters' ids apart.
-        let receipt = AiringReceipt(receiptID: "\(clusterID):\(r.receiptID)", airingID: r.airingID,
-                                    kind: AiringReceipt.Kind(rawValue: r.kind.rawValue)!, at: r.at, reason: r.reason)
-        let (runtime, now) = (environment.runtime, environment.now)
+        let receipt = r.airingReceipt(from: clusterID)
+        let (sink, now) = (environment.receipts, environment.now)
         NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
-            try runtime.database.recordReceipt(receipt, receivedAt: now(), clusterID: clusterID)
+            try sink.store(receipt, receivedAt: now(), from: clusterID)
         }.assumeIsolated().whenComplete { result in
             self.storingReceipt = false
             guard case .open = self.phase else { return }
@@ -314,5 +335,19 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
         let channel = context.channel
         context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
+    }
+}
+
+extension ReceiptMessage {
+    /// The receipt as the station counts it. Receipt ids are the cluster's own;
+    /// prefixing the cluster keeps two clusters' ids apart.
+    func airingReceipt(from clusterID: String) -> AiringReceipt {
+        let kind: AiringReceipt.Kind = switch self.kind {
+        case .started: .started
+        case .completed: .completed
+        case .interrupted: .interrupted
+        case .failed: .failed
+        }
+        return AiringReceipt(receiptID: "\(clusterID):\(receiptID)", airingID: airingID, kind: kind, at: at, reason: reason)
     }
 }

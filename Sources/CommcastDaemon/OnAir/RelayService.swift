@@ -18,8 +18,9 @@ import ServiceLifecycle
 /// ranks below every live broadcast: one that an operator starts replaces it, and
 /// the relay comes back when that one ends, if its slot still runs.
 struct RelayService: Service {
-    let runtime: DaemonRuntime
-    let live: LiveBroadcaster
+    let settings: RunningConfiguration
+    let onAir: OnAir
+    let scope: OperatorScope
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -37,19 +38,19 @@ struct RelayService: Service {
     }
 
     func run() async throws {
-        let relays = runtime.configuration.relays
+        let relays = settings.current.relays
         let leftOnAir = await cancelWhenGracefulShutdown { () -> [String: Airing] in
             var airing: [String: Airing] = [:]
             var retryAfter: [String: Date] = [:]
             while !Task.isCancelled {
                 for relay in relays {
                     let at = now()
-                    let verdict = relay.slot.verdict(at: at, quiet: runtime.configuration.schedule.quietHours, calendar: runtime.calendar)
+                    let verdict = relay.slot.verdict(at: at, quiet: settings.current.schedule.quietHours, calendar: settings.calendar)
                     if let current = airing[relay.name] {
                         if case .closed(let reason) = verdict {
                             stop(current, relay: relay, reason: reason == "outside its hours \(relay.slot.hours)" ? "slot ended" : reason)
                             airing[relay.name] = nil
-                        } else if !live.isRunning(current.liveID) {
+                        } else if !onAir.isRunning(current.liveID) {
                             // Replaced by an operator's broadcast, silent, or its source died.
                             current.process.terminate()
                             airing[relay.name] = nil
@@ -57,7 +58,7 @@ struct RelayService: Service {
                             retryAfter[relay.name] = at.addingTimeInterval(reason == nil ? 2 : 60)
                             logger.notice("relay off the air", metadata: ["relay": "\(relay.name)", "reason": "\(reason ?? "another broadcast")"])
                         }
-                    } else if case .air = verdict, at >= retryAfter[relay.name] ?? .distantPast, !live.isOnAir {
+                    } else if case .air = verdict, at >= retryAfter[relay.name] ?? .distantPast, !onAir.isOnAir {
                         airing[relay.name] = start(relay, at: at)
                         // No clusters yet, or another broadcast won the race: look again soon.
                         if airing[relay.name] == nil { retryAfter[relay.name] = at.addingTimeInterval(5) }
@@ -73,26 +74,20 @@ struct RelayService: Service {
     }
 
     func start(_ relay: DaemonConfiguration.Relay, at: Date) -> Airing? {
-        guard let registry = runtime.linkRegistry else { return nil }
-        let actor = Actor(name: "relay:\(relay.name)", origin: "daemon")
+        let actor = Self.actor(relay)
         do {
-            var ids = Set<String>()
-            for zone in relay.zones { ids.formUnion(try runtime.database.clusters(under: zone).map(\.id)) }
+            let ids = try scope.clusterIDs(under: relay.zones)
             guard !ids.isEmpty else {
                 logger.debug("relay has no clusters in its zones yet", metadata: ["relay": "\(relay.name)", "zones": "\(relay.zones)"])
                 return nil
             }
-            let (started, _) = try live.start(.init(level: .relay, clusterIDs: ids, targets: relay.zones, source: "relay",
-                                                    title: relay.name, operatorName: actor.name), registry: registry, now: at)
-            try runtime.database.recordLiveEvent(actor, kind: "live_started", liveID: started.liveId, details: [
-                "level": "relay", "source": "relay", "title": relay.name, "url": relay.url,
-                "targets": relay.zones.joined(separator: ","), "clusters": "\(ids.count)",
-            ], at: at)
-            guard let ffmpeg = FFmpegTranscoder(executable: runtime.configuration.ingest.ffmpegPath).resolvedPath() else {
-                live.stop(started.liveId, reason: "ffmpeg not found", now: at).map { runtime.recordLiveEnd($0, actor: actor) }
-                logger.error("relay needs ffmpeg", metadata: ["relay": "\(relay.name)", "ffmpeg": "\(runtime.configuration.ingest.ffmpegPath)"])
+            let ffmpegPath = settings.current.ingest.ffmpegPath
+            guard let ffmpeg = FFmpegTranscoder(executable: ffmpegPath).resolvedPath() else {
+                logger.error("relay needs ffmpeg", metadata: ["relay": "\(relay.name)", "ffmpeg": "\(ffmpegPath)"])
                 return nil
             }
+            let started = try onAir.startForStation(level: .relay, clusterIDs: ids, targets: relay.zones, source: "relay", title: relay.name,
+                                                    actor: actor, details: ["url": relay.url])
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ffmpeg)
             // -re: read at the stream's own pace, as a listener would.
@@ -100,18 +95,27 @@ struct RelayService: Service {
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            do {
+                try process.run()
+            } catch {
+                onAir.end(started.liveId, reason: "ffmpeg cannot start: \(error)", actor: actor)
+                throw error
+            }
             let airing = Airing(liveID: started.liveId, process: process)
             logger.notice("relay on the air", metadata: ["relay": "\(relay.name)", "live_id": "\(started.liveId)", "url": "\(relay.url)"])
             let thread = Thread { feed(airing, from: output.fileHandleForReading, relay: relay) }
             thread.start()
             return airing
-        } catch is LiveBroadcaster.Refusal {
+        } catch let refusal as Refusal where refusal.code == "busy" {
             return nil
         } catch {
             logger.error("relay cannot start", metadata: ["relay": "\(relay.name)", "error": "\(error)"])
             return nil
         }
+    }
+
+    static func actor(_ relay: DaemonConfiguration.Relay) -> Actor {
+        Actor(name: "relay:\(relay.name)", origin: "daemon")
     }
 
     /// Reads ffmpeg's PCM and feeds the broadcast until it ends; ends it on silence or a dead source.
@@ -137,20 +141,17 @@ struct RelayService: Service {
             let peak = samples.reduce(Float(0)) { max($0, abs(Float($1))) }
             silentSamples = peak < threshold ? silentSamples + samples.count : 0
             if silentSamples >= silenceLimit { reason = "silence for \(relay.silenceSeconds) s"; break }
-            guard (try? live.audio(airing.liveID, samples: samples, now: now())) == true else { return }
+            guard (try? onAir.feed(airing.liveID, samples: samples)) == true else { return }
         }
         guard let reason else { return }
         airing.ended.withLockedValue { $0 = reason }
-        if let ended = live.stop(airing.liveID, reason: reason, now: now()) {
-            runtime.recordLiveEnd(ended, actor: Actor(name: "relay:\(relay.name)", origin: "daemon"))
-        }
+        onAir.end(airing.liveID, reason: reason, actor: Self.actor(relay))
         airing.process.terminate()
     }
 
     func stop(_ airing: Airing, relay: DaemonConfiguration.Relay, reason: String) {
         airing.process.terminate()
-        if let ended = live.stop(airing.liveID, reason: reason, now: now()) {
-            runtime.recordLiveEnd(ended, actor: Actor(name: "relay:\(relay.name)", origin: "daemon"))
+        if onAir.end(airing.liveID, reason: reason, actor: Self.actor(relay)) != nil {
             logger.notice("relay off the air", metadata: ["relay": "\(relay.name)", "reason": "\(reason)"])
         }
     }

@@ -1,5 +1,6 @@
 import CommcastCore
 import CommcastLink
+import CommcastStore
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -18,16 +19,26 @@ import ServiceLifecycle
 /// province keeps 1,661 links open all day, and an idle link should cost only its
 /// channel (docs/benchmarks.md).
 public struct LinkService: Service {
-    let runtime: DaemonRuntime
+    let settings: RunningConfiguration
+    let database: CommcastDatabase
+    let media: MediaStore
     let registry: LinkRegistry
     let live: LiveBroadcaster
+    let planStored: ScheduleTrigger
     let logger: Logger
     let now: @Sendable () -> Date
     let onListening: @Sendable (String) async -> Void
 
-    public init(runtime: DaemonRuntime, registry: LinkRegistry, live: LiveBroadcaster, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+    /// - Parameters:
+    ///   - planStored: when it fires, every connected cluster is sent its schedule if it changed.
+    ///   - onListening: called with `host:port` once the server has bound.
+    public init(settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, registry: LinkRegistry,
+                live: LiveBroadcaster, planStored: ScheduleTrigger, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
                 onListening: @escaping @Sendable (String) async -> Void) {
-        self.runtime = runtime
+        self.settings = settings
+        self.database = database
+        self.media = media
+        self.planStored = planStored
         self.registry = registry
         self.live = live
         self.logger = logger
@@ -36,16 +47,14 @@ public struct LinkService: Service {
     }
 
     public func run() async throws {
-        let link = runtime.configuration.link
-        let schedules = LinkScheduleSender(runtime: runtime, registry: registry, logger: logger, now: now)
+        let link = settings.current.link
+        let schedules = LinkScheduleSender(settings: settings, database: database, registry: registry, logger: logger, now: now)
         let pushes = SchedulePushQueue()
-        let environment = LinkEnvironment(runtime: runtime, registry: registry, pushes: pushes, live: live, logger: logger, now: now)
-        let media = MediaResponder(runtime: runtime, registry: registry, live: live, now: now)
+        let environment = LinkEnvironment(keys: database, receipts: database, heartbeatSeconds: { [settings] in settings.current.link.heartbeatSeconds },
+                                          registry: registry, pushes: pushes, live: live, logger: logger, now: now)
+        let media = MediaResponder(media: media, registry: registry, live: live, now: now)
         let connections = OpenConnections()
         let tls = try link.usesTLS ? Self.tlsContext(certificate: link.tlsCertificate, key: link.tlsKey) : nil
-        runtime.onClusterKeyChanged { [registry] id in
-            registry.send(id, .close(code: 4403, reason: "credential changed"))
-        }
 
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: LinkCodec.maxTextBytes,
@@ -94,7 +103,7 @@ public struct LinkService: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     while !Task.isCancelled {
-                        await runtime.airingsChanged.wait(timeout: .seconds(60))
+                        await planStored.wait(timeout: .seconds(60))
                         pushes.requestAll()
                     }
                 }

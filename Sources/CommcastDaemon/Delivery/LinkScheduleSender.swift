@@ -7,7 +7,8 @@ import Logging
 /// Builds each connected cluster's `schedule` from the stored airings and sends it
 /// when it differs from the last one that cluster was sent.
 struct LinkScheduleSender: Sendable {
-    let runtime: DaemonRuntime
+    let settings: RunningConfiguration
+    let database: CommcastDatabase
     let registry: LinkRegistry
     let logger: Logger
     let now: @Sendable () -> Date
@@ -19,11 +20,11 @@ struct LinkScheduleSender: Sendable {
         let targets = clusterIDs.map { $0.intersection(connected) } ?? connected
         guard !targets.isEmpty else { return 0 }
         let from = now()
-        let until = from.addingTimeInterval(TimeInterval(runtime.configuration.schedule.horizonHours * 3600))
+        let until = from.addingTimeInterval(TimeInterval(settings.current.schedule.horizonHours * 3600))
         let byCluster: [String: [ClusterAiring]]
         do {
-            byCluster = try await offload { [runtime] in
-                try runtime.database.clusterAirings(from: from, to: until, clusterIDs: targets)
+            byCluster = try await offload { [database] in
+                try database.clusterAirings(from: from, to: until, clusterIDs: targets)
             }
         } catch {
             logger.error("cannot read airings for the link", metadata: ["error": "\(error)"])

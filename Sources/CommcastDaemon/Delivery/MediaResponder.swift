@@ -1,5 +1,6 @@
 import CommcastCore
 import CommcastLink
+import CommcastStore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -8,7 +9,7 @@ import NIOPosix
 /// Answers `GET /v1/media/{sha256}.opus` (docs/protocol.md, "Media"): only with the
 /// bearer token of a link that was sent that file in a schedule, whole or by Range.
 struct MediaResponder: Sendable {
-    let runtime: DaemonRuntime
+    let media: MediaStore
     let registry: LinkRegistry
     let live: LiveBroadcaster
     let now: @Sendable () -> Date
@@ -34,11 +35,11 @@ struct MediaResponder: Sendable {
         let token = String(auth.dropFirst(7))
         let sha = file.hasSuffix(".opus") ? String(file.dropLast(5)) : file
         guard sha.utf8.count == 64, sha.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-              registry.mayDownload(token: token, sha256: sha, at: now()) != nil, runtime.media.contains(sha) else {
+              registry.mayDownload(token: token, sha256: sha, at: now()) != nil, media.contains(sha) else {
             return Reply(status: .notFound, headers: [:])
         }
         let media: ByteBuffer
-        do { media = try cache.buffer(sha256: sha, path: runtime.media.url(for: sha).path) } catch {
+        do { media = try cache.buffer(sha256: sha, path: self.media.url(for: sha).path) } catch {
             return Reply(status: .internalServerError, headers: [:])
         }
         let size = media.readableBytes

@@ -66,27 +66,28 @@ public final class LiveBroadcaster: Sendable {
         let encoder: LiveOpusEncoder
         let muxer: OggOpusStreamMuxer
         var nextSequence: UInt32 = 0
-        var lastAudio: NIODeadline
+        /// When the source last sent audio, on the station clock.
+        var lastAudio: Date
         /// Each targeted cluster's link, by cluster id, and the same as fan-out groups.
         var memberChannels: [String: any Channel] = [:]
         var members = LiveSinkGroups()
         var listeners = LiveSinkGroups()
         var peak: Int16 = 0
-        var peakSince: NIODeadline
+        var peakSince: Date
         /// Frames and pages made but not yet written (`live.frames_per_write` > 1).
         var pendingFrames = ByteBuffer()
         var pendingPages = ByteBuffer()
         var pendingCount = 0
 
-        init(snapshot: Snapshot, request: Request, stream: UInt32, token: String, encoder: LiveOpusEncoder, muxer: OggOpusStreamMuxer) {
+        init(snapshot: Snapshot, request: Request, stream: UInt32, token: String, encoder: LiveOpusEncoder, muxer: OggOpusStreamMuxer, now: Date) {
             self.snapshot = snapshot
             self.request = request
             self.stream = stream
             self.token = token
             self.encoder = encoder
             self.muxer = muxer
-            lastAudio = .now()
-            peakSince = .now()
+            lastAudio = now
+            peakSince = now
         }
 
         func startMessage(settings: Settings) -> String {
@@ -136,7 +137,7 @@ public final class LiveBroadcaster: Sendable {
                                     operatorName: request.operatorName, startedAt: now, targeted: request.clusterIDs.count,
                                     streamPath: "/v1/live/\(liveID).ogg?token=\(token)")
             let broadcast = Broadcast(snapshot: snapshot, request: request, stream: s.streamCounter, token: token, encoder: encoder,
-                                      muxer: OggOpusStreamMuxer(serialNumber: Int32(bitPattern: s.streamCounter), title: request.title))
+                                      muxer: OggOpusStreamMuxer(serialNumber: Int32(bitPattern: s.streamCounter), title: request.title), now: now)
             let old = s.current
             s.current = broadcast
             return (broadcast, old)
@@ -198,9 +199,9 @@ public final class LiveBroadcaster: Sendable {
     func audio(_ liveID: String, samples: [Int16], now: Date) throws -> Bool {
         try state.withLockedValue { s in
             guard let b = s.current, b.snapshot.liveId == liveID else { return false }
-            b.lastAudio = .now()
+            b.lastAudio = now
             for sample in samples { b.peak = max(b.peak, sample == .min ? .max : abs(sample)) }
-            if b.peakSince + .seconds(1) < b.lastAudio {
+            if now.timeIntervalSince(b.peakSince) > 1 {
                 b.snapshot.inputPeakDbfs = b.peak == 0 ? -96 : max(-96, 20 * log10(Double(b.peak) / 32767))
                 b.peak = 0
                 b.peakSince = b.lastAudio
@@ -230,16 +231,20 @@ public final class LiveBroadcaster: Sendable {
         }
     }
 
-    /// A whole binary WebSocket frame (RFC 6455: FIN, opcode 2, unmasked from the
-    /// server), made once and written as is to every link.
+    /// A whole binary WebSocket frame (RFC 6455 section 5.2: FIN, opcode 2, unmasked
+    /// from the server), made once and written as is to every link. The length takes
+    /// 7 bits, or 126 and 16 bits, or 127 and 64 bits.
     static func webSocketFrame(_ payload: [UInt8]) -> ByteBuffer {
-        var frame = ByteBufferAllocator().buffer(capacity: payload.count + 4)
+        var frame = ByteBufferAllocator().buffer(capacity: payload.count + 10)
         frame.writeInteger(UInt8(0x82))
         if payload.count < 126 {
             frame.writeInteger(UInt8(payload.count))
-        } else {
+        } else if payload.count <= Int(UInt16.max) {
             frame.writeInteger(UInt8(126))
             frame.writeInteger(UInt16(payload.count))
+        } else {
+            frame.writeInteger(UInt8(127))
+            frame.writeInteger(UInt64(payload.count))
         }
         frame.writeBytes(payload)
         return frame
@@ -258,9 +263,10 @@ public final class LiveBroadcaster: Sendable {
     }
 
     /// Ends the broadcast if its source has been silent (sent nothing) for `timeout`.
-    func stopIfSourceSilent(timeout: TimeAmount, now: Date) -> Snapshot? {
+    func stopIfSourceSilent(timeout: Duration, now: Date) -> Snapshot? {
+        let limit = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let stale = state.withLockedValue { s -> Broadcast? in
-            guard let b = s.current, b.lastAudio + timeout < .now() else { return nil }
+            guard let b = s.current, now.timeIntervalSince(b.lastAudio) > limit else { return nil }
             s.current = nil
             return b
         }

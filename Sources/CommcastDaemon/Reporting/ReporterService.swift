@@ -17,17 +17,19 @@ import ServiceLifecycle
 /// dropped connection in between sends the batch again; the province drops the
 /// events it already has by their keys (docs/provincial-api.md).
 public struct ReporterService: Service {
-    let runtime: DaemonRuntime
+    let settings: RunningConfiguration
+    let database: CommcastDatabase
     let wire: any ProvincialProtocol
     let progress: ReporterProgress
     let logger: Logger
     let now: @Sendable () -> Date
     let random: @Sendable () -> Double
 
-    public init(runtime: DaemonRuntime, wire: any ProvincialProtocol = CommcastProvincialProtocol(), progress: ReporterProgress,
+    public init(settings: RunningConfiguration, database: CommcastDatabase, wire: any ProvincialProtocol = CommcastProvincialProtocol(), progress: ReporterProgress,
                 logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
-        self.runtime = runtime
+        self.settings = settings
+        self.database = database
         self.wire = wire
         self.progress = progress
         self.logger = logger
@@ -36,7 +38,7 @@ public struct ReporterService: Service {
     }
 
     public func run() async throws {
-        let settings = runtime.configuration.province
+        let settings = settings.current.province
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: try Self.clientConfiguration(settings))
         let station = settings.stationID.isEmpty ? ProcessInfo.processInfo.hostName : settings.stationID
         let backoff = RetryBackoff(base: .seconds(1), maximum: .seconds(settings.maxBackoffSeconds))
@@ -45,7 +47,7 @@ public struct ReporterService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let batch: [ReportEvent]
             do {
-                batch = try await offload { [runtime] in try runtime.database.pendingReports(limit: settings.batchSize) }
+                batch = try await offload { [database] in try database.pendingReports(limit: settings.batchSize) }
             } catch {
                 logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
                 batch = []
@@ -69,7 +71,7 @@ public struct ReporterService: Service {
                 let message = "\(error)"
                 let at = now()
                 progress.failed(message, at: at, retryAt: at.addingTimeInterval(Double(wait.components.seconds)))
-                try? await offload { [runtime] in try runtime.database.noteReportFailure(sequence: batch[0].sequence, error: message) }
+                try? await offload { [database] in try database.noteReportFailure(sequence: batch[0].sequence, error: message) }
                 // The first failure after a success is news; the rest of an outage is not.
                 logger.log(level: failures == 1 ? .warning : .debug, "province did not take a report batch", metadata: [
                     "error": "\(message)", "first": "\(batch[0].sequence)", "events": "\(batch.count)",
@@ -96,7 +98,7 @@ public struct ReporterService: Service {
         switch wire.verdict(status: Int(response.status.code), body: Data(body.readableBytesView)) {
         case .delivered:
             let (first, last, at) = (batch[0].sequence, batch[batch.count - 1].sequence, now())
-            try await offload { [runtime] in try runtime.database.markReportsDelivered(from: first, through: last, at: at) }
+            try await offload { [database] in try database.markReportsDelivered(from: first, through: last, at: at) }
             progress.succeeded(events: batch.count, at: at)
             logger.debug("report batch delivered", metadata: ["first": "\(first)", "last": "\(last)"])
         case .retry(let reason):

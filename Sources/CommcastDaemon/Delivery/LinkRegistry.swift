@@ -129,6 +129,12 @@ public final class LinkRegistry: Sendable {
         return true
     }
 
+    /// A cluster's key was rotated or revoked: its open link, if any, closes now
+    /// rather than at its next reconnect.
+    public func credentialChanged(_ clusterID: String) {
+        _ = send(clusterID, .close(code: 4403, reason: "credential changed"))
+    }
+
     /// Records the schedule about to be sent; false when it equals the last one.
     func noteSchedule(_ clusterID: String, hash: Int, media: Set<String>) -> Int? {
         state.withLock { s -> Int? in

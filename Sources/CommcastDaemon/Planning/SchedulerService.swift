@@ -9,13 +9,23 @@ import ServiceLifecycle
 /// cluster and makes the `airings` table match (cluster delivery reads it), then
 /// marks airings that never got a receipt as missed.
 public struct SchedulerService: Service {
-    private let runtime: DaemonRuntime
+    private let settings: RunningConfiguration
+    private let database: CommcastDatabase
+    private let replanRequests: ScheduleTrigger
+    private let planStored: ScheduleTrigger
     private let logger: Logger
     private let now: @Sendable () -> Date
 
-    /// - Parameter now: the clock, injected so tests can plan at a chosen time.
-    public init(runtime: DaemonRuntime, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.runtime = runtime
+    /// - Parameters:
+    ///   - replanRequests: wakes the scheduler before its next periodic pass.
+    ///   - planStored: fired after each pass, so the link sends clusters what changed.
+    ///   - now: the clock, injected so tests can plan at a chosen time.
+    public init(settings: RunningConfiguration, database: CommcastDatabase, replanRequests: ScheduleTrigger, planStored: ScheduleTrigger,
+                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.settings = settings
+        self.database = database
+        self.replanRequests = replanRequests
+        self.planStored = planStored
         self.logger = logger
         self.now = now
     }
@@ -30,24 +40,24 @@ public struct SchedulerService: Service {
                 // One bad pass must not stop the station; the next pass retries.
                 logger.error("planning failed", metadata: ["error": "\(error)"])
             }
-            let interval = Duration.seconds(runtime.configuration.schedule.replanIntervalSeconds)
-            try? await cancelWhenGracefulShutdown { [runtime] in await runtime.planChanged.wait(timeout: interval) }
+            let interval = Duration.seconds(settings.current.schedule.replanIntervalSeconds)
+            try? await cancelWhenGracefulShutdown { [replanRequests] in await replanRequests.wait(timeout: interval) }
         }
     }
 
     /// One planning pass.
     public func replan() throws {
-        let config = runtime.configuration.schedule
+        let config = settings.current.schedule
         let start = now()
         let horizon = DateInterval(start: start, duration: TimeInterval(config.horizonHours * 3600))
         let began = ContinuousClock.now
-        let input = try runtime.database.plannerInput(horizon: horizon, defaultQuietHours: config.quietHours)
-        let plan = Planner(configuration: runtime.plannerConfiguration, calendar: runtime.calendar).plan(input)
-        let (inserted, removed) = try runtime.database.savePlan(plan)
-        let missed = try runtime.database.markMissed(before: start.addingTimeInterval(-TimeInterval(config.missedAfterMinutes * 60)), at: start)
+        let input = try database.plannerInput(horizon: horizon, defaultQuietHours: config.quietHours)
+        let plan = Planner(configuration: settings.plannerConfiguration, calendar: settings.calendar).plan(input)
+        let (inserted, removed) = try database.savePlan(plan)
+        let missed = try database.markMissed(before: start.addingTimeInterval(-TimeInterval(config.missedAfterMinutes * 60)), at: start)
         // The link compares each cluster's schedule with what it last sent, so waking it is cheap.
-        runtime.airingsChanged.fire()
-        let finished = try runtime.database.finishExhaustedBulletins(at: start)
+        planStored.fire()
+        let finished = try database.finishExhaustedBulletins(at: start)
         if !finished.isEmpty { logger.info("bulletins finished", metadata: ["ids": "\(finished)"]) }
         let elapsed = ContinuousClock.now - began
         let level: Logger.Level = inserted + removed + missed > 0 ? .info : .debug

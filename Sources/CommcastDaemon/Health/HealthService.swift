@@ -8,15 +8,17 @@ import ServiceLifecycle
 /// (`HealthPolicy` in CommcastCore), stores transitions and samples, closes links
 /// that went silent, and prunes old history.
 public struct HealthService: Service {
-    let runtime: DaemonRuntime
+    let settings: RunningConfiguration
+    let database: CommcastDatabase
     let registry: LinkRegistry
     let logger: Logger
     let now: @Sendable () -> Date
     let interval: Duration
 
-    public init(runtime: DaemonRuntime, registry: LinkRegistry, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+    public init(settings: RunningConfiguration, database: CommcastDatabase, registry: LinkRegistry, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
                 interval: Duration = .seconds(5)) {
-        self.runtime = runtime
+        self.settings = settings
+        self.database = database
         self.registry = registry
         self.logger = logger
         self.now = now
@@ -24,7 +26,7 @@ public struct HealthService: Service {
     }
 
     public func run() async throws {
-        let initial = (try? runtime.database.latestHealthStates()) ?? [:]
+        let initial = (try? database.latestHealthStates()) ?? [:]
         var machine = HealthStateMachine(policy: policy, initial: initial)
         var lastPrune = Date.distantPast
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -36,8 +38,8 @@ public struct HealthService: Service {
                 }
                 if now().timeIntervalSince(lastPrune) > 3600 {
                     lastPrune = now()
-                    let cutoff = now().addingTimeInterval(-Double(runtime.configuration.health.retentionDays) * 86_400)
-                    let removed = try await offload { [runtime] in try runtime.database.pruneHealth(before: cutoff) }
+                    let cutoff = now().addingTimeInterval(-Double(settings.current.health.retentionDays) * 86_400)
+                    let removed = try await offload { [database] in try database.pruneHealth(before: cutoff) }
                     if removed > 0 { logger.info("health history pruned", metadata: ["rows": "\(removed)"]) }
                 }
             } catch {
@@ -47,14 +49,14 @@ public struct HealthService: Service {
         }
     }
 
-    var policy: HealthPolicy { HealthPolicy(heartbeatInterval: TimeInterval(runtime.configuration.link.heartbeatSeconds)) }
+    var policy: HealthPolicy { HealthPolicy(heartbeatInterval: TimeInterval(settings.current.link.heartbeatSeconds)) }
 
     /// One pass over every cluster.
     func evaluate(_ machine: inout HealthStateMachine) throws {
         let now = now()
-        let db = runtime.database
-        let heartbeat = TimeInterval(runtime.configuration.link.heartbeatSeconds)
-        let sampleInterval = TimeInterval(runtime.configuration.health.sampleIntervalSeconds)
+        let db = database
+        let heartbeat = TimeInterval(settings.current.link.heartbeatSeconds)
+        let sampleInterval = TimeInterval(settings.current.health.sampleIntervalSeconds)
         let sessions = registry.sessions
         let seen = registry.everSeen
         let soon = try db.clusterAirings(from: now, to: now.addingTimeInterval(3600))

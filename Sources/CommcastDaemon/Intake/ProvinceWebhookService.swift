@@ -1,4 +1,5 @@
 import CommcastCore
+import CommcastStore
 import Crypto
 import Foundation
 import Hummingbird
@@ -14,14 +15,17 @@ import ServiceLifecycle
 /// `province.webhook_token_sha256`. A bad request is refused with the reason and
 /// touches nothing else (docs/provincial-api.md, "Bulletins from the province").
 public struct ProvinceWebhookService: Service {
-    let runtime: DaemonRuntime
+    let settings: RunningConfiguration
+    let intake: ProvinceIntake
     let wire: any ProvincialProtocol
     let logger: Logger
     let onListening: @Sendable (String) async -> Void
 
-    public init(runtime: DaemonRuntime, wire: any ProvincialProtocol = CommcastProvincialProtocol(), logger: Logger,
+    public init(settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, station: Station,
+                wire: any ProvincialProtocol = CommcastProvincialProtocol(), logger: Logger,
                 onListening: @escaping @Sendable (String) async -> Void = { _ in }) {
-        self.runtime = runtime
+        self.settings = settings
+        self.intake = ProvinceIntake(settings: settings, database: database, media: media, station: station, logger: logger)
         self.wire = wire
         self.logger = logger
         self.onListening = onListening
@@ -40,10 +44,9 @@ public struct ProvinceWebhookService: Service {
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ErrorMappingMiddleware())
-        let (runtime, wire, logger) = (runtime, wire, logger)
-        let intake = ProvinceIntake(runtime: runtime, logger: logger)
+        let (configuration, intake, wire, logger) = (self.settings, intake, wire, logger)
         router.post("v1/province/bulletins") { request, _ in
-            let settings = runtime.configuration.province
+            let settings = configuration.current.province
             guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer "),
                   Self.sha256Hex(String(auth.dropFirst(7))) == settings.webhookTokenSHA256 else {
                 logger.warning("province webhook refused a request without a valid token")
@@ -75,10 +78,10 @@ public struct ProvinceWebhookService: Service {
     }
 
     public func run() async throws {
-        let settings = runtime.configuration.province
+        let settings = self.settings.current.province
         let parts = settings.webhookListen.split(separator: ":")
         let (host, port) = (String(parts[0]), Int(parts[1]) ?? 0)
-        let link = runtime.configuration.link
+        let link = self.settings.current.link
         let server: HTTPServerBuilder
         if link.usesTLS {
             let chain = try NIOSSLCertificate.fromPEMFile(link.tlsCertificate).map { NIOSSLCertificateSource.certificate($0) }

@@ -1,0 +1,163 @@
+import CommcastAudio
+import CommcastControlAPI
+import CommcastCore
+import CommcastStore
+import Foundation
+import Logging
+
+/// Where bulletins are made, whoever makes them: an operator's recording or text
+/// through the control API, a bulletin from the province, an approval from the
+/// inbox. It checks, speaks (TTS), ingests, stores and asks for a replan, in that
+/// order, once for every entry point.
+public struct BulletinDesk: Sendable {
+    let settings: RunningConfiguration
+    let database: CommcastDatabase
+    let media: MediaStore
+    let scope: OperatorScope
+    let replanRequests: ScheduleTrigger
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// - Parameters:
+    ///   - replanRequests: fired after every change that affects the plan.
+    ///   - now: the station clock.
+    public init(settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, scope: OperatorScope,
+                replanRequests: ScheduleTrigger, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.settings = settings
+        self.database = database
+        self.media = media
+        self.scope = scope
+        self.replanRequests = replanRequests
+        self.logger = logger
+        self.now = now
+    }
+
+    /// A recording as uploaded, encoded and stored; the same recording twice is stored once.
+    public func ingestRecording(_ data: Data, by actor: Actor) async throws -> (MediaRecord, IngestResult) {
+        let options = settings.ingestOptions
+        let result = try await offload { try IngestPipeline(options: options).ingest(data: data) }
+        let record = try store(result, kind: .file)
+        logger.info("media ingested", metadata: ["sha256": "\(record.sha256)", "seconds": "\(result.duration)", "by": "\(actor.name)"])
+        return (record, result)
+    }
+
+    /// Text read by the station's voice, encoded and stored.
+    public func speak(_ text: String) async throws -> MediaRecord {
+        let (hook, normalized, options, logger) = (settings.textToSpeech, settings.textNormalizer.normalize(text), settings.ingestOptions, logger)
+        let wav = try await offload { try hook.synthesize(normalized, logger: logger) }
+        let result = try await offload { try IngestPipeline(options: options).ingest(data: wav) }
+        return try store(result, kind: .text)
+    }
+
+    /// An operator's new bulletin: the level their role allows, targets in their
+    /// zones, a schedule that parses, and exactly one source.
+    public func create(_ request: AddBulletinRequest, by op: Operator, actor: Actor) async throws -> Bulletin {
+        let at = now()
+        guard op.mayQueue(request.level) else {
+            throw Refusal.forbidden("\(op.name) may not queue \(request.level) bulletins (needs the emergency role)")
+        }
+        try scope.requireTargets(request.targets, for: op)
+        let rule = try request.schedule.rule(calendar: settings.calendar, now: at)
+        let media: MediaRecord
+        let kind: SourceKind
+        switch (request.mediaSha256, request.text) {
+        case (let sha?, nil):
+            media = try storedRecording(sha)
+            kind = .file
+        case (nil, let text?):
+            media = try await speak(text)
+            kind = .text
+        default:
+            throw Refusal.invalid("give exactly one of media_sha256 (a recording) or text (for the synthetic voice)")
+        }
+        let bulletin = try database.createBulletin(
+            NewBulletin(title: request.title, level: request.level, sourceKind: kind, media: media, text: request.text,
+                        targets: request.targets, rules: [rule]),
+            by: actor, at: at)
+        replanRequests.fire()
+        return bulletin
+    }
+
+    /// The bulletins the operator sees, in the given states (all when nil).
+    public func bulletins(states: [BulletinState]?, visibleTo op: Operator) throws -> [Bulletin] {
+        try database.bulletins(states: states).filter { try scope.isVisible($0, to: op) }
+    }
+
+    /// One bulletin the operator sees.
+    public func bulletin(_ id: Int64, visibleTo op: Operator) throws -> Bulletin {
+        guard let b = try database.bulletin(id: id), try scope.isVisible(b, to: op) else { throw Refusal.notFound("unknown bulletin #\(id)") }
+        return b
+    }
+
+    /// Cancels, pauses or resumes a bulletin whose every target is the operator's.
+    public func setState(_ id: Int64, to state: BulletinState, by op: Operator, actor: Actor) throws -> Bulletin {
+        guard let b = try database.bulletin(id: id) else { throw Refusal.notFound("unknown bulletin #\(id)") }
+        // Refused by name rather than hidden: an operator who typed the wrong number should learn why.
+        try scope.requireTargets(b.targets, for: op)
+        guard op.mayQueue(b.level) else { throw Refusal.forbidden("\(op.name) may not change \(b.level) bulletins") }
+        let updated = try database.setBulletinState(id: id, to: state, by: actor, at: now())
+        replanRequests.fire()
+        return updated
+    }
+
+    /// Makes a scheduled bulletin of a province bulletin, once, at the province's time or now.
+    public func queue(_ record: ProvinceBulletinRecord, state: ProvinceBulletinRecord.State, by actor: Actor) throws -> ProvinceBulletinRecord {
+        guard let sha = record.mediaSha256, let media = try database.mediaRecord(sha256: sha) else {
+            throw Refusal(.conflict, code: "conflict", "province bulletin #\(record.id) has no audio")
+        }
+        let at = now()
+        let bulletin = NewBulletin(title: record.title, level: record.level, sourceKind: record.text == nil ? .file : .text, media: media,
+                                   text: record.text, targets: record.zones.map { .zone($0) },
+                                   rules: [RecurrenceRule(pattern: .once(max(record.airAt ?? at, at)), validFrom: at)], origin: "province")
+        let queued = try database.queueProvinceBulletin(id: record.id, as: bulletin, state: state, by: actor, at: at)
+        replanRequests.fire()
+        return queued
+    }
+
+    /// An inbox bulletin an operator approves: its zones must be theirs and its level one they may queue.
+    public func approve(inbox id: Int64, by op: Operator, actor: Actor) throws -> ProvinceBulletinRecord {
+        let record = try inboxRecord(id, for: op)
+        return try queue(record, state: .approved, by: actor)
+    }
+
+    /// An inbox bulletin an operator turns down, with the reason the province will read.
+    public func reject(inbox id: Int64, reason: String, by op: Operator, actor: Actor) throws -> ProvinceBulletinRecord {
+        let record = try inboxRecord(id, for: op)
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 500 else {
+            throw Refusal.invalid("reason: got \"\(reason)\", expected 1 to 500 characters for the province")
+        }
+        return try database.rejectProvinceBulletin(id: record.id, reason: trimmed, by: actor, at: now())
+    }
+
+    /// The province bulletins the operator sees.
+    public func inbox(states: [ProvinceBulletinRecord.State]?, visibleTo op: Operator) throws -> [ProvinceBulletinRecord] {
+        try database.provinceBulletins(states: states).filter { scope.reaches($0.zones, op: op) }
+    }
+
+    func inboxRecord(_ id: Int64, for op: Operator) throws -> ProvinceBulletinRecord {
+        guard let record = try database.provinceBulletin(id: id) else { throw Refusal.notFound("unknown province bulletin #\(id)") }
+        for zone in record.zones { try scope.requireZone(zone, for: op) }
+        guard op.mayQueue(record.level) else { throw Refusal.forbidden("\(op.name) may not queue \(record.level) bulletins (needs the emergency role)") }
+        return record
+    }
+
+    func storedRecording(_ sha: String) throws -> MediaRecord {
+        let key = sha.lowercased()
+        guard key.count == 64, media.contains(key), let stored = try database.mediaRecord(sha256: key) else {
+            throw Refusal.invalid("media_sha256: \(sha) is not in the media store; upload the recording first (POST /v1/media)")
+        }
+        return stored
+    }
+
+    /// Saves encoded audio to the media store and its row to the database.
+    func store(_ result: IngestResult, kind: SourceKind) throws -> MediaRecord {
+        let sha = try media.put(result.oggOpus)
+        let record = MediaRecord(sha256: sha, sizeBytes: result.oggOpus.count, durationMilliseconds: Int((result.duration * 1000).rounded()),
+                                 sourceKind: kind.rawValue, sourceContainer: result.sourceContainer.rawValue,
+                                 measuredLUFS: result.measuredLUFS, gainDB: result.appliedGainDB,
+                                 createdAt: Int64(now().timeIntervalSince1970 * 1000))
+        try database.recordMedia(record)
+        return record
+    }
+}

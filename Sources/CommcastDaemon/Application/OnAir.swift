@@ -1,0 +1,161 @@
+import CommcastControlAPI
+import CommcastCore
+import CommcastLink
+import CommcastStore
+import Foundation
+import Logging
+
+/// Who holds the air (docs/live.md). Every live broadcast starts and ends here,
+/// whoever starts it — an operator's `commcast live`, a relay at its hours, an
+/// emergency from the province, and the phone to come — so each start and end is
+/// checked the same way and lands in the audit log and the province's report once.
+public struct OnAir: Sendable {
+    let broadcaster: LiveBroadcaster
+    let registry: LinkRegistry
+    let database: CommcastDatabase
+    let settings: RunningConfiguration
+    let scope: OperatorScope
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// The daemon itself, for ends nobody asked for (a silent source, shutdown).
+    public static let station = Actor(name: "commcastd", origin: "daemon")
+
+    public init(broadcaster: LiveBroadcaster, registry: LinkRegistry, database: CommcastDatabase, settings: RunningConfiguration,
+                scope: OperatorScope, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.broadcaster = broadcaster
+        self.registry = registry
+        self.database = database
+        self.settings = settings
+        self.scope = scope
+        self.logger = logger
+        self.now = now
+    }
+
+    /// The broadcast on air, or the last one since the daemon started.
+    public var current: LiveBroadcastStatus? { broadcaster.current }
+
+    /// Whether any broadcast is on air.
+    public var isOnAir: Bool { broadcaster.isOnAir }
+
+    /// Whether `liveID` is on air.
+    public func isRunning(_ liveID: String) -> Bool { broadcaster.isRunning(liveID) }
+
+    /// An operator's broadcast: the level their role allows, outside quiet hours
+    /// unless it is an emergency, to clusters in their zones.
+    public func start(_ request: LiveStartRequest, by op: Operator, actor: Actor) throws -> LiveBroadcastStatus {
+        guard let level = LiveLevel(rawValue: request.level), level != .relay else {
+            throw Refusal.invalid("level: got \"\(request.level)\", expected emergency or priority")
+        }
+        guard op.mayQueue(level == .emergency ? .emergency : .priority) else {
+            throw Refusal.forbidden("\(op.name) may not start an emergency broadcast: that needs the emergency role")
+        }
+        guard ["microphone", "file", "stdin"].contains(request.source) else {
+            throw Refusal.invalid("source: got \"\(request.source)\", expected microphone, file or stdin")
+        }
+        let at = now()
+        if level == .priority, let quiet = settings.current.schedule.quietHours,
+           quiet.overlaps(from: at, to: at.addingTimeInterval(1), calendar: settings.calendar) {
+            throw Refusal(.conflict, code: "quiet_hours", "it is quiet hours (\(quiet)); only an emergency broadcast may air now")
+        }
+        let ids = try scope.liveClusters(zones: request.zones, clusters: request.clusters, for: op)
+        return try begin(level: level, clusterIDs: ids, targets: request.zones + request.clusters, source: request.source,
+                         title: request.title, actor: actor, details: [:])
+    }
+
+    /// A broadcast the station starts on its own behalf (a relay, an emergency from
+    /// the province): the caller has already decided it may air.
+    ///
+    /// - Throws: `Refusal` with code `busy` when a broadcast of the same or a higher level is on air.
+    public func startForStation(level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String,
+                                actor: Actor, details: [String: String] = [:]) throws -> LiveBroadcastStatus {
+        try begin(level: level, clusterIDs: clusterIDs, targets: targets, source: source, title: title, actor: actor, details: details)
+    }
+
+    private func begin(level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String,
+                       actor: Actor, details: [String: String]) throws -> LiveBroadcastStatus {
+        let at = now()
+        let started: LiveBroadcastStatus, replaced: LiveBroadcastStatus?
+        do {
+            (started, replaced) = try broadcaster.start(.init(level: level, clusterIDs: clusterIDs, targets: targets, source: source,
+                                                             title: title, operatorName: actor.name),
+                                                       registry: registry, now: at)
+        } catch LiveBroadcaster.Refusal.busy(let running) {
+            throw Refusal(.conflict, code: "busy",
+                          "a \(running.level) broadcast (\(running.liveId), by \(running.operatorName)) is on air; stop it first or start an emergency")
+        }
+        if let replaced { recordEnd(replaced, actor: actor) }
+        let audited = ["level": level.rawValue, "source": source, "title": title,
+                       "targets": targets.joined(separator: ","), "clusters": "\(clusterIDs.count)"]
+        try database.recordLiveEvent(actor, kind: "live_started", liveID: started.liveId,
+                                     details: audited.merging(details) { _, extra in extra }, at: at)
+        return started
+    }
+
+    /// Feeds source audio (48 kHz mono s16); false once `liveID` is no longer on air.
+    public func feed(_ liveID: String, samples: [Int16]) throws -> Bool {
+        try broadcaster.audio(liveID, samples: samples, now: now())
+    }
+
+    /// Plays decoded audio into `liveID` 20 ms at a time on the clock, as a
+    /// microphone would deliver it, and ends the broadcast when it is all played.
+    /// - Returns: whether it played to the end (false: stopped or replaced first).
+    public func play(_ samples: [Int16], into liveID: String, actor: Actor) async -> Bool {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var offset = 0
+        var frames = 0
+        while offset < samples.count {
+            let end = min(offset + 960, samples.count)
+            guard (try? feed(liveID, samples: Array(samples[offset..<end]))) == true else { return false }
+            offset = end
+            frames += 1
+            try? await Task.sleep(until: start + .milliseconds(20 * frames), clock: clock)
+        }
+        return end(liveID, reason: "end of bulletin", actor: actor) != nil
+    }
+
+    /// An operator stops a broadcast; an emergency needs the emergency role to stop.
+    public func stop(_ liveID: String, by op: Operator, actor: Actor) throws -> LiveBroadcastStatus {
+        guard let current = broadcaster.current, current.liveId == liveID, current.endedAt == nil else {
+            throw Refusal.notFound("no live broadcast \(liveID) is on air")
+        }
+        guard op.mayQueue(current.level == LiveLevel.emergency.rawValue ? .emergency : .priority) else {
+            throw Refusal.forbidden("\(op.name) may not stop an emergency broadcast: that needs the emergency role")
+        }
+        guard let ended = end(liveID, reason: "stopped by \(op.name)", actor: actor) else {
+            throw Refusal.notFound("no live broadcast \(liveID) is on air")
+        }
+        return ended
+    }
+
+    /// Ends `liveID` (whatever is on air when nil) with `reason`, audited as `actor`'s.
+    /// - Returns: the ended broadcast, nil if it was not on air.
+    @discardableResult
+    public func end(_ liveID: String?, reason: String, actor: Actor) -> LiveBroadcastStatus? {
+        guard let ended = broadcaster.stop(liveID, reason: reason, now: now()) else { return nil }
+        recordEnd(ended, actor: actor)
+        return ended
+    }
+
+    /// Ends the broadcast if its source has sent nothing for `timeout`.
+    @discardableResult
+    public func endIfSourceSilent(timeout: Duration) -> LiveBroadcastStatus? {
+        guard let ended = broadcaster.stopIfSourceSilent(timeout: timeout, now: now()) else { return nil }
+        recordEnd(ended, actor: Self.station)
+        return ended
+    }
+
+    /// Audits and reports the end of a broadcast; a database error is logged, never fatal.
+    private func recordEnd(_ ended: LiveBroadcastStatus, actor: Actor) {
+        let endedAt = ended.endedAt ?? now()
+        do {
+            try database.recordLiveEvent(actor, kind: "live_stopped", liveID: ended.liveId, details: [
+                "reason": ended.endReason ?? "", "level": ended.level, "source": ended.source,
+                "packets": "\(ended.packets)", "seconds": "\(Int(endedAt.timeIntervalSince(ended.startedAt)))",
+            ], at: endedAt)
+        } catch {
+            logger.error("cannot record the end of a live broadcast", metadata: ["live_id": "\(ended.liveId)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import CommcastControlAPI
+import CommcastCore
+import CommcastStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+import TestSupport
+@testable import CommcastDaemon
+
+/// The control API's routes in the test process, through Hummingbird's router
+/// test framework: no socket, no daemon process, the caller named by the test.
+/// What an operator can see and do here is what the CLI, the console and the
+/// province get, since every route is an adapter over the same station.
+@Suite("Control routes")
+struct ControlRoutesTests {
+    static let root = PeerIdentity(pid: 1, uid: 0, gid: 0, userName: "root")
+    static let an = PeerIdentity(pid: 2, uid: 1001, gid: 1001, userName: "an")
+    static let stranger = PeerIdentity(pid: 3, uid: 1999, gid: 1999, userName: "stranger")
+
+    /// Runs `body` against the station's routes, as `caller`.
+    func routes(_ f: StationFixture, as caller: PeerIdentity, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let service = ControlAPIService(
+            settings: f.settings, station: f.station, database: f.database, media: f.media, registry: f.registry,
+            planStored: f.planStored, reporterProgress: ReporterProgress(), addresses: ListeningAddresses(),
+            socketPath: f.directory.file("control.sock").path,
+            identify: CallerIdentification(accounts: StationAccounts()) { _ in caller },
+            logger: f.logger, onReady: {})
+        try await Application(router: service.makeRouter()).test(.router, body)
+    }
+
+    static func fixture() throws -> StationFixture {
+        try StationFixture(at: StationFixture.stationTime(10, 0)) { $0.control.allowedUsers = ["1001"] }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(T.self, from: Data(response.body.readableBytesView))
+    }
+
+    static func json(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONResponse.encoder.encode(value))
+    }
+
+    @Test("an operator of commune A sees only A's clusters and cannot touch B's, by raw HTTP")
+    func scopeByRawHTTP() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        try await routes(f, as: Self.an) { client in
+            try await client.execute(uri: "/v1/clusters", method: .get) { response in
+                #expect(response.status == .ok)
+                let clusters = try Self.decode([Cluster].self, response)
+                #expect(clusters.map(\.id) == ["a-1", "a-2"])
+            }
+            try await client.execute(uri: "/v1/clusters/b-1", method: .get) { response in
+                #expect(response.status == .notFound)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message == "unknown cluster b-1")
+            }
+            try await client.execute(uri: "/v1/clusters/b-1/revoke", method: .post) { response in
+                #expect(response.status == .notFound)
+            }
+            let bulletin = AddBulletinRequest(title: "Họp dân", level: .normal, mediaSha256: String(repeating: "0", count: 64), text: nil,
+                                              targets: [.zone("tinh/xa-b")], schedule: ScheduleSpec(at: "11:00"))
+            try await client.execute(uri: "/v1/bulletins", method: .post, body: try Self.json(bulletin)) { response in
+                #expect(response.status == .forbidden)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message.contains("zone tinh/xa-b is outside"), "\(error.message)")
+            }
+            let live = LiveStartRequest(level: "emergency", zones: [], clusters: [], source: "stdin", title: "x")
+            try await client.execute(uri: "/v1/live", method: .post, body: try Self.json(live)) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+        // Nothing was changed on the way: the credential of b-1 still stands.
+        #expect(try f.database.clusterKey(id: "b-1")?.revokedAt == nil)
+        #expect(try f.database.bulletins().isEmpty)
+    }
+
+    @Test("a bulletin for commune B is invisible to A's operator, and A's own is listed")
+    func bulletinVisibility() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        let media = try await f.recording()
+        let forB = try await f.queue(.normal, at: "11:00", zone: "tinh/xa-b", media: media)
+        let forA = try await f.queue(.normal, at: "11:00", zone: "tinh/xa-a", media: media)
+        let province = try await f.queue(.normal, at: "11:00", zone: "tinh", media: media)
+        try await routes(f, as: Self.an) { client in
+            try await client.execute(uri: "/v1/bulletins", method: .get) { response in
+                let bulletins = try Self.decode([Bulletin].self, response)
+                #expect(Set(bulletins.map(\.id)) == [forA.id, province.id])
+            }
+            try await client.execute(uri: "/v1/bulletins/\(forB.id)", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/v1/bulletins/\(forB.id)/cancel", method: .post) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+        #expect(try f.database.bulletin(id: forB.id)?.state == .active)
+    }
+
+    @Test("a cluster CSV with one id on two lines is refused naming both, nothing is imported, and the API keeps serving")
+    func duplicateClusterIDs() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        let csv = "id,name,zone\nc-9,Cụm chín,tinh/xa-a\nc-9,Cụm chín bis,tinh/xa-a\n"
+        try await routes(f, as: Self.root) { client in
+            try await client.execute(uri: "/v1/clusters/import", method: .post, body: ByteBuffer(string: csv)) { response in
+                #expect(response.status == .badRequest)
+                let message = try Self.decode(APIErrorBody.self, response).message
+                #expect(message.contains("line 3") && message.contains("line 2") && message.contains("c-9"), "\(message)")
+            }
+            try await client.execute(uri: "/v1/clusters", method: .get) { response in
+                #expect(response.status == .ok)
+                let clusters = try Self.decode([Cluster].self, response)
+                #expect(clusters.count == 4)
+            }
+        }
+    }
+
+    @Test("a supervisor's inventory change lands in the audit log with its origin")
+    func inventoryIsAudited() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        try await routes(f, as: Self.root) { client in
+            let body = try Self.json(AddZoneRequest(path: "tinh/xa-a/ap-1", parents: false, quietHours: "21:00-05:00"))
+            try await client.execute(uri: "/v1/zones", method: .post, body: body) { response in
+                #expect(response.status == .created)
+            }
+        }
+        let entry = try #require(try f.audit("zone.add").first)
+        #expect(entry.target == "tinh/xa-a/ap-1")
+        #expect(entry.details["quiet_hours"] == "21:00-05:00")
+        #expect(entry.origin.hasPrefix("unix:uid=0"))
+    }
+
+    @Test("a caller the access policy does not allow is refused before any route, with the reason")
+    func strangerRefused() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        try await routes(f, as: Self.stranger) { client in
+            try await client.execute(uri: "/v1/status", method: .get) { response in
+                #expect(response.status == .forbidden)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message.contains("control.allowed_users"))
+            }
+        }
+    }
+
+    @Test("status reports the link as not listening until it binds, then its address and connected count")
+    func statusFollowsTheListener() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        let addresses = ListeningAddresses()
+        let service = ControlAPIService(
+            settings: f.settings, station: f.station, database: f.database, media: f.media, registry: f.registry,
+            planStored: f.planStored, reporterProgress: ReporterProgress(), addresses: addresses,
+            socketPath: f.directory.file("control.sock").path,
+            identify: CallerIdentification(accounts: StationAccounts()) { _ in Self.root }, logger: f.logger, onReady: {})
+        try await Application(router: service.makeRouter()).test(.router) { client in
+            try await client.execute(uri: "/v1/status", method: .get) { response in
+                let status = try Self.decode(StatusResponse.self, response)
+                #expect(status.linkAddress == nil && status.clustersConnected == nil)
+                #expect(status.counts.clusters == 4)
+            }
+            addresses.link = "127.0.0.1:8443"
+            try await client.execute(uri: "/v1/status", method: .get) { response in
+                let status = try Self.decode(StatusResponse.self, response)
+                #expect(status.linkAddress == "127.0.0.1:8443" && status.clustersConnected == 0)
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import CommcastControlAPI
+import CommcastCore
+import CommcastStore
+import Foundation
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+import Testing
+import TestSupport
+@testable import CommcastDaemon
+
+/// The scheduler on an injected clock: the same answers at any hour of the day
+/// the suite happens to run.
+@Suite("Scheduler service")
+struct SchedulerServiceTests {
+    @Test("at 23:30 a normal bulletin for 23:45 is held by quiet hours; an emergency is planned on every targeted cluster")
+    func quietHoursAtNight() async throws {
+        let f = try StationFixture(at: StationFixture.stationTime(23, 30))
+        defer { f.remove() }
+        let media = try await f.recording()
+        let normal = try await f.queue(.normal, at: "23:45", media: media)
+        try f.scheduler.replan()
+        let day = DateInterval(start: f.clock.now, duration: 86_400)
+        #expect(try f.database.clusterAirings(from: day.start, to: day.end).values.flatMap { $0 }.filter { $0.bulletinID == normal.id }.isEmpty)
+
+        let emergency = try await f.queue(.emergency, at: "23:45", media: media)
+        try f.scheduler.replan()
+        let planned = try f.database.clusterAirings(from: day.start, to: day.end)
+        #expect(Set(planned.keys) == ["a-1", "a-2"])
+        for airing in planned.values.flatMap({ $0 }) {
+            #expect(airing.bulletinID == emergency.id)
+            #expect(airing.start == StationFixture.stationTime(23, 45))
+        }
+    }
+
+    @Test("the same bulletin at 10:00 is planned, and marked missed once its time is long past without a receipt")
+    func missedAfterItsTime() async throws {
+        let f = try StationFixture(at: StationFixture.stationTime(9, 50))
+        defer { f.remove() }
+        let bulletin = try await f.queue(.normal, at: "10:00", zone: "tinh/xa-b", media: try await f.recording())
+        try f.scheduler.replan()
+        #expect(try f.database.airings(from: f.clock.now, to: f.clock.now.addingTimeInterval(3600)).filter { $0.bulletinID == bulletin.id }.count == 2)
+
+        f.clock.advance(by: 10 * 60 + Double(f.configuration.schedule.missedAfterMinutes * 60) + 60)
+        try f.scheduler.replan()
+        let rows = try f.database.airings(from: StationFixture.stationTime(9, 0), to: StationFixture.stationTime(11, 0))
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0.outcome == "missed" && $0.reason == "no receipt from the cluster" })
+    }
+
+    @Test("run() plans when asked and stops at graceful shutdown")
+    func runsUntilGracefulShutdown() async throws {
+        let f = try StationFixture(at: StationFixture.stationTime(12, 0)) { $0.schedule.replanIntervalSeconds = 3600 }
+        defer { f.remove() }
+        let media = try await f.recording()
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await f.scheduler.run() }
+                // The first pass runs at start; a new bulletin asks for another at once.
+                let bulletin = try await f.queue(.priority, at: "12:30", zone: "tinh", media: media)
+                try await waitUntil("the scheduler stored the new bulletin's four airings") {
+                    let rows = try f.database.airings(from: f.clock.now, to: f.clock.now.addingTimeInterval(3600))
+                    return rows.filter { $0.bulletinID == bulletin.id }.count == 4
+                }
+                trigger.triggerGracefulShutdown()
+                try await group.next()
+            }
+        }
+    }
+}
