@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "CommcastStore", targets: ["CommcastStore"]),
         .library(name: "CommcastDaemon", targets: ["CommcastDaemon"]),
         .library(name: "CommcastLink", targets: ["CommcastLink"]),
+        .library(name: "CommcastLinkServer", targets: ["CommcastLinkServer"]),
         .library(name: "CommcastSimulator", targets: ["CommcastSimulator"]),
     ],
     dependencies: [
@@ -79,6 +80,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The station's side of the cluster link on SwiftNIO channel handlers: the
+        // WebSocket handler, the registry of connected clusters, live fan-out and
+        // media serving, over narrow protocols for keys, receipts and files, so it
+        // builds and is tested without the store or the daemon.
+        .target(
+            name: "CommcastLinkServer",
+            dependencies: [
+                "CommcastCore", "CommcastLink", "CommcastAudio", "CommcastControlAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         // The microphone, apart so that only the CLI links libasound.
         .target(name: "CommcastCapture", dependencies: ["CALSA"]),
         .target(
@@ -93,7 +110,8 @@ let package = Package(
         .target(
             name: "CommcastDaemon",
             dependencies: [
-                "CommcastCore", "CommcastControlAPI", "CommcastAudio", "CommcastStore", "CommcastLink", "CSystemd", "CMalloc",
+                "CommcastCore", "CommcastControlAPI", "CommcastAudio", "CommcastStore", "CommcastLink", "CommcastLinkServer",
+                "CSystemd", "CMalloc",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -165,9 +183,15 @@ let package = Package(
             "CommcastAudio", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "CommcastLinkTests", dependencies: ["CommcastLink"]),
+        .testTarget(name: "CommcastLinkServerTests", dependencies: [
+            "CommcastLinkServer", "CommcastLink", "CommcastCore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+        ]),
         .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
         .testTarget(name: "CommcastDaemonTests", dependencies: [
-            "CommcastDaemon", "CommcastControlAPI", "CommcastCore", "CommcastLink", "CommcastStore", "TestSupport",
+            "CommcastDaemon", "CommcastControlAPI", "CommcastCore", "CommcastLink", "CommcastLinkServer", "CommcastStore", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import CommcastCore
+import CommcastLinkServer
 import CommcastStore
 import Foundation
 import Logging

@@ -1,6 +1,7 @@
 import CommcastControlAPI
 import CommcastCore
 import CommcastLink
+import CommcastLinkServer
 import CommcastStore
 import Foundation
 

@@ -1,5 +1,6 @@
 import CommcastControlAPI
 import CommcastCore
+import CommcastLinkServer
 import CommcastStore
 import Foundation
 import Hummingbird

@@ -1,5 +1,6 @@
 import CommcastCore
 import CommcastLink
+import CommcastLinkServer
 import CommcastStore
 import Foundation
 import Logging

@@ -1,5 +1,6 @@
 import CommcastCore
 import CommcastLink
+import CommcastLinkServer
 import CommcastStore
 import Foundation
 import Logging
@@ -64,7 +65,7 @@ public struct LinkService: Service {
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.removeHandler(name: MediaHTTPHandler.name).whenComplete { _ in }
+                    sync.removeHandler(name: MediaHTTPHandler.name).whenComplete { _ in }
                     try sync.addHandler(NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64,
                                                                     maxAccumulatedFrameSize: LinkCodec.maxTextBytes))
                     try sync.addHandler(ClusterLinkHandler(environment: environment))

@@ -1,4 +1,5 @@
 import CommcastCore
+import CommcastLinkServer
 import CommcastStore
 import Foundation
 import Logging
@@ -90,13 +91,4 @@ public struct HealthService: Service {
         try db.recordHealthSamples(samples)
         registry.publishHealth(current)
     }
-}
-
-/// A cluster's health as the last pass judged it, for the control API.
-public struct ClusterHealthReport: Sendable, Equatable {
-    public var state: HealthState
-    public var reasons: [String]
-    /// When the current link opened.
-    public var since: Date?
-    public var lastHeartbeat: HeartbeatSample?
 }

@@ -41,7 +41,7 @@ public struct SchedulerService: Service {
                 logger.error("planning failed", metadata: ["error": "\(error)"])
             }
             let interval = Duration.seconds(settings.current.schedule.replanIntervalSeconds)
-            try? await cancelWhenGracefulShutdown { [replanRequests] in await replanRequests.wait(timeout: interval) }
+            await cancelWhenGracefulShutdown { [replanRequests] in await replanRequests.wait(timeout: interval) }
         }
     }
 

@@ -1,3 +1,4 @@
+import CommcastCore
 import CommcastStore
 import Foundation
 import Logging

@@ -136,7 +136,7 @@ public final class LinkRegistry: Sendable {
     }
 
     /// Records the schedule about to be sent; false when it equals the last one.
-    func noteSchedule(_ clusterID: String, hash: Int, media: Set<String>) -> Int? {
+    public func noteSchedule(_ clusterID: String, hash: Int, media: Set<String>) -> Int? {
         state.withLock { s -> Int? in
             guard var session = s.sessions[clusterID], session.scheduleHash != hash else { return nil }
             session.scheduleHash = hash
@@ -166,7 +166,7 @@ public final class LinkRegistry: Sendable {
     }
 
     /// Marks that a sample was stored now; returns false when one was stored too recently.
-    func shouldStoreSample(_ clusterID: String, at now: Date, interval: TimeInterval) -> Bool {
+    public func shouldStoreSample(_ clusterID: String, at now: Date, interval: TimeInterval) -> Bool {
         state.withLock { s in
             guard var session = s.sessions[clusterID] else { return false }
             if let last = session.lastSampleStoredAt, now.timeIntervalSince(last) < interval { return false }
@@ -177,7 +177,7 @@ public final class LinkRegistry: Sendable {
     }
 
     /// Publishes the health service's latest pass.
-    func publishHealth(_ reports: [String: ClusterHealthReport]) {
+    public func publishHealth(_ reports: [String: ClusterHealthReport]) {
         state.withLock { $0.health = reports }
     }
 

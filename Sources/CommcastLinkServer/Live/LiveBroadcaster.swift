@@ -42,17 +42,22 @@ public final class LiveBroadcaster: Sendable {
         case busy(Snapshot)
     }
 
-    struct Settings: Sendable {
-        var jitterMilliseconds: Int
-        var emergencyVolume: Int?
-        var bitrate: Int
-        var framesPerWrite: Int
+    /// The `[live]` settings the broadcaster needs.
+    public struct Settings: Sendable {
+        /// The jitter buffer each cluster is asked to keep.
+        public var jitterMilliseconds: Int
+        /// The volume clusters play an emergency at, nil to leave theirs.
+        public var emergencyVolume: Int?
+        /// Opus bits per second.
+        public var bitrate: Int
+        /// 20 ms frames gathered into one write to each connection.
+        public var framesPerWrite: Int
 
-        init(_ live: DaemonConfiguration.LiveSection) {
-            framesPerWrite = live.framesPerWrite
-            jitterMilliseconds = live.jitterMilliseconds
-            emergencyVolume = live.emergencyVolume
-            bitrate = live.bitrate
+        public init(jitterMilliseconds: Int, emergencyVolume: Int?, bitrate: Int, framesPerWrite: Int) {
+            self.jitterMilliseconds = jitterMilliseconds
+            self.emergencyVolume = emergencyVolume
+            self.bitrate = bitrate
+            self.framesPerWrite = framesPerWrite
         }
     }
 
@@ -107,7 +112,7 @@ public final class LiveBroadcaster: Sendable {
     let settings: Settings
     let logger: Logger
 
-    init(settings: Settings, logger: Logger) {
+    public init(settings: Settings, logger: Logger) {
         self.settings = settings
         self.logger = logger
     }
@@ -124,7 +129,7 @@ public final class LiveBroadcaster: Sendable {
     /// Starts a broadcast to the clusters in `request` that are connected now, and to
     /// the others as they connect. A higher level replaces a running broadcast, which
     /// ends with reason `replaced`; the same or a lower level is refused.
-    func start(_ request: Request, registry: LinkRegistry, now: Date) throws -> (started: Snapshot, replaced: Snapshot?) {
+    public func start(_ request: Request, registry: LinkRegistry, now: Date) throws -> (started: Snapshot, replaced: Snapshot?) {
         let encoder = try LiveOpusEncoder(bitrate: settings.bitrate)
         let liveID = "live-" + UUID().uuidString.lowercased().prefix(8)
         let token = LinkAuthentication.makeNonce()
@@ -196,7 +201,7 @@ public final class LiveBroadcaster: Sendable {
     }
 
     /// Feeds source audio (48 kHz mono s16); false if `liveID` is no longer running.
-    func audio(_ liveID: String, samples: [Int16], now: Date) throws -> Bool {
+    public func audio(_ liveID: String, samples: [Int16], now: Date) throws -> Bool {
         try state.withLockedValue { s in
             guard let b = s.current, b.snapshot.liveId == liveID else { return false }
             b.lastAudio = now
@@ -252,7 +257,7 @@ public final class LiveBroadcaster: Sendable {
 
     /// Ends `liveID` if it is the running broadcast.
     @discardableResult
-    func stop(_ liveID: String?, reason: String, now: Date) -> Snapshot? {
+    public func stop(_ liveID: String?, reason: String, now: Date) -> Snapshot? {
         let broadcast = state.withLockedValue { s -> Broadcast? in
             guard let b = s.current, liveID == nil || b.snapshot.liveId == liveID else { return nil }
             s.current = nil
@@ -263,7 +268,7 @@ public final class LiveBroadcaster: Sendable {
     }
 
     /// Ends the broadcast if its source has been silent (sent nothing) for `timeout`.
-    func stopIfSourceSilent(timeout: Duration, now: Date) -> Snapshot? {
+    public func stopIfSourceSilent(timeout: Duration, now: Date) -> Snapshot? {
         let limit = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let stale = state.withLockedValue { s -> Broadcast? in
             guard let b = s.current, now.timeIntervalSince(b.lastAudio) > limit else { return nil }

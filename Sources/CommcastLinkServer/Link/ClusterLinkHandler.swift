@@ -1,6 +1,5 @@
 import CommcastCore
 import CommcastLink
-import CommcastStore
 import Foundation
 import Logging
 import NIOCore
@@ -8,27 +7,9 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
-/// Where a link finds a cluster's credential.
-protocol ClusterKeySource: Sendable {
-    /// The stored key of `id`, nil for a cluster the station does not know.
-    func clusterKey(id: String) throws -> ClusterKeyRecord?
-}
-
-/// Where a link stores the receipts clusters send.
-protocol ReceiptSink: Sendable {
-    /// Stores a receipt from `clusterID` once; false when it was already stored.
-    func store(_ receipt: AiringReceipt, receivedAt: Date, from clusterID: String) throws -> Bool
-}
-
-extension CommcastDatabase: ClusterKeySource, ReceiptSink {
-    func store(_ receipt: AiringReceipt, receivedAt: Date, from clusterID: String) throws -> Bool {
-        try recordReceipt(receipt, receivedAt: receivedAt, clusterID: clusterID)
-    }
-}
-
 /// What every cluster link shares: where keys and receipts live, the registry and
 /// the schedule pushes. Narrow on purpose, so a handler runs in a test without a station.
-struct LinkEnvironment: Sendable {
+public struct LinkEnvironment: Sendable {
     let keys: any ClusterKeySource
     let receipts: any ReceiptSink
     /// The heartbeat interval told to each cluster in its welcome.
@@ -38,15 +19,28 @@ struct LinkEnvironment: Sendable {
     let live: LiveBroadcaster
     let logger: Logger
     let now: @Sendable () -> Date
+
+    public init(keys: any ClusterKeySource, receipts: any ReceiptSink, heartbeatSeconds: @escaping @Sendable () -> Int,
+                registry: LinkRegistry, pushes: SchedulePushQueue, live: LiveBroadcaster, logger: Logger,
+                now: @escaping @Sendable () -> Date) {
+        self.keys = keys
+        self.receipts = receipts
+        self.heartbeatSeconds = heartbeatSeconds
+        self.registry = registry
+        self.pushes = pushes
+        self.live = live
+        self.logger = logger
+        self.now = now
+    }
 }
 
 /// One cluster's WebSocket, from challenge to close (docs/protocol.md), as a channel
 /// handler on its event loop. It holds no task while the link is idle: database work
 /// runs on NIO's thread pool and its result comes back to the event loop. Anything
 /// malformed or hostile ends this link only, with the reason logged and sent.
-final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = WebSocketFrame
+    public typealias OutboundOut = WebSocketFrame
 
     static let helloTimeout: TimeAmount = .seconds(10)
     /// How long the station waits for the cluster's close frame before it drops the connection.
@@ -68,7 +62,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     var storingReceipt = false
     var peer = "unknown"
 
-    init(environment: LinkEnvironment) {
+    public init(environment: LinkEnvironment) {
         self.environment = environment
     }
 
@@ -85,7 +79,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: - Channel events
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    public func handlerAdded(context: ChannelHandlerContext) {
         peer = context.channel.remoteAddress.map { "\($0)" } ?? "unknown"
     }
 
@@ -103,7 +97,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         helloDeadline?.cancel()
         endSession(context: context)
         phase = .closing
@@ -118,7 +112,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         log.info("cluster disconnected")
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
@@ -146,7 +140,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let request = event as? LinkCloseRequest {
             close(code: request.code, reason: request.reason, context: context)
         } else if case .upgradeComplete = event as? HTTPServerUpgradeEvents, case .upgrading = phase {
@@ -156,7 +150,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Oversized or broken frames: NIO's protocol error handler has already sent
         // 1009 or 1002 for the frame decoder's errors; the aggregator's are ours to answer.
         log.warning("cluster link closed on error", metadata: ["cluster": "\(clusterID ?? "-")", "error": "\(error)"])
@@ -233,7 +227,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     func authenticate(_ hello: HelloMessage, nonce: String, context: ChannelHandlerContext) {
         let id = hello.clusterID
         let keys = environment.keys
-        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { try keys.clusterKey(id: id) }
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { try keys.linkKey(for: id) }
             .assumeIsolated().whenComplete { result in
                 guard case .authenticating = self.phase else { return }
                 switch result {
@@ -242,7 +236,7 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
                     self.refuse(ErrorMessage(code: "unavailable", message: "the station cannot check credentials now"), close: 1011, context: context)
                 case .success(nil):
                     self.refuse(ErrorMessage(code: "unknown_cluster", message: "no cluster \(id) at this station"), close: 4401, context: context, cluster: id)
-                case .success(let record?) where record.revokedAt != nil:
+                case .success(let record?) where record.revoked:
                     self.refuse(ErrorMessage(code: "revoked", message: "the credential of \(id) was revoked"), close: 4403, context: context, cluster: id)
                 case .success(let record?):
                     guard let key = record.publicKey, LinkAuthentication.verify(signature: hello.signature, publicKey: key, clusterID: id, nonce: nonce) else {
@@ -274,22 +268,22 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         storingReceipt = true
         let r = receipts.removeFirst()
         let clusterID = session.clusterID
-        // Receipt ids are the cluster's own; prefixing the cluster keeps two clusters' ids apart.
-        let receipt = r.airingReceipt(from: clusterID)
         let (sink, now) = (environment.receipts, environment.now)
         NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
-            try sink.store(receipt, receivedAt: now(), from: clusterID)
+            try sink.store(r, from: clusterID, receivedAt: now())
         }.assumeIsolated().whenComplete { result in
             self.storingReceipt = false
             guard case .open = self.phase else { return }
             switch result {
-            case .success(let new):
-                if !new { self.log.debug("receipt already recorded", metadata: ["receipt_id": "\(r.receiptID)"]) }
-            case .failure(let e as StoreError) where e.kind == .notFound:
+            case .success(.stored):
+                break
+            case .success(.duplicate):
+                self.log.debug("receipt already recorded", metadata: ["receipt_id": "\(r.receiptID)"])
+            case .success(.unknownAiring):
                 // An airing withdrawn after the cluster played it: nothing to count, but stop the resends.
                 self.log.warning("receipt for an unknown airing", metadata: ["receipt_id": "\(r.receiptID)", "airing_id": "\(r.airingID)"])
-            case .failure(let e as StoreError) where e.kind == .forbidden:
-                return self.refuse(ErrorMessage(code: "malformed", message: "receipt: airing_id: \(e.message)"), close: 4400, context: context)
+            case .success(.refused(let why)):
+                return self.refuse(ErrorMessage(code: "malformed", message: "receipt: airing_id: \(why)"), close: 4400, context: context)
             case .failure(let error):
                 // Not acknowledged: the cluster keeps it and sends it again.
                 self.log.error("cannot store receipt", metadata: ["receipt_id": "\(r.receiptID)", "error": "\(error)"])
@@ -338,16 +332,3 @@ final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
-extension ReceiptMessage {
-    /// The receipt as the station counts it. Receipt ids are the cluster's own;
-    /// prefixing the cluster keeps two clusters' ids apart.
-    func airingReceipt(from clusterID: String) -> AiringReceipt {
-        let kind: AiringReceipt.Kind = switch self.kind {
-        case .started: .started
-        case .completed: .completed
-        case .interrupted: .interrupted
-        case .failed: .failed
-        }
-        return AiringReceipt(receiptID: "\(clusterID):\(receiptID)", airingID: airingID, kind: kind, at: at, reason: reason)
-    }
-}

@@ -1,6 +1,5 @@
 import CommcastCore
 import CommcastLink
-import CommcastStore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -8,12 +7,19 @@ import NIOPosix
 
 /// Answers `GET /v1/media/{sha256}.opus` (docs/protocol.md, "Media"): only with the
 /// bearer token of a link that was sent that file in a schedule, whole or by Range.
-struct MediaResponder: Sendable {
-    let media: MediaStore
+public struct MediaResponder: Sendable {
+    let media: any MediaFiles
     let registry: LinkRegistry
     let live: LiveBroadcaster
     let now: @Sendable () -> Date
     let cache = MediaMemoryCache()
+
+    public init(media: any MediaFiles, registry: LinkRegistry, live: LiveBroadcaster, now: @escaping @Sendable () -> Date) {
+        self.media = media
+        self.registry = registry
+        self.live = live
+        self.now = now
+    }
 
     /// A response: status, headers and the body to send (a slice of the shared file).
     struct Reply: Sendable {
@@ -39,7 +45,7 @@ struct MediaResponder: Sendable {
             return Reply(status: .notFound, headers: [:])
         }
         let media: ByteBuffer
-        do { media = try cache.buffer(sha256: sha, path: self.media.url(for: sha).path) } catch {
+        do { media = try cache.buffer(sha256: sha, path: self.media.path(of: sha)) } catch {
             return Reply(status: .internalServerError, headers: [:])
         }
         let size = media.readableBytes
@@ -59,10 +65,10 @@ struct MediaResponder: Sendable {
 /// Plain HTTP on the link port: media downloads, and the live Ogg Opus stream. A file
 /// not yet in memory is read on NIO's thread pool so the event loop never waits on
 /// the disk.
-final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-    static let name = "commcast-media"
+public final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPServerRequestPart
+    public typealias OutboundOut = HTTPServerResponsePart
+    public static let name = "commcast-media"
 
     /// An HTTP connection with no request in progress for this long is closed: a
     /// cluster's finished download connections would otherwise stay open beside its
@@ -76,20 +82,20 @@ final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Set while this connection carries the live Ogg stream: pages are written by the broadcaster.
     var streaming = false
 
-    init(responder: MediaResponder) {
+    public init(responder: MediaResponder) {
         self.responder = responder
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    public func handlerAdded(context: ChannelHandlerContext) {
         armIdleClose(context: context)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         if streaming { responder.live.removeListener(context.channel) }
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    public func handlerRemoved(context: ChannelHandlerContext) {
         removed = true
         idleClose?.cancel()
         idleClose = nil
@@ -102,7 +108,7 @@ final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         idleClose = context.eventLoop.scheduleTask(in: Self.idleTimeout) { loopBound.value.close(promise: nil) }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
             idleClose?.cancel()

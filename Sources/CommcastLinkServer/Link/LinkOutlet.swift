@@ -29,7 +29,12 @@ final class LinkOutlet: Sendable {
 }
 
 /// Asks a link's handler to close it with a WebSocket close code.
-struct LinkCloseRequest: Sendable {
+public struct LinkCloseRequest: Sendable {
     var code: Int
     var reason: String
+
+    public init(code: Int, reason: String) {
+        self.code = code
+        self.reason = reason
+    }
 }

@@ -8,29 +8,28 @@ import NIOHTTP1
 import NIOWebSocket
 import Synchronization
 import Testing
-@testable import CommcastDaemon
-@testable import CommcastStore
+@testable import CommcastLinkServer
 
 /// Keys and receipts held in memory, so a link handler runs with no database.
 final class MemoryLinkStore: ClusterKeySource, ReceiptSink {
-    let keys: [String: ClusterKeyRecord]
-    let stored = Mutex<[AiringReceipt]>([])
-    /// Airing ids that exist; a receipt for any other is not found.
+    let keys: [String: ClusterKey]
+    let stored = Mutex<[(cluster: String, receipt: ReceiptMessage)]>([])
+    /// Airing ids that exist; a receipt for any other is unknown.
     let airings: Set<Int64>
 
-    init(keys: [String: ClusterKeyRecord], airings: Set<Int64>) {
+    init(keys: [String: ClusterKey], airings: Set<Int64>) {
         self.keys = keys
         self.airings = airings
     }
 
-    func clusterKey(id: String) throws -> ClusterKeyRecord? { keys[id] }
+    func linkKey(for clusterID: String) throws -> ClusterKey? { keys[clusterID] }
 
-    func store(_ receipt: AiringReceipt, receivedAt: Date, from clusterID: String) throws -> Bool {
-        guard airings.contains(receipt.airingID) else { throw StoreError(.notFound, "unknown airing \(receipt.airingID)") }
+    func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date) throws -> ReceiptOutcome {
+        guard airings.contains(receipt.airingID) else { return .unknownAiring }
         return stored.withLock { list in
-            if list.contains(where: { $0.receiptID == receipt.receiptID }) { return false }
-            list.append(receipt)
-            return true
+            if list.contains(where: { $0.cluster == clusterID && $0.receipt.receiptID == receipt.receiptID }) { return .duplicate }
+            list.append((clusterID, receipt))
+            return .stored
         }
     }
 }
@@ -45,14 +44,13 @@ struct ClusterLinkHandlerTests {
 
     func environment(_ store: MemoryLinkStore) -> LinkEnvironment {
         LinkEnvironment(keys: store, receipts: store, heartbeatSeconds: { 7 }, registry: registry, pushes: pushes,
-                        live: LiveBroadcaster(settings: .init(DaemonConfiguration().live), logger: Logger(label: "test")),
+                        live: LiveBroadcaster(settings: .init(jitterMilliseconds: 200, emergencyVolume: nil, bitrate: 24_000, framesPerWrite: 1),
+                                              logger: Logger(label: "test")),
                         logger: Logger(label: "test"), now: { Date(timeIntervalSince1970: 1_800_000_000) })
     }
 
     func store(revoked: Bool = false) -> MemoryLinkStore {
-        MemoryLinkStore(keys: ["a-1": ClusterKeyRecord(clusterID: "a-1", publicKey: credential.publicKey, fingerprint: nil, issuedAt: nil,
-                                                       revokedAt: revoked ? Date() : nil)],
-                        airings: [41])
+        MemoryLinkStore(keys: ["a-1": ClusterKey(publicKey: credential.publicKey, revoked: revoked)], airings: [41])
     }
 
     /// A channel with the handler, past the HTTP upgrade.
@@ -144,8 +142,9 @@ struct ClusterLinkHandlerTests {
         }
         #expect(acked == ["r1", "r2", "r1"])
         let stored = memory.stored.withLock { $0 }
-        #expect(stored.map(\.receiptID) == ["a-1:r1", "a-1:r2"])
-        #expect(stored.map(\.kind) == [.started, .completed])
+        #expect(stored.map(\.receipt.receiptID) == ["r1", "r2"])
+        #expect(stored.allSatisfy { $0.cluster == "a-1" })
+        #expect(stored.map(\.receipt.kind) == [.started, .completed])
         _ = try? await channel.finish()
     }
 

@@ -1,0 +1,48 @@
+import CommcastLink
+import CommcastLinkServer
+import CommcastStore
+import Foundation
+
+/// The link server's narrow needs, met by the station's store: keys to check a
+/// hello, receipts to count, and media files to serve.
+extension CommcastDatabase: ClusterKeySource, ReceiptSink {
+    public func linkKey(for clusterID: String) throws -> ClusterKey? {
+        try clusterKey(id: clusterID).map { ClusterKey(publicKey: $0.publicKey, revoked: $0.revokedAt != nil) }
+    }
+
+    public func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date) throws -> ReceiptOutcome {
+        do {
+            return try recordReceipt(receipt.airingReceipt(from: clusterID), receivedAt: receivedAt, clusterID: clusterID) ? .stored : .duplicate
+        } catch let error as StoreError where error.kind == .notFound {
+            return .unknownAiring
+        } catch let error as StoreError where error.kind == .forbidden {
+            return .refused(error.message)
+        }
+    }
+}
+
+extension MediaStore: MediaFiles {
+    public func path(of sha256: String) -> String { url(for: sha256).path }
+}
+
+extension ReceiptMessage {
+    /// The receipt as the station counts it. Receipt ids are the cluster's own;
+    /// prefixing the cluster keeps two clusters' ids apart.
+    func airingReceipt(from clusterID: String) -> AiringReceipt {
+        let kind: AiringReceipt.Kind = switch self.kind {
+        case .started: .started
+        case .completed: .completed
+        case .interrupted: .interrupted
+        case .failed: .failed
+        }
+        return AiringReceipt(receiptID: "\(clusterID):\(receiptID)", airingID: airingID, kind: kind, at: at, reason: reason)
+    }
+}
+
+extension LiveBroadcaster.Settings {
+    /// From `[live]`.
+    init(_ live: DaemonConfiguration.LiveSection) {
+        self.init(jitterMilliseconds: live.jitterMilliseconds, emergencyVolume: live.emergencyVolume, bitrate: live.bitrate,
+                  framesPerWrite: live.framesPerWrite)
+    }
+}
