@@ -44,6 +44,7 @@ public enum Daemon {
                                     replanRequests: replanRequests, logger: logger),
             onAir: OnAir(broadcaster: broadcaster, registry: registry, database: database, settings: settings, scope: scope, logger: logger),
             inventory: InventoryDesk(database: database, scope: scope, registry: registry, replanRequests: replanRequests),
+            commands: ClusterCommands(database: database, scope: scope, registry: registry, planStored: planStored),
             scope: scope)
 
         // Ready once both listeners are up: the control socket and the cluster link.
@@ -60,7 +61,7 @@ public enum Daemon {
                 await readiness.arrived()
             },
             ControlAPIService(settings: settings, station: station, database: database, media: media, registry: registry,
-                              planStored: planStored, reporterProgress: reporterProgress, addresses: addresses,
+                              reporterProgress: reporterProgress, addresses: addresses,
                               socketPath: configuration.resolvedSocketPath(), logger: logger) { await readiness.arrived() },
             LiveWatchdogService(onAir: station.onAir, timeout: .seconds(configuration.live.sourceTimeoutSeconds)),
         ]

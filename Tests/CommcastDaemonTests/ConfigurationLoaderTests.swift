@@ -19,6 +19,26 @@ struct StationAccounts: AccountDirectory {
 struct ConfigurationLoaderTests {
     let loader = ConfigurationLoader(accounts: StationAccounts())
 
+    @Test("an unknown key is named with every key its section takes, learnt from the parser itself")
+    func unknownKeysListWhatTheSectionTakes() {
+        let text = """
+        [daemon]
+        colour = "blue"
+        [[operators]]
+        nick = "lan"
+        [[relay]]
+        name = "vov1"
+        volume = 3
+        """
+        let (_, problems) = loader.parse(text)
+        let byKey = Dictionary(grouping: problems, by: \.key)
+        #expect(byKey["daemon.colour"]?.first?.message == "unknown key; [daemon] takes state_directory, log_level, timezone")
+        // An operator without a name still teaches the reader every key [[operators]] takes.
+        #expect(byKey["operators[0].nick"]?.first?.message == "unknown key; [[operators]] takes name, unix_user, token_sha256, roles, zones")
+        #expect(byKey["relay[0].volume"]?.first?.message == "unknown key; [[relay]] takes name, url, zones, hours, silence_seconds, silence_dbfs")
+        #expect(byKey["operators[0].name"]?.first?.message == "required")
+    }
+
     static var exampleFile: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("config/commcastd.toml")

@@ -23,7 +23,7 @@ struct ControlRoutesTests {
     func routes(_ f: StationFixture, as caller: PeerIdentity, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let service = ControlAPIService(
             settings: f.settings, station: f.station, database: f.database, media: f.media, registry: f.registry,
-            planStored: f.planStored, reporterProgress: ReporterProgress(), addresses: ListeningAddresses(),
+            reporterProgress: ReporterProgress(), addresses: ListeningAddresses(),
             socketPath: f.directory.file("control.sock").path,
             identify: CallerIdentification(accounts: StationAccounts()) { _ in caller },
             logger: f.logger, onReady: {})
@@ -158,7 +158,7 @@ struct ControlRoutesTests {
         let addresses = ListeningAddresses()
         let service = ControlAPIService(
             settings: f.settings, station: f.station, database: f.database, media: f.media, registry: f.registry,
-            planStored: f.planStored, reporterProgress: ReporterProgress(), addresses: addresses,
+            reporterProgress: ReporterProgress(), addresses: addresses,
             socketPath: f.directory.file("control.sock").path,
             identify: CallerIdentification(accounts: StationAccounts()) { _ in Self.root }, logger: f.logger, onReady: {})
         try await Application(router: service.makeRouter()).test(.router) { client in
@@ -173,5 +173,31 @@ struct ControlRoutesTests {
                 #expect(status.linkAddress == "127.0.0.1:8443" && status.clustersConnected == 0)
             }
         }
+    }
+
+    @Test("a command names a bad volume, and one to a cluster that is not connected says so and is audited")
+    func commands() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        try await routes(f, as: Self.an) { client in
+            let loud = try Self.json(ClusterCommandRequest(command: "set_volume", volume: 140))
+            try await client.execute(uri: "/v1/clusters/a-1/command", method: .post, body: loud) { response in
+                #expect(response.status == .badRequest)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message == "volume: got 140, expected 0 to 100")
+            }
+            let stop = try Self.json(ClusterCommandRequest(command: "stop"))
+            try await client.execute(uri: "/v1/clusters/a-1/command", method: .post, body: stop) { response in
+                #expect(response.status == .conflict)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.code == "not_connected")
+            }
+            try await client.execute(uri: "/v1/clusters/b-1/command", method: .post, body: stop) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+        let audited = try f.audit("cluster.command")
+        #expect(audited.count == 1)
+        #expect(audited.first?.details["outcome"] == "not connected")
     }
 }

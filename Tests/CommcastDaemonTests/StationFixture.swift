@@ -71,6 +71,8 @@ struct StationFixture: Sendable {
             onAir: OnAir(broadcaster: broadcaster, registry: registry, database: database, settings: settings, scope: scope,
                          logger: logger, now: clock.function),
             inventory: InventoryDesk(database: database, scope: scope, registry: registry, replanRequests: replanRequests, now: clock.function),
+            commands: ClusterCommands(database: database, scope: scope, registry: registry, planStored: planStored, timeout: .seconds(1),
+                                      now: clock.function),
             scope: scope)
         for zone in ["tinh/xa-a", "tinh/xa-b"] {
             _ = try database.addZone(path: zone, createParents: true, quietHours: nil, at: now)

@@ -7,16 +7,6 @@ import TestSupport
 /// clusters that really connect, obey and go away.
 @Suite("Cluster health and commands end to end", .serialized)
 struct ClusterHealthEndToEndTests {
-    /// Polls `condition` until it holds or the deadline passes; returns whether it held.
-    static func eventually(within seconds: Double = 30, _ condition: () throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        return try condition()
-    }
-
     @Test(.timeLimit(.minutes(4)))
     func operatorsSeeSilentClustersAndCommandThem() async throws {
         // Simulated clusters: never beside the live timing test (ExclusiveTests).
@@ -49,7 +39,7 @@ struct ClusterHealthEndToEndTests {
 
         func summary() throws -> [String: Any] { try #require(try station.json(["health"]) as? [String: Any]) }
         func total() throws -> [String: Any] { try #require(try summary()["total"] as? [String: Any]) }
-        #expect(try await Self.eventually { try total()["online"] as? Int == 3 })
+        try await waitUntil("all three clusters are online") { try total()["online"] as? Int == 3 }
         let zones = try #require(try summary()["zones"] as? [[String: Any]])
         #expect(zones.first?["zone"] as? String == "tinh/xa-b", "the zone with a silent cluster comes first")
         #expect(zones.first?["silent"] as? [String] == ["b0"])
@@ -65,10 +55,10 @@ struct ClusterHealthEndToEndTests {
         // Commands reach the cluster and it answers; its next heartbeat shows the effect.
         let volume = try station.commcast(["cluster", "volume", "a0", "35"])
         #expect(volume.status == 0 && volume.stdoutText.contains("a0: volume set to 35"), "\(volume.stderr)")
-        #expect(try await Self.eventually {
+        try await waitUntil("a0's heartbeat reports volume 35") {
             let show = try station.json(["cluster", "show", "a0"]) as? [String: Any]
             return ((show?["status"] as? [String: Any])?["last_heartbeat"] as? [String: Any])?["volume"] as? Int == 35
-        })
+        }
         #expect(try station.commcast(["cluster", "test-tone", "a1", "--seconds", "2"]).status == 0)
         #expect(try station.commcast(["cluster", "resync", "a2"]).status == 0)
         #expect(try station.commcast(["cluster", "stop", "a1"]).status == 0)
@@ -81,8 +71,8 @@ struct ClusterHealthEndToEndTests {
 
         // The clusters go away: the station sees them offline and keeps the history.
         sim.terminate()
-        while sim.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(try await Self.eventually { try total()["offline"] as? Int == 3 })
+        try await waitUntil("the simulator exits") { !sim.isRunning }
+        try await waitUntil("all three clusters are offline") { try total()["offline"] as? Int == 3 }
         let list = try station.commcast(["cluster", "list", "--status", "offline"]).stdoutText
         #expect(["a0", "a1", "a2"].allSatisfy(list.contains) && list.contains("link down"), "\(list)")
         let show = try station.commcast(["cluster", "show", "a0"]).stdoutText

@@ -42,7 +42,7 @@ struct LiveBroadcastEndToEndTests {
         }
 
         let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
-        try await Self.waitUntil("all 100 clusters play the first bulletin", deadline: .seconds(60)) {
+        try await waitUntil("all 100 clusters play the first bulletin", deadline: .seconds(60)) {
             try await db.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM airings WHERE bulletin_id = ? AND outcome = 'started'", arguments: [first]) } == 100
         }
 
@@ -111,7 +111,7 @@ struct LiveBroadcastEndToEndTests {
                 "--reconnect-jitter", "0.5", "--drop-all-at", "6",
             ], timeout: .seconds(60))
         }
-        try await Self.waitUntil("all 10 clusters connected", deadline: .seconds(30)) {
+        try await waitUntil("all 10 clusters connected", deadline: .seconds(30)) {
             (try station.json(["status"]) as? [String: Any])?["clusters_connected"] as? Int == 10
         }
         #expect(Date().timeIntervalSince(simStart) < 5, "the broadcast must be on air when the links drop at 6 s")
@@ -138,7 +138,7 @@ struct LiveBroadcastEndToEndTests {
 
         // A listener joins the stream a second in.
         var streamPath = ""
-        try await Self.waitUntil("the broadcast is on air", deadline: .seconds(10)) {
+        try await waitUntil("the broadcast is on air", deadline: .seconds(10)) {
             guard let s = try? station.json(["live", "show"]) as? [String: Any], s["ended_at"] == nil, (s["packets"] as? Int ?? 0) >= 50 else { return false }
             streamPath = s["stream_path"] as? String ?? ""
             return true
@@ -188,17 +188,6 @@ struct LiveBroadcastEndToEndTests {
         let url = dir.file("live-\(Int(seconds)).wav")
         try WAVWriter.make(channels: [TestSignals.speechLike(seconds: seconds, sampleRate: 48_000)], sampleRate: 48_000, format: .pcm16).write(to: url)
         return url
-    }
-
-    /// Polls `condition` until it holds, failing after `deadline`.
-    static func waitUntil(_ what: String, deadline: Duration, _ condition: () async throws -> Bool) async throws {
-        let end = ContinuousClock.now + deadline
-        while ContinuousClock.now < end {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        Issue.record("timed out waiting until \(what)")
-        throw CancellationError()
     }
 
     /// Where in `source` the `heard` audio starts, by the 10 ms loudness envelope, and how well it matches.
@@ -258,7 +247,7 @@ extension LiveBroadcastEndToEndTests {
         try cli.run()
 
         var streamPath = ""
-        try await Self.waitUntil("the microphone is on air", deadline: .seconds(15)) {
+        try await waitUntil("the microphone is on air", deadline: .seconds(15)) {
             guard let s = try? station.json(["live", "show"]) as? [String: Any], s["ended_at"] == nil else { return false }
             streamPath = s["stream_path"] as? String ?? ""
             return true
@@ -269,7 +258,7 @@ extension LiveBroadcastEndToEndTests {
                 "-nostdin", "-v", "error", "-i", "http://\(address)\(streamPath)", "-f", "f32le", "-ac", "1", "-ar", "48000", "-y", listened.path,
             ], timeout: .seconds(40))
         }
-        try await Self.waitUntil("two seconds went out", deadline: .seconds(15)) {
+        try await waitUntil("two seconds went out", deadline: .seconds(15)) {
             ((try? station.json(["live", "show"]) as? [String: Any])?["packets"] as? Int ?? 0) >= 100
         }
         kill(cli.processIdentifier, SIGINT)
@@ -336,7 +325,7 @@ extension LiveBroadcastEndToEndTests {
         #expect(try station.commcast(["cluster", "add", "a1", "--name", "Cụm 1", "--zone", "tinh/xa-a"]).status == 0)
 
         func current() -> [String: Any] { (try? station.json(["live", "show"]) as? [String: Any]) ?? [:] }
-        try await Self.waitUntil("the relay is on the air", deadline: .seconds(20)) {
+        try await waitUntil("the relay is on the air", deadline: .seconds(20)) {
             current()["level"] as? String == "relay" && current()["ended_at"] == nil && (current()["packets"] as? Int ?? 0) > 25
         }
         let relayID = try #require(current()["live_id"] as? String)
@@ -345,11 +334,11 @@ extension LiveBroadcastEndToEndTests {
         let tone = try Self.speechFile(station.dir, seconds: 2)
         let emergency = try await ExternalTools.offCooperativePool { try station.commcast(["live", "--file", tone.path, "--zone", "tinh/xa-a"]) }
         #expect(emergency.status == 0, "\(emergency.stderr)")
-        try await Self.waitUntil("the relay is back on the air", deadline: .seconds(20)) {
+        try await waitUntil("the relay is back on the air", deadline: .seconds(20)) {
             current()["level"] as? String == "relay" && current()["ended_at"] == nil && current()["live_id"] as? String != relayID
         }
         // It ends itself when the stream goes silent.
-        try await Self.waitUntil("the relay stopped on silence", deadline: .seconds(30)) {
+        try await waitUntil("the relay stopped on silence", deadline: .seconds(30)) {
             current()["level"] as? String == "relay" && current()["end_reason"] as? String == "silence for 3 s"
         }
         #expect(station.daemon.log.contains("relay on the air"))
@@ -378,7 +367,7 @@ extension LiveBroadcastEndToEndTests {
 
         let emergency = Task { try await ExternalTools.runDetached(try BuiltProducts.path("commcast"), ["live", "--file", speech.path],
                                                                    environment: ProcessInfo.processInfo.environment.merging(["COMMCAST_SOCKET": station.socket]) { $1 }) }
-        try await Self.waitUntil("the emergency is on air", deadline: .seconds(15)) {
+        try await waitUntil("the emergency is on air", deadline: .seconds(15)) {
             let s = (try? station.json(["live", "show"]) as? [String: Any]) ?? [:]
             return s["level"] as? String == "emergency" && s["ended_at"] == nil
         }

@@ -70,14 +70,6 @@ struct ProvinceEndToEndTests {
         }
     }
 
-    static func waitUntil(_ what: String, timeout: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw ExternalTools.Failure("timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-    }
-
     /// What the receiver stored is exactly the outbox, in order, each event once.
     static func expectDeliveredInOrder(_ receiver: ProvinceReceiver, _ db: CommcastDatabase) throws {
         let (keys, pending) = try outbox(db)
@@ -101,7 +93,7 @@ struct ProvinceEndToEndTests {
             try db.enqueueReport(key: "test:\(i)", kind: ReportKind(rawValue: "test"), payload: ["i": i], at: Date())
         }
 
-        try await Self.waitUntil("three failed attempts while the province is down") {
+        try await waitUntil("three failed attempts while the province is down", deadline: .seconds(90)) {
             (try station.reportStatus()["consecutive_failures"] as? Int ?? 0) >= 3
         }
         let down = try station.reportStatus()
@@ -115,7 +107,7 @@ struct ProvinceEndToEndTests {
         receiver.script([.fail500, .fail500, .dropAfterAccept, .slow(.seconds(3)), .dropAfterAccept, .fail500])
         try await receiver.wait(for: "the scripted misbehaviour to be used up") { $0.requests >= 6 }
         #expect(try station.reportStatus()["last_error"] as? String != nil)
-        try await Self.waitUntil("the backlog to drain") { try Self.outbox(db).pending == 0 }
+        try await waitUntil("the backlog to drain", deadline: .seconds(90)) { try Self.outbox(db).pending == 0 }
 
         try Self.expectDeliveredInOrder(receiver, db)
         let r = receiver.snapshot
@@ -147,7 +139,7 @@ struct ProvinceEndToEndTests {
         #expect(station.daemon?.waitForExit() != nil)
         #expect(try Self.outbox(db).pending >= 250, "nothing is marked delivered without the province's reply")
         try station.start()
-        try await Self.waitUntil("the backlog to drain after the restart") { try Self.outbox(db).pending == 0 }
+        try await waitUntil("the backlog to drain after the restart", deadline: .seconds(90)) { try Self.outbox(db).pending == 0 }
 
         try Self.expectDeliveredInOrder(receiver, db)
         #expect(receiver.snapshot.duplicates >= 100, "the held batch came again and was dropped by key")
@@ -259,7 +251,7 @@ struct ProvinceEndToEndTests {
                 "--station", address, "--credentials", credentials.path, "--json", "--duration", "20", "--reconnect-jitter", "0.5",
             ], timeout: .seconds(60))
         }
-        try await Self.waitUntil("the five clusters to connect") {
+        try await waitUntil("the five clusters to connect", deadline: .seconds(90)) {
             (try station.json(["status"]) as? [String: Any])?["clusters_connected"] as? Int == 5
         }
         let (emergency, emergencyReply) = try await post(try bulletin(["id": "E-1", "title": "Bão số 9", "level": "emergency",
@@ -267,7 +259,7 @@ struct ProvinceEndToEndTests {
         #expect(emergency == 202 && emergencyReply["state"] as? String == "on_air", "\(emergencyReply)")
         let live = try #require(try station.json(["live", "show"]) as? [String: Any])
         #expect(live["level"] as? String == "emergency" && live["source"] as? String == "province" && live["receiving"] as? Int == 5, "\(live)")
-        try await Self.waitUntil("the emergency to finish airing", timeout: .seconds(30)) {
+        try await waitUntil("the emergency to finish airing", deadline: .seconds(30)) {
             (try station.json(["inbox", "list", "--state", "aired"]) as? [Any])?.count == 1
         }
         let result = try await sim.value

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -69,10 +70,10 @@ final class ProvinceReceiver: Sendable {
 
     /// Waits, with a deadline, until `condition` holds.
     func wait(for what: String, timeout: Duration = .seconds(60), _ condition: (State) -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition(snapshot) {
-            guard ContinuousClock.now < deadline else { throw ReceiverTimeout(what: what, state: "\(snapshot.requests) requests, \(snapshot.stored.count) stored") }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            try await waitUntil(what, deadline: timeout) { condition(snapshot) }
+        } catch is TimedOut {
+            throw ReceiverTimeout(what: what, state: "\(snapshot.requests) requests, \(snapshot.stored.count) stored")
         }
     }
 

@@ -281,13 +281,10 @@ struct SchedulingEndToEndTests {
         // The scheduler stores the next 24 h of airings: two per cluster. Wait for it, with a deadline.
         let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
         let now = Date()
-        let deadline = ContinuousClock.now + .seconds(30)
-        var airings: [AiringRecord] = []
-        while airings.count < 4 {
-            airings = try db.airings(from: now.addingTimeInterval(-60), to: now.addingTimeInterval(25 * 3600)).filter { $0.bulletinID == bulletin }
-            if ContinuousClock.now > deadline { break }
-            // The daemon is another process; there is no event to wait on but the rows themselves.
-            usleep(50_000)
+        // The daemon is another process; there is no event to wait on but the rows themselves.
+        let airings = try blockingWaitFor("the scheduler stored four airings; log:\n\(station.daemon.log)") { () -> [AiringRecord]? in
+            let rows = try db.airings(from: now.addingTimeInterval(-60), to: now.addingTimeInterval(25 * 3600)).filter { $0.bulletinID == bulletin }
+            return rows.count >= 4 ? rows : nil
         }
         try #require(airings.count == 4, "scheduler stored \(airings.count) airings; log:\n\(station.daemon.log)")
 

@@ -37,11 +37,9 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// Waits for exit up to `timeout`; returns the exit status, or nil if still running.
     public func waitForExit(timeout: Duration = .seconds(20)) -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline { return nil }
-            // Polling the process table: Foundation's Process has no awaitable exit.
-            usleep(20_000)
+        // Polling the process table: Foundation's Process has no awaitable exit.
+        guard (try? blockingWaitFor("commcastd exits", deadline: timeout, every: .milliseconds(20)) { process.isRunning ? nil : true }) != nil else {
+            return nil
         }
         return process.terminationStatus
     }

@@ -9,13 +9,16 @@ public struct Station: Sendable {
     public let onAir: OnAir
     /// Zones and clusters.
     public let inventory: InventoryDesk
+    /// Commands to connected clusters.
+    public let commands: ClusterCommands
     /// What each operator may see and touch.
     public let scope: OperatorScope
 
-    public init(bulletins: BulletinDesk, onAir: OnAir, inventory: InventoryDesk, scope: OperatorScope) {
+    public init(bulletins: BulletinDesk, onAir: OnAir, inventory: InventoryDesk, commands: ClusterCommands, scope: OperatorScope) {
         self.bulletins = bulletins
         self.onAir = onAir
         self.inventory = inventory
+        self.commands = commands
         self.scope = scope
     }
 }

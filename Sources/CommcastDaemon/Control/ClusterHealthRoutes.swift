@@ -9,11 +9,8 @@ import Hummingbird
 /// Cluster health (`commcast health`, `cluster list`, `cluster show`) and commands
 /// to connected clusters (`commcast cluster stop|volume|resync|test-tone`).
 extension ControlAPIService {
-    /// How long a command waits for the cluster's `command_result`.
-    static let commandTimeout: Duration = .seconds(10)
-
     func addClusterHealthRoutes(to v1: RouterGroup<ControlRequestContext>) {
-        let (db, scope, registry, planStored) = (database, station.scope, registry, planStored)
+        let (db, scope, registry, commands) = (database, station.scope, registry, station.commands)
 
         v1.get("clusters/status") { request, context in
             let op = try context.requireOperator()
@@ -73,54 +70,8 @@ extension ControlAPIService {
         v1.post("clusters/:id/command") { request, context in
             let op = try context.requireOperator()
             let id = try context.parameters.require("id")
-            _ = try scope.cluster(id, for: op)
             let body = try await RequestBody.json(ClusterCommandRequest.self, from: request)
-            let message = try Self.commandMessage(body)
-            if message.command == .resync { registry.forgetSchedule(id) }
-            let outcome = await registry.command(id, message, timeout: Self.commandTimeout)
-            var details = ["command": body.command, "outcome": Self.describe(outcome)]
-            if let v = message.volume { details["volume"] = "\(v)" }
-            if let s = message.seconds { details["seconds"] = "\(s)" }
-            try db.audit(context.actor(op), action: "cluster.command", target: id, details: details, at: Date())
-            switch outcome {
-            case .answered(let r):
-                if message.command == .resync { planStored.fire() }
-                return try JSONResponse.ok(ClusterCommandResult(clusterId: id, command: body.command, ok: r.ok, error: r.error))
-            case .notConnected:
-                throw APIError(status: .conflict, code: "not_connected", message: "cluster \(id) is not connected; commands reach only online clusters")
-            case .noAnswer:
-                throw APIError(status: .gatewayTimeout, code: "no_answer",
-                               message: "cluster \(id) did not answer within \(Self.commandTimeout.components.seconds) s")
-            }
-        }
-    }
-
-    /// The protocol message for a request, refusing what a cluster would refuse.
-    static func commandMessage(_ body: ClusterCommandRequest) throws -> CommandMessage {
-        guard let command = CommandMessage.Command(rawValue: body.command) else {
-            throw APIError.badRequest("command: got \"\(body.command)\", expected stop, set_volume, resync or test_tone")
-        }
-        let id = UUID().uuidString.lowercased()
-        switch command {
-        case .setVolume:
-            guard let v = body.volume, (0...100).contains(v) else {
-                throw APIError.badRequest("volume: got \(body.volume.map(String.init) ?? "nothing"), expected 0 to 100")
-            }
-            return CommandMessage(commandID: id, command: command, volume: v)
-        case .testTone:
-            let seconds = body.seconds ?? 5
-            guard (1...30).contains(seconds) else { throw APIError.badRequest("seconds: got \(seconds), expected 1 to 30") }
-            return CommandMessage(commandID: id, command: command, seconds: seconds)
-        case .stop, .resync:
-            return CommandMessage(commandID: id, command: command)
-        }
-    }
-
-    static func describe(_ outcome: LinkRegistry.CommandOutcome) -> String {
-        switch outcome {
-        case .answered(let r): r.ok ? "done" : "refused: \(r.error ?? "no reason given")"
-        case .notConnected: "not connected"
-        case .noAnswer: "no answer"
+            return try JSONResponse.ok(try await commands.send(body, to: id, by: op, actor: context.actor(op)))
         }
     }
 

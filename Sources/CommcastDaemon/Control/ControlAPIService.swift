@@ -19,7 +19,6 @@ public struct ControlAPIService: Service {
     let database: CommcastDatabase
     let media: MediaStore
     let registry: LinkRegistry
-    let planStored: ScheduleTrigger
     let reporterProgress: ReporterProgress
     let addresses: ListeningAddresses
     let socketPath: String
@@ -30,11 +29,10 @@ public struct ControlAPIService: Service {
     private let onReady: @Sendable () async -> Void
 
     /// - Parameters:
-    ///   - planStored: fired after a `resync` command so the cluster is sent its schedule again.
     ///   - identify: who is calling; the kernel's peer credentials unless a test says otherwise.
     ///   - onReady: called once the socket is listening with its final permissions.
     public init(settings: RunningConfiguration, station: Station, database: CommcastDatabase, media: MediaStore,
-                registry: LinkRegistry, planStored: ScheduleTrigger, reporterProgress: ReporterProgress,
+                registry: LinkRegistry, reporterProgress: ReporterProgress,
                 addresses: ListeningAddresses, socketPath: String, identify: CallerIdentification = .peerCredentials(),
                 logger: Logger, onReady: @escaping @Sendable () async -> Void) {
         self.settings = settings
@@ -42,7 +40,6 @@ public struct ControlAPIService: Service {
         self.database = database
         self.media = media
         self.registry = registry
-        self.planStored = planStored
         self.reporterProgress = reporterProgress
         self.addresses = addresses
         self.socketPath = socketPath
