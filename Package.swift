@@ -189,6 +189,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
+        .testTarget(name: "CommcastSimulatorTests", dependencies: ["CommcastSimulator", "CommcastLink", "CommcastCore"]),
         .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
         .testTarget(name: "CommcastDaemonTests", dependencies: [
             "CommcastDaemon", "CommcastControlAPI", "CommcastCore", "CommcastLink", "CommcastLinkServer", "CommcastStore", "TestSupport",

@@ -13,15 +13,48 @@ public struct ClusterStatus: Sendable, Codable, Equatable {
     /// When the current link opened.
     public var linkSince: Date?
     /// The latest heartbeat on the current link.
-    public var lastHeartbeat: HeartbeatSample?
+    public var lastHeartbeat: HeartbeatView?
 
-    public init(cluster: Cluster, state: HealthState, reasons: [String], stateSince: Date?, linkSince: Date?, lastHeartbeat: HeartbeatSample?) {
+    public init(cluster: Cluster, state: HealthState, reasons: [String], stateSince: Date?, linkSince: Date?, lastHeartbeat: HeartbeatView?) {
         self.cluster = cluster
         self.state = state
         self.reasons = reasons
         self.stateSince = stateSince
         self.linkSince = linkSince
         self.lastHeartbeat = lastHeartbeat
+    }
+}
+
+/// A cluster's latest heartbeat as the control API shows it; mapped from the
+/// domain's `HeartbeatSample`, which the link's `heartbeat` message becomes.
+public struct HeartbeatView: Sendable, Codable, Equatable {
+    /// When the station received it.
+    public var receivedAt: Date
+    /// The cluster's own clock when it sent it.
+    public var clusterTime: Date
+    public var activity: HeartbeatSample.Activity
+    public var playingAiringId: Int64?
+    public var volume: Int
+    public var signalDbm: Int?
+    public var uptimeSeconds: Int
+    public var firmware: String
+    /// sha256 of every complete, verified media file held.
+    public var cached: [String]
+    public var pendingReceipts: Int
+    public var errors: [String]
+
+    public init(_ sample: HeartbeatSample) {
+        receivedAt = sample.receivedAt
+        clusterTime = sample.clusterTime
+        activity = sample.activity
+        playingAiringId = sample.playingAiringID
+        volume = sample.volume
+        signalDbm = sample.signalDBm
+        uptimeSeconds = sample.uptimeSeconds
+        firmware = sample.firmware
+        cached = sample.cached
+        pendingReceipts = sample.pendingReceipts
+        errors = sample.errors
     }
 }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CommcastAudio
+import CommcastCore
 import CommcastLink
 import Crypto
 import Foundation
@@ -20,29 +21,22 @@ final class SimulatedCluster: @unchecked Sendable {
     let http: HTTPClient
     let logger: Logger
 
-    // State, guarded by `lock`: many tasks (link, player, downloads) share it.
+    /// Everything the cluster's tasks (link, player, downloads) share, each part a
+    /// value type of its own; one lock, because one step often reads several (the
+    /// player needs the schedule, the cache and the live broadcast at once).
+    struct State {
+        var link = LinkSessionState()
+        var schedule = PlaybackSchedule()
+        var media = MediaCache()
+        var receipts = ReceiptOutbox()
+        /// The live broadcast being played, if any (docs/protocol.md, "Live broadcasts").
+        var live: LiveReception?
+        var volume = 70
+    }
+
     private let lock = NSLock()
-    private var airings: [Int64: LinkAiring] = [:]
-    private var held: Set<String> = []
-    private var downloading: Set<String> = []
-    private var started: Set<Int64> = []
-    private var ended: Set<Int64> = []
-    private var playing: Int64?
-    private var outbox: [ReceiptMessage] = []
-    private var outbound: WebSocketOutboundWriter?
-    private var session: String?
-    private var heartbeatSeconds = 30
-    private var volume = 70
-    private var seq = 0
+    private var state = State()
     private let bootedAt = Date()
-    private(set) var connectedOnce = false
-    /// Links welcomed so far; a mass drop is over when every cluster's count has grown.
-    private var welcomes = 0
-    private(set) var connected = false
-    /// Grows whenever the link ends: a 4G outage breaks downloads too.
-    private var linkGeneration = 0
-    /// The live broadcast being played, if any (docs/protocol.md, "Live broadcasts").
-    private var live: LiveReception?
 
     init(credential: ClusterCredential, options: SimulatorOptions, counters: SimulatorCounters, verifier: MediaVerifier,
          http: HTTPClient, logger: Logger) {
@@ -54,9 +48,9 @@ final class SimulatedCluster: @unchecked Sendable {
         self.logger = logger
     }
 
-    var isConnected: Bool { lock.withLock { connected } }
-    var hasConnected: Bool { lock.withLock { connectedOnce } }
-    var welcomeCount: Int { lock.withLock { welcomes } }
+    var isConnected: Bool { lock.withLock { state.link.connected } }
+    var hasConnected: Bool { lock.withLock { state.link.connectedOnce } }
+    var welcomeCount: Int { lock.withLock { state.link.welcomes } }
 
     /// Runs the link and the player until cancelled.
     func run() async {
@@ -84,7 +78,7 @@ final class SimulatedCluster: @unchecked Sendable {
                 failures += 1
                 counters.update { $0.connectFailures += 1 }
             }
-            lock.withLock { connected = false; outbound = nil; session = nil; linkGeneration += 1 }
+            lock.withLock { state.link.ended() }
             if Task.isCancelled { break }
             // A random delay so a province's clusters do not all return in the same
             // millisecond, doubling while connecting fails (docs/protocol.md).
@@ -95,10 +89,7 @@ final class SimulatedCluster: @unchecked Sendable {
 
     /// Closes the current link from the cluster's side (an injected fault).
     func dropLink() async {
-        let out = lock.withLock { () -> WebSocketOutboundWriter? in
-            defer { connected = false }
-            return outbound
-        }
+        let out = lock.withLock { state.link.dropping() }
         guard let out else { return }
         counters.update { $0.linkDropsInjected += 1 }
         try? await out.close(.goingAway, reason: "simulated drop")
@@ -112,9 +103,9 @@ final class SimulatedCluster: @unchecked Sendable {
             counters.error("no challenge")
             return
         }
-        let (cached, pending) = lock.withLock { (Array(held).sorted(), outbox.count) }
+        let (cached, pending) = lock.withLock { (state.media.inventory, state.receipts.pending.count) }
         try await send(HelloMessage(clusterID: credential.clusterID, signature: try credential.sign(nonce: challenge.nonce),
-                                    firmware: "commcast-sim 1", clusterTime: clusterNow(), volume: lock.withLock { volume }, cached: cached,
+                                    firmware: "commcast-sim 1", clusterTime: clusterNow(), volume: lock.withLock { state.volume }, cached: cached,
                                     pendingReceipts: pending), on: out)
         var heartbeatTask: Task<Void, Never>?
         var dropTask: Task<Void, Never>?
@@ -132,14 +123,7 @@ final class SimulatedCluster: @unchecked Sendable {
             }
             switch decoded {
             case .welcome(let w):
-                lock.withLock {
-                    session = w.session
-                    heartbeatSeconds = w.heartbeatSeconds
-                    outbound = out
-                    connected = true
-                    connectedOnce = true
-                    welcomes += 1
-                }
+                lock.withLock { state.link.welcomed(session: w.session, heartbeatSeconds: w.heartbeatSeconds, outbound: out) }
                 counters.update { $0.connects += 1 }
                 heartbeatTask = Task { await heartbeatLoop(out) }
                 if let mean = options.dropMeanSeconds {
@@ -154,12 +138,7 @@ final class SimulatedCluster: @unchecked Sendable {
                 counters.update { $0.schedulesReceived += 1 }
                 await apply(s)
             case .receiptAck(let ack):
-                let ids = Set(ack.receiptIDs)
-                let removed = lock.withLock { () -> Int in
-                    let before = outbox.count
-                    outbox.removeAll { ids.contains($0.receiptID) }
-                    return before - outbox.count
-                }
+                let removed = lock.withLock { state.receipts.acknowledge(ack.receiptIDs) }
                 counters.update { $0.receiptsAcknowledged += removed }
             case .command(let c):
                 let error = await carryOut(c)
@@ -190,17 +169,18 @@ final class SimulatedCluster: @unchecked Sendable {
                 do { try await send(beat, on: out) } catch { return }
                 counters.update { $0.heartbeatsSent += 1 }
             }
-            try? await Task.sleep(for: .seconds(lock.withLock { heartbeatSeconds }))
+            try? await Task.sleep(for: .seconds(lock.withLock { state.link.heartbeatSeconds }))
         }
     }
 
     func heartbeat() -> HeartbeatMessage {
         lock.withLock {
-            seq += 1
-            let playingNow = playing.map { HeartbeatMessage.Playing(airingID: $0, positionMS: nil) }
-            return HeartbeatMessage(seq: seq, clusterTime: clusterNow(), state: live != nil ? .live : playing == nil ? .idle : .playing, playing: playingNow,
-                                    volume: volume, signalDBm: -85, uptimeSeconds: Int(Date().timeIntervalSince(bootedAt)),
-                                    firmware: "commcast-sim 1", cached: Array(held).sorted(), pendingReceipts: outbox.count)
+            let playing = state.schedule.playing
+            let activity: HeartbeatSample.Activity = state.live != nil ? .live : playing == nil ? .idle : .playing
+            return HeartbeatMessage(seq: state.link.nextHeartbeatSequence(), clusterTime: clusterNow(), state: activity,
+                                    playing: playing.map { HeartbeatMessage.Playing(airingID: $0, positionMS: nil) },
+                                    volume: state.volume, signalDBm: -85, uptimeSeconds: Int(Date().timeIntervalSince(bootedAt)),
+                                    firmware: "commcast-sim 1", cached: state.media.inventory, pendingReceipts: state.receipts.pending.count)
         }
     }
 
@@ -209,39 +189,25 @@ final class SimulatedCluster: @unchecked Sendable {
         counters.update { $0.commands[c.command.rawValue, default: 0] += 1 }
         switch c.command {
         case .stop:
-            let stopped = lock.withLock { () -> Int64? in
-                defer { if let p = playing { ended.insert(p); playing = nil } }
-                return playing
-            }
+            let stopped = lock.withLock { state.schedule.stopPlaying() }
             if let stopped { await receipt(stopped, .interrupted, reason: "stopped by station") }
             return nil
         case .setVolume:
             guard let v = c.volume, (0...100).contains(v) else { return "volume must be 0 to 100" }
-            lock.withLock { volume = v }
+            lock.withLock { state.volume = v }
             return nil
         case .resync:
             // The station resends the whole schedule; `apply` fetches whatever is missing.
             return nil
         case .testTone:
-            return lock.withLock { playing != nil } ? "an airing is playing" : nil
+            return lock.withLock { state.schedule.playing != nil } ? "an airing is playing" : nil
         }
     }
 
     /// Applies a schedule: it replaces every airing from `from` on; a playing airing it
     /// no longer contains is stopped (that is how a cancel arrives).
     func apply(_ s: ScheduleMessage) async {
-        let (missing, stopped) = lock.withLock { () -> ([LinkAiring.Media], Int64?) in
-            airings = airings.filter { $0.value.start < s.from }
-            for a in s.airings { airings[a.airingID] = a }
-            var stop: Int64?
-            if let p = playing, airings[p] == nil { stop = p; playing = nil; ended.insert(p) }
-            var wanted: [LinkAiring.Media] = []
-            for a in s.airings.sorted(by: { $0.start < $1.start }) where !held.contains(a.media.sha256) && !downloading.contains(a.media.sha256) {
-                downloading.insert(a.media.sha256)
-                wanted.append(a.media)
-            }
-            return (wanted, stop)
-        }
+        let (missing, stopped) = lock.withLock { (state.media.claim(for: s.airings), state.schedule.apply(s)) }
         if !missing.isEmpty {
             let now = Date()
             counters.update { $0.firstMediaScheduleAt = min($0.firstMediaScheduleAt ?? now, now) }
@@ -256,10 +222,11 @@ final class SimulatedCluster: @unchecked Sendable {
     func download(_ media: LinkAiring.Media) async {
         var data = Data()
         var attempt = 0
-        defer { lock.withLock { _ = downloading.remove(media.sha256) } }
+        var verified = false
+        defer { lock.withLock { state.media.finished(media.sha256, verified: verified) } }
         while attempt < 8 && !Task.isCancelled {
             attempt += 1
-            guard let (token, generation) = lock.withLock({ session.map { ($0, linkGeneration) } }) else {
+            guard let (token, generation) = lock.withLock({ state.link.session.map { ($0, state.link.generation) } }) else {
                 // No link, no network: wait for the cluster to reconnect (not an attempt).
                 attempt -= 1
                 try? await Task.sleep(for: .milliseconds(200))
@@ -296,7 +263,7 @@ final class SimulatedCluster: @unchecked Sendable {
                             if let rate = options.downloadKiBps {
                                 try await Task.sleep(for: .seconds(Double(piece.readableBytes) / Double(rate * 1024)))
                             }
-                            if lock.withLock({ linkGeneration }) != generation { broken = true; break }
+                            if lock.withLock({ state.link.generation }) != generation { broken = true; break }
                         }
                         if broken { break }
                     }
@@ -327,7 +294,7 @@ final class SimulatedCluster: @unchecked Sendable {
             }
             if verifier.verify(sha256: media.sha256, data: data, durationMS: media.durationMS) {
                 counters.update { $0.decodedAndChecked += 1 }
-                lock.withLock { _ = held.insert(media.sha256) }
+                verified = true
             } else {
                 counters.update { $0.decodeFailures += 1 }
             }
@@ -337,48 +304,18 @@ final class SimulatedCluster: @unchecked Sendable {
 
     // MARK: - Live
 
-    /// A live broadcast as this cluster plays it: frames through the jitter buffer,
-    /// each packet decoded with libopus as a real cluster would before its amplifier.
-    struct LiveReception {
-        var liveID: String
-        var stream: UInt32
-        var level: LiveLevel
-        var buffer: JitterBuffer
-        var decoder: OpusPacketDecoder?
-        var highestSequence: UInt32?
-        /// Tallied here and added to the shared counters at `live_stop`, so 1,661
-        /// clusters do not take one lock 50 times a second each.
-        var frames = 0
-        var outOfOrder = 0
-        var lagHistogram: [Int] = []
-
-        /// Records a frame and returns the slots now due, and the first play time if this was the first frame.
-        mutating func take(_ frame: LiveFrame, now: Int64, lagBucket: Int) -> ([JitterBuffer.Slot], Int64?) {
-            if let h = highestSequence, Int32(bitPattern: frame.sequence &- h) <= 0 { outOfOrder += 1 } else { highestSequence = frame.sequence }
-            frames += 1
-            if lagHistogram.count <= lagBucket { lagHistogram += Array(repeating: 0, count: lagBucket + 1 - lagHistogram.count) }
-            lagHistogram[lagBucket] += 1
-            let wasEmpty = buffer.firstPlayAt == nil
-            buffer.insert(sequence: frame.sequence, packet: frame.packet, now: now)
-            return (buffer.due(now: now), wasEmpty ? buffer.firstPlayAt : nil)
-        }
-    }
-
     static func microseconds(_ date: Date = Date()) -> Int64 { Int64(date.timeIntervalSince1970 * 1_000_000) }
 
     /// Stops what plays if the broadcast outranks it, then waits for frames. A second
     /// `live_start` for the same broadcast (after a reconnect) keeps the buffer.
     func startLive(_ m: LiveStartMessage) async {
         let interrupted = lock.withLock { () -> Int64? in
-            if live?.liveID != m.liveID {
-                live = LiveReception(liveID: m.liveID, stream: m.stream, level: m.level,
-                                     buffer: JitterBuffer(jitterMilliseconds: m.jitterMS, frameMilliseconds: m.frameMS),
-                                     decoder: Double.random(in: 0..<100) < options.liveDecodePercent ? try? OpusPacketDecoder() : nil)
+            if state.live?.liveID != m.liveID {
+                state.live = LiveReception(liveID: m.liveID, stream: m.stream, level: m.level,
+                                           buffer: JitterBuffer(jitterMilliseconds: m.jitterMS, frameMilliseconds: m.frameMS),
+                                           decoder: Double.random(in: 0..<100) < options.liveDecodePercent ? try? OpusPacketDecoder() : nil)
             }
-            guard let p = playing, m.level.interrupts(airingLevel: airings[p]?.level ?? .normal) else { return nil }
-            ended.insert(p)
-            playing = nil
-            return p
+            return state.schedule.interrupt(for: m.level)
         }
         counters.update { $0.liveStarts += 1 }
         if let interrupted { await receipt(interrupted, .interrupted, reason: "live") }
@@ -393,9 +330,9 @@ final class SimulatedCluster: @unchecked Sendable {
         let now = Self.microseconds()
         let lagBucket = Int(max(0, min(1000, (now - Int64(frame.captureMicroseconds)) / 1000)))
         let (slots, firstPlay) = lock.withLock { () -> ([JitterBuffer.Slot], Int64?) in
-            guard live?.stream == frame.stream else { return ([], nil) }
+            guard state.live?.stream == frame.stream else { return ([], nil) }
             // In place: a copy of the reception would copy its buffer on every frame.
-            return live!.take(frame, now: now, lagBucket: lagBucket)
+            return state.live!.take(frame, now: now, lagBucket: lagBucket)
         }
         if let firstPlay {
             counters.update { c in
@@ -410,7 +347,7 @@ final class SimulatedCluster: @unchecked Sendable {
 
     /// "Plays" slots: decodes every packet (and conceals every missing one) with libopus.
     func play(_ slots: [JitterBuffer.Slot]) {
-        guard !slots.isEmpty, let decoder = lock.withLock({ live?.decoder }) else { return }
+        guard !slots.isEmpty, let decoder = lock.withLock({ state.live?.decoder }) else { return }
         var failures = 0
         for slot in slots {
             switch slot {
@@ -426,12 +363,12 @@ final class SimulatedCluster: @unchecked Sendable {
     /// Plays out what the buffer holds, then returns to the schedule.
     func stopLive(_ m: LiveStopMessage) {
         let (slots, ended) = lock.withLock { () -> ([JitterBuffer.Slot], LiveReception?) in
-            guard live?.liveID == m.liveID else { return ([], nil) }
-            let slots = live!.buffer.drain(until: m.endSequence)
-            return (slots, live)
+            guard state.live?.liveID == m.liveID else { return ([], nil) }
+            let slots = state.live!.buffer.drain(until: m.endSequence)
+            return (slots, state.live)
         }
         play(slots)
-        lock.withLock { if live?.liveID == m.liveID { live = nil } }
+        lock.withLock { if state.live?.liveID == m.liveID { state.live = nil } }
         guard let ended else { return }
         counters.update { c in
             c.liveStops += 1
@@ -452,36 +389,18 @@ final class SimulatedCluster: @unchecked Sendable {
     func playLoop() async {
         while !Task.isCancelled {
             let now = clusterNow().addingTimeInterval(-options.clockSkewSeconds) // station time
-            var preempted: [Int64] = []
-            let (toStart, toEnd, toFail) = lock.withLock { () -> ([Int64], [Int64], [Int64]) in
-                var start: [Int64] = [], end: [Int64] = [], fail: [Int64] = []
-                for a in airings.values.sorted(by: { $0.start < $1.start }) {
-                    if !started.contains(a.airingID), a.start <= now {
-                        started.insert(a.airingID)
-                        if a.end < now.addingTimeInterval(-60) { continue } // long past: nothing to play
-                        if let live, live.level.interrupts(airingLevel: a.level) {
-                            preempted.append(a.airingID)
-                            ended.insert(a.airingID)
-                        } else if held.contains(a.media.sha256), playing == nil { start.append(a.airingID); playing = a.airingID } else { fail.append(a.airingID); ended.insert(a.airingID) }
-                    } else if playing == a.airingID, a.end <= now, !ended.contains(a.airingID) {
-                        ended.insert(a.airingID)
-                        playing = nil
-                        end.append(a.airingID)
-                    }
-                }
-                return (start, end, fail)
-            }
-            for id in toStart { await receipt(id, .started) }
-            for id in toEnd { await receipt(id, .completed) }
-            for id in toFail { await receipt(id, .failed, reason: "media not available") }
-            for id in preempted { await receipt(id, .interrupted, reason: "live") }
+            let due = lock.withLock { state.schedule.due(at: now, holds: state.media.holds, live: state.live?.level) }
+            for id in due.started { await receipt(id, .started) }
+            for id in due.completed { await receipt(id, .completed) }
+            for id in due.failed { await receipt(id, .failed, reason: "media not available") }
+            for id in due.preempted { await receipt(id, .interrupted, reason: "live") }
             try? await Task.sleep(for: .milliseconds(100))
         }
     }
 
     func receipt(_ airingID: Int64, _ kind: ReceiptMessage.Kind, reason: String? = nil) async {
         let r = ReceiptMessage(receiptID: UUID().uuidString, airingID: airingID, kind: kind, at: clusterNow(), reason: reason)
-        lock.withLock { outbox.append(r) }
+        lock.withLock { state.receipts.append(r) }
         counters.update {
             switch kind {
             case .started: $0.airingsStarted += 1
@@ -495,7 +414,7 @@ final class SimulatedCluster: @unchecked Sendable {
 
     /// Sends every unacknowledged receipt, oldest first.
     func flushOutbox() async {
-        let (out, pending) = lock.withLock { (outbound, outbox) }
+        let (out, pending) = lock.withLock { (state.link.outbound, state.receipts.pending) }
         guard let out else { return }
         for r in pending where !lost() {
             do { try await send(r, on: out) } catch { return }
@@ -511,7 +430,7 @@ final class SimulatedCluster: @unchecked Sendable {
         }
     }
 
-    var pendingReceipts: Int { lock.withLock { outbox.count } }
+    var pendingReceipts: Int { lock.withLock { state.receipts.pending.count } }
 
     func lost() -> Bool { options.lossPercent > 0 && Double.random(in: 0..<100) < options.lossPercent }
 

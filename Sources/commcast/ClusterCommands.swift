@@ -74,7 +74,7 @@ struct ClusterCommand: AsyncParsableCommand {
             var table = TextTable(headers: ["ID", "NAME", "ZONE", "STATUS", "SINCE", "SIGNAL", "WHY"])
             for c in clusters {
                 table.add([c.cluster.id, c.cluster.name, c.cluster.zonePath, c.state.rawValue, c.stateSince.map(t.dateTime) ?? "-",
-                           c.lastHeartbeat?.signalDBm.map { "\($0) dBm" } ?? "-", c.reasons.joined(separator: "; ")])
+                           c.lastHeartbeat?.signalDbm.map { "\($0) dBm" } ?? "-", c.reasons.joined(separator: "; ")])
             }
             print(table.render())
             print("\(clusters.count) cluster(s)")
@@ -98,8 +98,8 @@ struct ClusterCommand: AsyncParsableCommand {
             print("status    \(s.state.rawValue)\(s.stateSince.map { " since \(t.dateTime($0))" } ?? "")\(s.reasons.isEmpty ? "" : ": " + s.reasons.joined(separator: "; "))")
             if let since = s.linkSince { print("link      up since \(t.dateTime(since))") }
             if let h = s.lastHeartbeat {
-                print("heartbeat \(t.dateTime(h.receivedAt)): \(h.activity.rawValue)\(h.playingAiringID.map { " airing \($0)" } ?? ""), "
-                      + "volume \(h.volume), signal \(h.signalDBm.map { "\($0) dBm" } ?? "wired"), \(h.cached.count) media cached, "
+                print("heartbeat \(t.dateTime(h.receivedAt)): \(h.activity.rawValue)\(h.playingAiringId.map { " airing \($0)" } ?? ""), "
+                      + "volume \(h.volume), signal \(h.signalDbm.map { "\($0) dBm" } ?? "wired"), \(h.cached.count) media cached, "
                       + "uptime \(h.uptimeSeconds / 3600) h \(h.uptimeSeconds / 60 % 60) min, firmware \(h.firmware)")
             }
             print("\nlast \(detail.hours) h: \(detail.transitions.count) change(s) of state, \(detail.samples.count) sample(s)")

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a cluster reports in a heartbeat (docs/protocol.md, "heartbeat").
-public struct HeartbeatSample: Sendable, Equatable, Codable {
+public struct HeartbeatSample: Sendable, Equatable {
     /// What the cluster is doing.
     public enum Activity: String, Sendable, Codable, CaseIterable {
         case idle, playing, live, fault
@@ -25,12 +25,6 @@ public struct HeartbeatSample: Sendable, Equatable, Codable {
     public var pendingReceipts: Int
     /// Current problems in words.
     public var errors: [String]
-
-    // Spelled so the control API's snake_case coding round-trips the acronyms.
-    enum CodingKeys: String, CodingKey {
-        case receivedAt, clusterTime, activity, playingAiringID = "playingAiringId", volume, signalDBm = "signalDbm", uptimeSeconds, firmware
-        case cached, pendingReceipts, errors
-    }
 
     public init(receivedAt: Date, clusterTime: Date, activity: Activity = .idle, playingAiringID: Int64? = nil, volume: Int = 70,
                 signalDBm: Int? = nil, uptimeSeconds: Int = 0, firmware: String = "", cached: [String] = [],

@@ -86,7 +86,7 @@ extension ControlAPIService {
                 // The stored transition is the start of the current state unless the pass just changed it.
                 let stateSince = stored[c.id]?.to == report.state ? since : nil
                 return ClusterStatus(cluster: c, state: report.state, reasons: report.reasons, stateSince: stateSince,
-                                     linkSince: report.since, lastHeartbeat: report.lastHeartbeat)
+                                     linkSince: report.since, lastHeartbeat: report.lastHeartbeat.map(HeartbeatView.init))
             }
             let state: HealthState = stored[c.id].map { $0.to == .neverSeen ? .neverSeen : .offline } ?? .neverSeen
             return ClusterStatus(cluster: c, state: state, reasons: state == .neverSeen ? ["never connected"] : ["link down"],

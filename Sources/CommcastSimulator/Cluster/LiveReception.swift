@@ -1,0 +1,29 @@
+import CommcastAudio
+import CommcastLink
+
+/// A live broadcast as this cluster plays it: frames through the jitter buffer,
+/// each packet decoded with libopus as a real cluster would before its amplifier.
+struct LiveReception {
+    var liveID: String
+    var stream: UInt32
+    var level: LiveLevel
+    var buffer: JitterBuffer
+    var decoder: OpusPacketDecoder?
+    var highestSequence: UInt32?
+    /// Tallied here and added to the shared counters at `live_stop`, so 1,661
+    /// clusters do not take one lock 50 times a second each.
+    var frames = 0
+    var outOfOrder = 0
+    var lagHistogram: [Int] = []
+
+    /// Records a frame and returns the slots now due, and the first play time if this was the first frame.
+    mutating func take(_ frame: LiveFrame, now: Int64, lagBucket: Int) -> ([JitterBuffer.Slot], Int64?) {
+        if let h = highestSequence, Int32(bitPattern: frame.sequence &- h) <= 0 { outOfOrder += 1 } else { highestSequence = frame.sequence }
+        frames += 1
+        if lagHistogram.count <= lagBucket { lagHistogram += Array(repeating: 0, count: lagBucket + 1 - lagHistogram.count) }
+        lagHistogram[lagBucket] += 1
+        let wasEmpty = buffer.firstPlayAt == nil
+        buffer.insert(sequence: frame.sequence, packet: frame.packet, now: now)
+        return (buffer.due(now: now), wasEmpty ? buffer.firstPlayAt : nil)
+    }
+}
