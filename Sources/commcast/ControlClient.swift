@@ -104,23 +104,26 @@ struct ControlClient {
         return Reply(body: data, timeZone: zone)
     }
 
-    /// Turns the common socket problems into messages that say what to do.
+    /// Turns the common socket problems into messages that say what to do, before any
+    /// request is sent.
     private func checkSocket() throws {
-        var info = stat()
-        guard stat(socketPath, &info) == 0 else {
-            if errno == EACCES {
-                throw Failure(message: "permission denied reaching \(socketPath): ask an administrator to add you to the commcast-ops group",
-                              exitCode: ExitCodes.noPermission.rawValue)
-            }
+        switch SocketProbe.probe(socketPath) {
+        case .listening:
+            return
+        case .missing:
             throw Failure(message: "commcastd is not running: no control socket at \(socketPath) (start it with 'systemctl start commcastd', or pass --socket)",
                           exitCode: ExitCodes.unavailable.rawValue)
-        }
-        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
-            throw Failure(message: "\(socketPath) is not a socket", exitCode: ExitCodes.unavailable.rawValue)
-        }
-        if access(socketPath, R_OK | W_OK) != 0 {
-            throw Failure(message: "permission denied on \(socketPath): ask an administrator to add you to the socket's group (control.socket_group)",
+        case .stale:
+            throw Failure(message: "commcastd is not running: \(socketPath) is left from an earlier run and nobody answers on it (start it with 'systemctl start commcastd'; it replaces the old socket)",
+                          exitCode: ExitCodes.unavailable.rawValue)
+        case .notASocket:
+            throw Failure(message: "\(socketPath) is not a socket: check --socket or COMMCAST_SOCKET", exitCode: ExitCodes.unavailable.rawValue)
+        case .permissionDenied(let group):
+            let who = group.map { "the \($0) group" } ?? "the socket's group (control.socket_group)"
+            throw Failure(message: "permission denied on \(socketPath): ask an administrator to add you to \(who)",
                           exitCode: ExitCodes.noPermission.rawValue)
+        case .failed(let why):
+            throw Failure(message: "cannot reach commcastd on \(socketPath): \(why)", exitCode: ExitCodes.unavailable.rawValue)
         }
     }
 }

@@ -63,6 +63,13 @@ struct RecurrenceRuleTests {
         #expect(try Weekdays(parsing: "mon,wed,fri") == [.monday, .wednesday, .friday])
         #expect(try Weekdays(parsing: "sat-sun") == [.saturday, .sunday])
         #expect(try Weekdays(parsing: "weekdays") == .workdays)
+        // A range may wrap the week; it was stored as its first day alone.
+        #expect(try Weekdays(parsing: "fri-mon") == [.friday, .saturday, .sunday, .monday])
+        #expect(try Weekdays(parsing: "sun-tue,thu") == [.sunday, .monday, .tuesday, .thursday])
+        #expect(try Weekdays(parsing: "weekend") == [.saturday, .sunday])
+        #expect(try Weekdays(parsing: "Weekend").description == "weekend")
+        #expect(throws: ValueError.self) { try Weekdays(parsing: "mon-") }
+        #expect(throws: ValueError.self) { try Weekdays(parsing: "mon,,fri") }
         #expect(throws: ValueError.self) { try Weekdays(parsing: "funday") }
         #expect(Weekdays.of(local(2026, 11, 22), calendar: station) == .sunday)
     }

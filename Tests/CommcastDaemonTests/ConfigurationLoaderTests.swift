@@ -19,6 +19,15 @@ struct StationAccounts: AccountDirectory {
 struct ConfigurationLoaderTests {
     let loader = ConfigurationLoader(accounts: StationAccounts())
 
+    @Test("quiet hours from a time to the same time are refused; none says none")
+    func emptyQuietSpanRefused() {
+        let (_, problems) = loader.parse("[schedule]\nquiet_hours = \"22:00-22:00\"")
+        #expect(problems.map(\.key) == ["schedule.quiet_hours"])
+        #expect(problems.first?.message.contains("two different times") == true)
+        let (config, none) = loader.parse("[schedule]\nquiet_hours = \"none\"")
+        #expect(none.isEmpty && config.schedule.quietHours == nil)
+    }
+
     @Test("an unknown key is named with every key its section takes, learnt from the parser itself")
     func unknownKeysListWhatTheSectionTakes() {
         let text = """

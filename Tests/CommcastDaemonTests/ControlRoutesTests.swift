@@ -200,4 +200,19 @@ struct ControlRoutesTests {
         #expect(audited.count == 1)
         #expect(audited.first?.details["outcome"] == "not connected")
     }
+
+    @Test("a zone's quiet hours from a time to the same time are refused with the way out")
+    func emptyZoneQuietSpan() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        try await routes(f, as: Self.root) { client in
+            let body = try Self.json(SetQuietHoursRequest(path: "tinh/xa-a", quietHours: "22:00-22:00"))
+            try await client.execute(uri: "/v1/zones/quiet-hours", method: .put, body: body) { response in
+                #expect(response.status == .badRequest)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message.contains("22:00-22:00") && error.message.contains("none"), "\(error.message)")
+            }
+        }
+        #expect(try f.database.zone(path: "tinh/xa-a")?.quietHours == nil)
+    }
 }

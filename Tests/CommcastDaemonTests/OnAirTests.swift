@@ -125,4 +125,26 @@ struct OnAirTests {
         _ = try f.station.onAir.start(request("priority"), by: StationFixture.binh, actor: actorBinh)
         #expect(!f.station.onAir.isRunning(relay.liveId))
     }
+
+    @Test("a priority broadcast passes over a hamlet in its own quiet hours, and is refused when every target is quiet")
+    func zoneQuietHoursHoldPriority() throws {
+        let f = try StationFixture(at: StationFixture.stationTime(10, 0))
+        defer { f.remove() }
+        let nineToEleven = QuietHours(start: TimeOfDay(hour: 9, minute: 0), end: TimeOfDay(hour: 11, minute: 0))
+        _ = try f.database.addZone(path: "tinh/xa-a/ap-1", createParents: false, quietHours: nineToEleven, at: f.clock.now)
+        try f.database.addCluster(Cluster(id: "a-3", name: "Cụm ấp 1", zonePath: "tinh/xa-a/ap-1"), at: f.clock.now)
+
+        let commune = try f.station.onAir.start(request("priority", zones: ["tinh/xa-a"]), by: StationFixture.binh, actor: actorBinh)
+        #expect(commune.targeted == 2, "a-1 and a-2, not a-3 in its quiet hours")
+        _ = f.station.onAir.end(commune.liveId, reason: "test", actor: actorBinh)
+
+        let hamlet = #expect(throws: Refusal.self) {
+            try f.station.onAir.start(request("priority", zones: ["tinh/xa-a/ap-1"]), by: StationFixture.binh, actor: actorBinh)
+        }
+        #expect(hamlet?.code == "quiet_hours")
+        #expect(hamlet?.message.contains("09:00") == true, "\(hamlet?.message ?? "")")
+        // An emergency reaches it all the same.
+        let emergency = try f.station.onAir.start(request("emergency", zones: ["tinh/xa-a/ap-1"]), by: StationFixture.binh, actor: actorBinh)
+        #expect(emergency.targeted == 1)
+    }
 }

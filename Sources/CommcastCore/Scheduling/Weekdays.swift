@@ -28,20 +28,30 @@ public struct Weekdays: OptionSet, Sendable, Hashable, Codable, CustomStringConv
         return Weekdays(rawValue: 1 << ((w + 5) % 7))
     }
 
-    /// Parses `mon,wed,fri`, `weekdays` (Monday–Friday), `daily`/`all`, or ranges like `mon-fri`.
+    /// Saturday and Sunday.
+    public static let weekend: Weekdays = [.saturday, .sunday]
+
+    /// Parses `mon,wed,fri`, `weekdays` (Monday–Friday), `weekend`, `daily`/`all`, or
+    /// ranges like `mon-fri`; a range may wrap the week (`fri-mon` is Friday to Monday).
     public init(parsing text: String) throws(ValueError) {
         let t = text.lowercased().replacingOccurrences(of: " ", with: "")
         if t == "all" || t == "daily" || t == "everyday" { self = .all; return }
         if t == "weekdays" || t == "workdays" { self = .workdays; return }
+        if t == "weekend" || t == "weekends" { self = .weekend; return }
         var result: Weekdays = []
-        for item in t.split(separator: ",") {
-            let ends = item.split(separator: "-").map(String.init)
-            let indices = ends.compactMap { e in Self.names.firstIndex { $0.0 == String(e.prefix(3)) } }
+        for item in t.split(separator: ",", omittingEmptySubsequences: false) {
+            let ends = item.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+            let indices = ends.compactMap { e in Self.names.firstIndex { $0.0 == e || (e.count > 3 && $0.0 == String(e.prefix(3))) } }
             guard indices.count == ends.count, (1...2).contains(indices.count) else {
-                throw ValueError(field: "weekdays", value: text, expected: "day names such as mon,wed,fri or mon-fri, or 'weekdays'")
+                throw ValueError(field: "weekdays", value: text, expected: "day names such as mon,wed,fri or mon-fri, or weekdays, weekend, daily")
             }
-            let range = indices.count == 1 ? indices[0]...indices[0] : indices[0]...max(indices[0], indices[1])
-            for i in range { result.insert(Self.names[i].1) }
+            // Walk forward from the first day to the last, round the end of the week if need be.
+            var i = indices[0]
+            while true {
+                result.insert(Self.names[i].1)
+                if i == indices[indices.count - 1] { break }
+                i = (i + 1) % Self.names.count
+            }
         }
         guard !result.isEmpty else {
             throw ValueError(field: "weekdays", value: text, expected: "at least one day")
@@ -52,6 +62,7 @@ public struct Weekdays: OptionSet, Sendable, Hashable, Codable, CustomStringConv
     public var description: String {
         if self == .all { return "daily" }
         if self == .workdays { return "mon-fri" }
+        if self == .weekend { return "weekend" }
         return Self.names.filter { contains($0.1) }.map(\.0).joined(separator: ",")
     }
 }

@@ -149,7 +149,7 @@ public struct InventoryDesk: Sendable {
         guard let text else { return nil }
         if text == "none" { return QuietHours(start: TimeOfDay(hour: 0, minute: 0), end: TimeOfDay(hour: 0, minute: 0)) }
         guard let q = ConfigurationLoader.parseQuietHours(text) else {
-            throw Refusal.invalid("quiet_hours: got \"\(text)\", expected HH:MM-HH:MM or none")
+            throw Refusal.invalid("quiet_hours: got \"\(text)\", expected HH:MM-HH:MM between two different times, or none for no quiet hours")
         }
         return q
     }

@@ -42,8 +42,10 @@ public struct OnAir: Sendable {
     /// Whether `liveID` is on air.
     public func isRunning(_ liveID: String) -> Bool { broadcaster.isRunning(liveID) }
 
-    /// An operator's broadcast: the level their role allows, outside quiet hours
-    /// unless it is an emergency, to clusters in their zones.
+    /// An operator's broadcast: the level their role allows, to clusters in their
+    /// zones. Below emergency it reaches only clusters outside their quiet hours —
+    /// each cluster's own, from its zone or the station's default, as the planner
+    /// reads them — and is refused when that leaves none.
     public func start(_ request: LiveStartRequest, by op: Operator, actor: Actor) throws -> LiveBroadcastStatus {
         guard let level = LiveLevel(rawValue: request.level), level != .relay else {
             throw Refusal.invalid("level: got \"\(request.level)\", expected emergency or priority")
@@ -54,14 +56,27 @@ public struct OnAir: Sendable {
         guard ["microphone", "file", "stdin"].contains(request.source) else {
             throw Refusal.invalid("source: got \"\(request.source)\", expected microphone, file or stdin")
         }
-        let at = now()
-        if level == .priority, let quiet = settings.current.schedule.quietHours,
-           quiet.overlaps(from: at, to: at.addingTimeInterval(1), calendar: settings.calendar) {
-            throw Refusal(.conflict, code: "quiet_hours", "it is quiet hours (\(quiet)); only an emergency broadcast may air now")
+        var ids = try scope.liveClusters(zones: request.zones, clusters: request.clusters, for: op)
+        if level != .emergency {
+            let quiet = try clustersInQuietHours(ids)
+            if let span = quiet.first?.span, quiet.count == ids.count {
+                throw Refusal(.conflict, code: "quiet_hours", "it is quiet hours (\(span)) for every targeted cluster; only an emergency broadcast may air now")
+            }
+            ids.subtract(quiet.map(\.id))
         }
-        let ids = try scope.liveClusters(zones: request.zones, clusters: request.clusters, for: op)
         return try begin(level: level, clusterIDs: ids, targets: request.zones + request.clusters, source: request.source,
                          title: request.title, actor: actor, details: [:])
+    }
+
+    /// The clusters among `ids` inside their quiet hours now, with the span that holds each.
+    func clustersInQuietHours(_ ids: Set<String>) throws -> [(id: String, span: QuietHours)] {
+        let at = now()
+        let clusters = try database.plannerInput(horizon: DateInterval(start: at, duration: 1),
+                                                 defaultQuietHours: settings.current.schedule.quietHours, clusterIDs: ids).clusters
+        return clusters.compactMap { c in
+            guard let q = c.quietHours, q.overlaps(from: at, to: at.addingTimeInterval(1), calendar: settings.calendar) else { return nil }
+            return (c.id, q)
+        }.sorted { $0.id < $1.id }
     }
 
     /// A broadcast the station starts on its own behalf (a relay, an emergency from
@@ -70,7 +85,15 @@ public struct OnAir: Sendable {
     /// - Throws: `Refusal` with code `busy` when a broadcast of the same or a higher level is on air.
     public func startForStation(level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String,
                                 actor: Actor, details: [String: String] = [:]) throws -> LiveBroadcastStatus {
-        try begin(level: level, clusterIDs: clusterIDs, targets: targets, source: source, title: title, actor: actor, details: details)
+        var ids = clusterIDs
+        if level != .emergency {
+            let quiet = try clustersInQuietHours(ids)
+            if let span = quiet.first?.span, quiet.count == ids.count {
+                throw Refusal(.conflict, code: "quiet_hours", "it is quiet hours (\(span)) for every targeted cluster")
+            }
+            ids.subtract(quiet.map(\.id))
+        }
+        return try begin(level: level, clusterIDs: ids, targets: targets, source: source, title: title, actor: actor, details: details)
     }
 
     private func begin(level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String,

@@ -62,10 +62,11 @@ public struct ConfigurationLoader: Sendable {
         return (config, reader.problems)
     }
 
-    /// Parses `22:00-05:00`.
+    /// Parses a daily span such as `22:00-05:00`. A span from a time to the same time
+    /// is refused: it reads as all day or as nothing, and `none` says nothing plainly.
     static func parseQuietHours(_ text: String) -> QuietHours? {
         let parts = text.split(separator: "-").map(String.init)
-        guard parts.count == 2, let s = try? TimeOfDay(parsing: parts[0]), let e = try? TimeOfDay(parsing: parts[1]) else { return nil }
+        guard parts.count == 2, let s = try? TimeOfDay(parsing: parts[0]), let e = try? TimeOfDay(parsing: parts[1]), s != e else { return nil }
         return QuietHours(start: s, end: e)
     }
 

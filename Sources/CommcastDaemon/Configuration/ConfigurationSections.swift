@@ -115,7 +115,7 @@ extension ConfigurationLoader {
             } else if let q = Self.parseQuietHours(v) {
                 config.schedule.quietHours = q
             } else {
-                reader.problem("schedule.quiet_hours", quoted(v), "expected a span such as \"22:00-05:00\", or \"none\"")
+                reader.problem("schedule.quiet_hours", quoted(v), "expected a span between two different times such as \"22:00-05:00\", or \"none\" for no quiet hours")
             }
         }
         if let v = reader.int(t, "schedule", "horizon_hours") {
@@ -298,7 +298,7 @@ extension ConfigurationLoader {
                 let hours = reader.string(t, key, "hours") ?? ""
                 let (silenceSeconds, silenceDBFS) = (reader.int(t, key, "silence_seconds"), reader.double(t, key, "silence_dbfs"))
                 guard let span = Self.parseQuietHours(hours) else {
-                    reader.problem("\(key).hours", quoted(hours), "expected a daily span such as \"06:00-06:30\"")
+                    reader.problem("\(key).hours", quoted(hours), "expected a daily span between two different times such as \"06:00-06:30\"")
                     continue
                 }
                 var relay = DaemonConfiguration.Relay(name: name, url: url, zones: zones, slot: RelaySlot(start: span.start, end: span.end))

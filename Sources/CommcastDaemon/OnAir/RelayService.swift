@@ -106,7 +106,8 @@ struct RelayService: Service {
             let thread = Thread { feed(airing, from: output.fileHandleForReading, relay: relay) }
             thread.start()
             return airing
-        } catch let refusal as Refusal where refusal.code == "busy" {
+        } catch let refusal as Refusal where refusal.code == "busy" || refusal.code == "quiet_hours" {
+            logger.debug("relay waits", metadata: ["relay": "\(relay.name)", "reason": "\(refusal.message)"])
             return nil
         } catch {
             logger.error("relay cannot start", metadata: ["relay": "\(relay.name)", "error": "\(error)"])
