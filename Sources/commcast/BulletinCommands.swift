@@ -77,16 +77,24 @@ struct BulletinCommand: AsyncParsableCommand {
             let request = AddBulletinRequest(title: title, level: parsedLevel, mediaSha256: mediaSHA, text: bulletinText,
                                              targets: zones.map { .zone($0) } + clusters.map { .cluster($0) }, schedule: schedule)
             let spinner = Spinner(bulletinText != nil ? "synthesising speech" : "queueing")
-            let bulletin: Bulletin
+            let reply: ControlClient.Reply
             do {
-                bulletin = try await client.send(.POST, "/bulletins", json: request, as: Bulletin.self)
+                reply = try await client.send(.POST, "/bulletins", body: try ControlClient.encoder.encode(request), contentType: "application/json")
             } catch {
                 await spinner.stop()
                 throw error
             }
             await spinner.stop()
-            if global.json { try printJSON(bulletin) } else {
-                print(String(format: "queued bulletin #%lld \"%@\" (%@, %.0f s)", bulletin.id, bulletin.title, bulletin.level.rawValue, bulletin.durationSeconds))
+            if global.json { FileHandle.standardOutput.write(reply.body + Data("\n".utf8)); return }
+            let bulletin = try client.decode(reply, as: Bulletin.self)
+            print(String(format: "queued bulletin #%lld \"%@\" (%@, %.0f s)", bulletin.id, bulletin.title, bulletin.level.rawValue, bulletin.durationSeconds))
+            guard let plan = try? client.decode(reply, as: PlanReply.self).plan else { return }
+            let t = StationTime(zone: reply.timeZone)
+            print("\(plan.airings) airing(s) on \(plan.clusters) cluster(s) up to \(t.dateTime(plan.until))"
+                  + (plan.firstAiring.map { ", the first at \(t.dateTime($0))" } ?? ""))
+            if plan.skippedCount > 0 {
+                let reasons = plan.skipped.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                FileHandle.standardError.write(Data("commcast: warning: \(plan.skippedCount) occurrence(s) will not air: \(reasons)\n".utf8))
             }
         }
     }
@@ -120,7 +128,7 @@ struct BulletinCommand: AsyncParsableCommand {
             let b = try client.decode(reply, as: Bulletin.self)
             if global.json { try printJSON(b); return }
             let t = StationTime(zone: reply.timeZone)
-            print("bulletin  #\(b.id) \(b.title)\nlevel     \(b.level.rawValue)\nstate     \(b.state.rawValue)")
+            print("bulletin  #\(b.id) \(PrintableText.displayed(b.title))\nlevel     \(b.level.rawValue)\nstate     \(b.state.rawValue)")
             print("source    \(b.sourceKind.rawValue), \(BulletinCommand.length(b.durationSeconds)), media \(b.mediaSHA256?.prefix(12) ?? "-")")
             print("author    \(b.author), \(t.dateTime(b.createdAt))")
             print("targets   \(b.targets.map(\.description).joined(separator: "; "))")
@@ -172,4 +180,9 @@ struct BulletinCommand: AsyncParsableCommand {
         if let m = rule.maxAirings { parts.append("at most \(m) times") }
         return parts.joined(separator: ", ")
     }
+}
+
+/// The plan that `POST /v1/bulletins` returns beside the bulletin.
+struct PlanReply: Decodable {
+    var plan: PlanPreview
 }

@@ -1,3 +1,4 @@
+import CommcastCore
 import Foundation
 
 /// Prints rows as aligned columns for a person; counts grapheme clusters so
@@ -6,7 +7,9 @@ struct TextTable {
     var headers: [String]
     var rows: [[String]] = []
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    /// Adds a row; a control character in a cell (a title stored before titles were
+    /// checked, say) is shown as `\u{…}` rather than sent to the terminal.
+    mutating func add(_ row: [String]) { rows.append(row.map(PrintableText.displayed)) }
 
     func render() -> String {
         var widths = headers.map(\.count)

@@ -110,7 +110,7 @@ extension StationFixture {
         try await station.bulletins.create(
             AddBulletinRequest(title: "\(level) at \(at)", level: level, mediaSha256: media.sha256, text: nil,
                                targets: [.zone(zone)], schedule: ScheduleSpec(at: at)),
-            by: Self.admin, actor: Actor(name: "root", origin: "test"))
+            by: Self.admin, actor: Actor(name: "root", origin: "test")).0
     }
 
     /// The scheduler over this station, on its clock.

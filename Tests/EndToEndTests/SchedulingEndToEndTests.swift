@@ -222,11 +222,22 @@ struct SchedulingEndToEndTests {
         }
         #expect(try station.bulletinCount() == count)
 
+        // A normal bulletin that would air only in quiet hours is refused with the way out, and nothing is stored.
+        let never = try station.commcast(["bulletin", "add", "--title", "Nhạc tối", "--file", wav.path, "--zone", "tinh/xa-b", "--daily", "23:00"])
+        #expect(never.status == 65, "\(never.stderr)")
+        #expect(never.stderr.contains("quiet hours") && never.stderr.contains("--level emergency"), "\(never.stderr)")
+        #expect(try station.bulletinCount() == count)
+
         // The plan for tomorrow: Lan's bulletin twice on each of her clusters, the text one at 08:00 on b1,
-        // the emergency at 23:30 despite quiet hours; a normal one at 23:00 is held back with the reason.
-        let quiet = try station.json(["bulletin", "add", "--title", "Nhạc tối", "--file", wav.path, "--zone", "tinh/xa-b", "--daily", "23:00"])
-            as? [String: Any]
-        let quietID = try #require(quiet?["id"] as? Int)
+        // the emergency at 23:30 despite quiet hours; a normal one at 21:00 and 23:00 airs at 21:00 and
+        // is held back at 23:00 with the reason, as the warning said when it was queued.
+        let partly = try station.commcast(["bulletin", "add", "--title", "Nhạc tối", "--file", wav.path, "--zone", "tinh/xa-b",
+                                           "--daily", "21:00,23:00"])
+        #expect(partly.status == 0, "\(partly.stderr)")
+        #expect(partly.stdoutText.contains("airing(s) on 1 cluster(s)"), "\(partly.stdoutText)")
+        #expect(partly.stderr.contains("will not air") && partly.stderr.contains("quiet hours"), "\(partly.stderr)")
+        let quietID = try #require(partly.stdoutText.split(separator: "#").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) },
+                                   "\(partly.stdoutText)")
         let plan = try #require(try station.json(["schedule", "--day", "tomorrow"]) as? [String: Any])
         #expect(plan["time_zone"] as? String == "Asia/Ho_Chi_Minh")
         let airings = plan["airings"] as? [[String: Any]] ?? []

@@ -71,10 +71,8 @@ public struct CommcastProvincialProtocol: ProvincialProtocol {
         guard id.count <= 100, id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0)) }) else {
             throw ValueError(field: "id", value: "\"\(id.prefix(120))\"", expected: "1 to 100 characters of A-Z, a-z, 0-9, - _ . :")
         }
-        guard let title = wire.title?.trimmingCharacters(in: .whitespacesAndNewlines), !title.isEmpty, title.count <= 500 else {
-            throw ValueError(field: "title", value: wire.title.map { "\"\($0.prefix(40))…\" (\($0.count) characters)" } ?? "nothing",
-                             expected: "1 to 500 characters")
-        }
+        guard let rawTitle = wire.title else { throw ValueError(field: "title", value: "nothing", expected: "1 to 500 characters") }
+        let title = try PrintableText.check(rawTitle.trimmingCharacters(in: .whitespacesAndNewlines), field: "title", maxLength: 500)
         guard let levelText = wire.level else { throw ValueError(field: "level", value: "nothing", expected: "one of normal, priority, emergency") }
         let level = try BulletinLevel(parsing: levelText)
         guard let zones = wire.zones, !zones.isEmpty, zones.count <= 1000 else {

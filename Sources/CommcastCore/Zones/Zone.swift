@@ -46,16 +46,14 @@ public struct Cluster: Sendable, Hashable, Codable {
         if id.isEmpty || id.count > 64 || !id.allSatisfy(allowed.contains) {
             problems.append(.init(field: "id", value: "\"\(id)\"", expected: "1 to 64 letters, digits, '-', '_' or '.'"))
         }
-        if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 {
-            problems.append(.init(field: "name", value: "\"\(name)\"", expected: "1 to 200 characters"))
-        }
+        do { _ = try PrintableText.check(name, field: "name", maxLength: 200) } catch { problems.append(error) }
         if let lat = latitude, !(-90...90).contains(lat) {
             problems.append(.init(field: "latitude", value: "\(lat)", expected: "-90 to 90"))
         }
         if let lon = longitude, !(-180...180).contains(lon) {
             problems.append(.init(field: "longitude", value: "\(lon)", expected: "-180 to 180"))
         }
-        for tag in tags where tag.isEmpty || tag.count > 64 || tag.contains(",") {
+        for tag in tags where tag.isEmpty || tag.count > 64 || tag.contains(",") || tag.unicodeScalars.contains(where: PrintableText.isForbidden) {
             problems.append(.init(field: "tags", value: "\"\(tag)\"", expected: "tags of 1 to 64 characters without commas"))
         }
         return problems

@@ -1,11 +1,27 @@
 /// A zone's place in the administrative tree, written `province/commune/hamlet`
 /// with any number of levels (the 2025 reform removed districts; trees change).
 public enum ZonePath {
-    /// Splits and checks a path; each name is 1–200 characters without `/`.
+    /// At most this many levels: province, commune, hamlet and a few more.
+    public static let maxDepth = 10
+    /// At most this many characters a name.
+    public static let maxNameLength = 64
+
+    static let grammar = "a zone path such as binh-phuoc/dong-xoai/tan-phu: 1 to \(maxDepth) names separated by /, "
+        + "each 1 to \(maxNameLength) lowercase letters, digits, '-', '_' or '.', starting with a letter or a digit"
+
+    /// Splits and checks a path against the grammar in docs/scheduling.md ("Zone
+    /// paths"): nothing in a name can move up the tree (`..`), break a line or a
+    /// column, or differ from another name only in case.
     public static func components(_ path: String, field: String = "zone") throws(ValueError) -> [String] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !path.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0.count <= 200 }) else {
-            throw ValueError(field: field, value: "\"\(path)\"", expected: "a zone path such as binh-phuoc/dong-xoai/tan-phu (names of 1 to 200 characters separated by /)")
+        guard !path.isEmpty, parts.count <= maxDepth else {
+            throw ValueError(field: field, value: PrintableText.shown(path), expected: grammar)
+        }
+        for part in parts {
+            guard let first = part.first, first.isLetter || first.isNumber, part.count <= maxNameLength,
+                  part.allSatisfy({ ($0.isLetter && !$0.isUppercase) || $0.isNumber || "-_.".contains($0) }) else {
+                throw ValueError(field: field, value: PrintableText.shown(path), expected: grammar)
+            }
         }
         return parts
     }

@@ -43,39 +43,101 @@ public struct BulletinDesk: Sendable {
 
     /// Text read by the station's voice, encoded and stored.
     public func speak(_ text: String) async throws -> MediaRecord {
+        try store(try await synthesize(text), kind: .text)
+    }
+
+    /// Text read by the station's voice and encoded, not yet stored.
+    func synthesize(_ text: String) async throws -> IngestResult {
         let (hook, normalized, options, logger) = (settings.textToSpeech, settings.textNormalizer.normalize(text), settings.ingestOptions, logger)
         let wav = try await offload { try hook.synthesize(normalized, logger: logger) }
-        let result = try await offload { try IngestPipeline(options: options).ingest(data: wav) }
-        return try store(result, kind: .text)
+        return try await offload { try IngestPipeline(options: options).ingest(data: wav) }
     }
 
     /// An operator's new bulletin: the level their role allows, targets in their
-    /// zones, a schedule that parses, and exactly one source.
-    public func create(_ request: AddBulletinRequest, by op: Operator, actor: Actor) async throws -> Bulletin {
+    /// zones, a schedule that parses, exactly one source, and at least one airing.
+    /// Nothing is stored for a bulletin that would never air.
+    public func create(_ request: AddBulletinRequest, by op: Operator, actor: Actor) async throws -> (Bulletin, PlanPreview) {
         let at = now()
         guard op.mayQueue(request.level) else {
             throw Refusal.forbidden("\(op.name) may not queue \(request.level) bulletins (needs the emergency role)")
         }
+        let title = try PrintableText.check(request.title, field: "title", maxLength: 200)
         try scope.requireTargets(request.targets, for: op)
         let rule = try request.schedule.rule(calendar: settings.calendar, now: at)
+        let clusterIDs = try targetClusters(request.targets)
         let media: MediaRecord
         let kind: SourceKind
+        let preview: PlanPreview
         switch (request.mediaSha256, request.text) {
         case (let sha?, nil):
             media = try storedRecording(sha)
             kind = .file
+            preview = try planPreview(rule, level: request.level, duration: Double(media.durationMilliseconds) / 1000, clusterIDs: clusterIDs)
+            try requireAirings(preview, request: request, clusterIDs: clusterIDs)
         case (nil, let text?):
-            media = try await speak(text)
+            // Refused before the voice speaks when the duration cannot matter: no
+            // cluster, or no occurrence at all; otherwise after, with its real length.
+            try requireAirings(try planPreview(rule, level: request.level, duration: 1, clusterIDs: clusterIDs), request: request, clusterIDs: clusterIDs)
+            let spoken = try await synthesize(text)
+            preview = try planPreview(rule, level: request.level, duration: spoken.duration, clusterIDs: clusterIDs)
+            try requireAirings(preview, request: request, clusterIDs: clusterIDs)
+            media = try store(spoken, kind: .text)
             kind = .text
         default:
             throw Refusal.invalid("give exactly one of media_sha256 (a recording) or text (for the synthetic voice)")
         }
         let bulletin = try database.createBulletin(
-            NewBulletin(title: request.title, level: request.level, sourceKind: kind, media: media, text: request.text,
+            NewBulletin(title: title, level: request.level, sourceKind: kind, media: media, text: request.text,
                         targets: request.targets, rules: [rule]),
             by: actor, at: at)
         replanRequests.fire()
-        return bulletin
+        return (bulletin, preview)
+    }
+
+    /// Every cluster the targets reach, zones with everything below them.
+    func targetClusters(_ targets: [BulletinTarget]) throws -> Set<String> {
+        var ids = try scope.clusterIDs(under: try targets.compactMap { target in try target.zone.map { try ZonePath.normalize($0) } })
+        ids.formUnion(targets.compactMap(\.cluster))
+        return ids
+    }
+
+    /// What the planner would make of `rule` beside everything already queued, over
+    /// its first week (or to its end, when sooner).
+    func planPreview(_ rule: RecurrenceRule, level: BulletinLevel, duration: TimeInterval, clusterIDs: Set<String>) throws -> PlanPreview {
+        let start = max(now(), rule.validFrom)
+        var end = start.addingTimeInterval(7 * 86_400)
+        if case .once(let at) = rule.pattern { end = max(at, start).addingTimeInterval(duration + settings.plannerConfiguration.maxShift + 60) }
+        if let until = rule.validUntil { end = min(end, until) }
+        let horizon = DateInterval(start: start, end: max(end, start.addingTimeInterval(60)))
+        guard !clusterIDs.isEmpty else { return PlanPreview(airings: 0, clusters: 0, firstAiring: nil, skipped: [:], until: horizon.end) }
+        var input = try database.plannerInput(horizon: horizon, defaultQuietHours: settings.current.schedule.quietHours, clusterIDs: clusterIDs)
+        // An id no stored bulletin has: the candidate is planned beside the others, never saved.
+        let candidate = Int64.min
+        input.bulletins.append(Planner.Bulletin(id: candidate, level: level, duration: duration, queuedAt: now(),
+                                                rules: [.init(id: candidate, rule: rule)], clusterIDs: clusterIDs.sorted()))
+        let plan = Planner(configuration: settings.plannerConfiguration, calendar: settings.calendar).plan(input)
+        let airings = plan.airings.filter { $0.bulletinID == candidate }
+        let skipped = plan.skipped.filter { $0.bulletinID == candidate }
+        return PlanPreview(airings: airings.count, clusters: clusterIDs.count, firstAiring: airings.map(\.start).min(),
+                           skipped: Dictionary(grouping: skipped, by: \.reason).mapValues(\.count), until: horizon.end)
+    }
+
+    /// Refuses a bulletin with no airing, saying why and what to do instead.
+    func requireAirings(_ preview: PlanPreview, request: AddBulletinRequest, clusterIDs: Set<String>) throws {
+        guard preview.airings == 0 else { return }
+        let targets = request.targets.map(\.description).joined(separator: ", ")
+        if clusterIDs.isEmpty {
+            throw Refusal(.invalid, code: "will_not_air", "targets: \(targets) has no cluster yet, so the bulletin would never air; add clusters to the zone first")
+        }
+        let until = preview.until.formatted(Date.ISO8601FormatStyle(timeZone: settings.calendar.timeZone).year().month().day())
+        guard preview.skippedCount > 0 else {
+            throw Refusal(.invalid, code: "will_not_air", "schedule: no occurrence between now and \(until), so the bulletin would never air; check --at, --from, --until and --weekdays")
+        }
+        let reasons = preview.skipped.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let wayOut = preview.skipped.keys.contains { $0.hasPrefix("quiet hours") } && request.level != .emergency
+            ? "choose a time outside quiet hours, or --level emergency if it must air then"
+            : "choose another time"
+        throw Refusal(.invalid, code: "will_not_air", "schedule: every occurrence up to \(until) would be skipped (\(reasons)), so the bulletin would never air; \(wayOut)")
     }
 
     /// The bulletins the operator sees, in the given states (all when nil).

@@ -56,6 +56,7 @@ public struct OnAir: Sendable {
         guard ["microphone", "file", "stdin"].contains(request.source) else {
             throw Refusal.invalid("source: got \"\(request.source)\", expected microphone, file or stdin")
         }
+        let title = request.title.isEmpty ? request.title : try PrintableText.check(request.title, field: "title", maxLength: 200)
         var ids = try scope.liveClusters(zones: request.zones, clusters: request.clusters, for: op)
         if level != .emergency {
             let quiet = try clustersInQuietHours(ids)
@@ -65,7 +66,7 @@ public struct OnAir: Sendable {
             ids.subtract(quiet.map(\.id))
         }
         return try begin(level: level, clusterIDs: ids, targets: request.zones + request.clusters, source: request.source,
-                         title: request.title, actor: actor, details: [:])
+                         title: title, actor: actor, details: [:])
     }
 
     /// The clusters among `ids` inside their quiet hours now, with the span that holds each.

@@ -84,7 +84,8 @@ public struct OperatorScope: Sendable {
     /// and clusters, or every cluster the operator covers; each must be the operator's.
     public func liveClusters(zones: [String], clusters clusterIDs: [String], for op: Operator) throws -> Set<String> {
         var ids = Set<String>()
-        for zone in zones {
+        for raw in zones {
+            let zone = try ZonePath.normalize(raw, field: "zones")
             guard try database.zone(path: zone) != nil else { throw Refusal.invalid("zones: no zone \"\(zone)\"") }
             guard op.covers(zonePath: zone) else { throw Refusal.forbidden("\(op.name) does not cover zone \(zone)") }
             ids.formUnion(try database.clusters(under: zone).map(\.id))

@@ -20,7 +20,8 @@ extension ControlAPIService {
         v1.post("bulletins") { request, context in
             let op = try context.requireOperator()
             let body = try await RequestBody.json(AddBulletinRequest.self, from: request, limit: 4 << 20)
-            return try JSONResponse.ok(try await desk.create(body, by: op, actor: context.actor(op)), status: .created)
+            let (bulletin, plan) = try await desk.create(body, by: op, actor: context.actor(op))
+            return try JSONResponse.ok(CreatedBulletin(bulletin: bulletin, plan: plan), status: .created)
         }
 
         v1.get("bulletins") { request, context in

@@ -1,0 +1,65 @@
+import CommcastControlAPI
+import CommcastCore
+import CommcastStore
+import Foundation
+import Testing
+@testable import CommcastDaemon
+
+/// The bulletin desk plans a bulletin before it stores it: one that would never
+/// air is refused with the reason and the way out, and nothing is kept of it.
+@Suite("Bulletin desk")
+struct BulletinDeskTests {
+    let root = Actor(name: "root", origin: "test")
+
+    func request(_ level: BulletinLevel = .normal, zone: String = "tinh/xa-a", daily: [String]? = nil, text: String? = nil,
+                 media: MediaRecord? = nil) -> AddBulletinRequest {
+        AddBulletinRequest(title: "Thông báo", level: level, mediaSha256: media?.sha256, text: text, targets: [.zone(zone)],
+                           schedule: ScheduleSpec(daily: daily))
+    }
+
+    @Test("a normal bulletin only in quiet hours is refused with the way out, and nothing is stored")
+    func neverAirs() async throws {
+        let f = try StationFixture(at: StationFixture.stationTime(10, 0))
+        defer { f.remove() }
+        let media = try await f.recording()
+        let refusal = await #expect(throws: Refusal.self) {
+            try await f.station.bulletins.create(request(daily: ["23:00"], media: media), by: StationFixture.admin, actor: root)
+        }
+        #expect(refusal?.code == "will_not_air")
+        #expect(refusal?.message.contains("quiet hours") == true, "\(refusal?.message ?? "")")
+        #expect(refusal?.message.contains("--level emergency") == true)
+        #expect(try f.database.bulletins().isEmpty)
+        // The same at emergency level airs every night.
+        let (_, plan) = try await f.station.bulletins.create(request(.emergency, daily: ["23:00"], media: media), by: StationFixture.admin, actor: root)
+        #expect(plan.airings == 14, "two clusters, seven nights")
+    }
+
+    @Test("a bulletin partly in quiet hours is queued, and the plan counts what airs and what is skipped")
+    func partlySkipped() async throws {
+        let f = try StationFixture(at: StationFixture.stationTime(10, 0))
+        defer { f.remove() }
+        let (bulletin, plan) = try await f.station.bulletins.create(request(daily: ["21:00", "23:00"], media: try await f.recording()),
+                                                                    by: StationFixture.admin, actor: root)
+        #expect(plan.clusters == 2)
+        #expect(plan.airings == 14)
+        #expect(plan.skippedCount == 14)
+        #expect(plan.skipped.keys.allSatisfy { $0.hasPrefix("quiet hours") }, "\(plan.skipped)")
+        #expect(plan.firstAiring == StationFixture.stationTime(21, 0))
+        #expect(try f.database.bulletin(id: bulletin.id) != nil)
+    }
+
+    @Test("a zone with no cluster yet is refused, and a text for it is never spoken")
+    func noClusterYet() async throws {
+        let f = try StationFixture(at: StationFixture.stationTime(10, 0))
+        defer { f.remove() }
+        _ = try f.database.addZone(path: "tinh/xa-c", createParents: false, quietHours: nil, at: f.clock.now)
+        let mediaBefore = try f.database.counts().media
+        let refusal = await #expect(throws: Refusal.self) {
+            try await f.station.bulletins.create(request(zone: "tinh/xa-c", daily: ["06:00"], text: "Họp dân lúc 7 giờ"),
+                                                 by: StationFixture.admin, actor: root)
+        }
+        #expect(refusal?.message == "targets: zone tinh/xa-c has no cluster yet, so the bulletin would never air; add clusters to the zone first")
+        #expect(try f.database.counts().media == mediaBefore)
+        #expect(try f.database.bulletins().isEmpty)
+    }
+}
