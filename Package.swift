@@ -11,8 +11,9 @@ import PackageDescription
 /// about 0.4 MB of relocations at start instead of 1.7 MB.
 let shippedExecutableLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]),
-    .unsafeFlags(["-static-stdlib", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lCoreFoundation"],
-                 .when(configuration: .release)),
+    .unsafeFlags(
+        ["-static-stdlib", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lCoreFoundation"],
+        .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -47,22 +48,30 @@ let package = Package(
     ],
     targets: [
         // MARK: C libraries from Debian
-        .systemLibrary(name: "COpus", path: "Sources/CShims/COpus", pkgConfig: "opus",
-                       providers: [.apt(["libopus-dev"])]),
-        .systemLibrary(name: "COpusEnc", path: "Sources/CShims/COpusEnc", pkgConfig: "libopusenc",
-                       providers: [.apt(["libopusenc-dev"])]),
-        .systemLibrary(name: "COpusFile", path: "Sources/CShims/COpusFile", pkgConfig: "opusfile",
-                       providers: [.apt(["libopusfile-dev"])]),
-        .systemLibrary(name: "COgg", path: "Sources/CShims/COgg", pkgConfig: "ogg",
-                       providers: [.apt(["libogg-dev"])]),
-        .systemLibrary(name: "CALSA", path: "Sources/CShims/CALSA", pkgConfig: "alsa",
-                       providers: [.apt(["libasound2-dev"])]),
-        .systemLibrary(name: "CSoxr", path: "Sources/CShims/CSoxr", pkgConfig: "soxr",
-                       providers: [.apt(["libsoxr-dev"])]),
-        .systemLibrary(name: "CEbur128", path: "Sources/CShims/CEbur128", pkgConfig: "libebur128",
-                       providers: [.apt(["libebur128-dev"])]),
-        .systemLibrary(name: "CSystemd", path: "Sources/CShims/CSystemd", pkgConfig: "libsystemd",
-                       providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(
+            name: "COpus", path: "Sources/CShims/COpus", pkgConfig: "opus",
+            providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(
+            name: "COpusEnc", path: "Sources/CShims/COpusEnc", pkgConfig: "libopusenc",
+            providers: [.apt(["libopusenc-dev"])]),
+        .systemLibrary(
+            name: "COpusFile", path: "Sources/CShims/COpusFile", pkgConfig: "opusfile",
+            providers: [.apt(["libopusfile-dev"])]),
+        .systemLibrary(
+            name: "COgg", path: "Sources/CShims/COgg", pkgConfig: "ogg",
+            providers: [.apt(["libogg-dev"])]),
+        .systemLibrary(
+            name: "CALSA", path: "Sources/CShims/CALSA", pkgConfig: "alsa",
+            providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(
+            name: "CSoxr", path: "Sources/CShims/CSoxr", pkgConfig: "soxr",
+            providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(
+            name: "CEbur128", path: "Sources/CShims/CEbur128", pkgConfig: "libebur128",
+            providers: [.apt(["libebur128-dev"])]),
+        .systemLibrary(
+            name: "CSystemd", path: "Sources/CShims/CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CShims/CMalloc"),
 
         // MARK: Libraries
@@ -176,39 +185,49 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "CommcastCoreTests", dependencies: [
-            "CommcastCore", .product(name: "PropertyBased", package: "swift-property-based"),
-        ]),
-        .testTarget(name: "CommcastAudioTests", dependencies: [
-            "CommcastAudio", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
+        .testTarget(
+            name: "CommcastCoreTests",
+            dependencies: [
+                "CommcastCore", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(
+            name: "CommcastAudioTests",
+            dependencies: [
+                "CommcastAudio", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .testTarget(name: "CommcastLinkTests", dependencies: ["CommcastLink"]),
-        .testTarget(name: "CommcastLinkServerTests", dependencies: [
-            "CommcastLinkServer", "CommcastLink", "CommcastCore",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
-        ]),
+        .testTarget(
+            name: "CommcastLinkServerTests",
+            dependencies: [
+                "CommcastLinkServer", "CommcastLink", "CommcastCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]),
         .testTarget(name: "CommcastSimulatorTests", dependencies: ["CommcastSimulator", "CommcastLink", "CommcastCore"]),
         .testTarget(name: "CommcastStoreTests", dependencies: ["CommcastStore", "TestSupport"]),
-        .testTarget(name: "CommcastDaemonTests", dependencies: [
-            "CommcastDaemon", "CommcastControlAPI", "CommcastCore", "CommcastLink", "CommcastLinkServer", "CommcastStore", "TestSupport",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .testTarget(name: "EndToEndTests", dependencies: [
-            "CommcastCore", "CommcastControlAPI", "CommcastStore", "CommcastLink", "TestSupport",
-            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOWebSocket", package: "swift-nio"),
-        ]),
+        .testTarget(
+            name: "CommcastDaemonTests",
+            dependencies: [
+                "CommcastDaemon", "CommcastControlAPI", "CommcastCore", "CommcastLink", "CommcastLinkServer", "CommcastStore", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "CommcastCore", "CommcastControlAPI", "CommcastStore", "CommcastLink", "TestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

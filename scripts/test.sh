@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
+# One layout for every file (.swift-format); `swift format -i --recursive Sources Tests
+# Benchmarks/Sources Package.swift` fixes most of what this finds (CONTRIBUTING.md).
+swift format lint --strict --recursive Sources Tests Benchmarks/Sources Package.swift
 # The end-to-end tests run the built commcastd and commcast executables.
 swift build --build-tests
 swift test --skip-build

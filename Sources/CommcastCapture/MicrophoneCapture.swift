@@ -23,8 +23,9 @@ public final class MicrophoneCapture {
         var handle: OpaquePointer?
         try Self.check(snd_pcm_open(&handle, device, SND_PCM_STREAM_CAPTURE, 0), device, "open (is the device name right? see `arecord -L`)")
         pcm = handle
-        try Self.check(snd_pcm_set_params(handle, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1, 48_000, 1, 100_000),
-                       device, "set 48 kHz mono s16le")
+        try Self.check(
+            snd_pcm_set_params(handle, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1, 48_000, 1, 100_000),
+            device, "set 48 kHz mono s16le")
     }
 
     deinit { if let pcm { snd_pcm_close(pcm) } }

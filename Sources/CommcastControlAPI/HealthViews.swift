@@ -70,8 +70,10 @@ public struct HealthHistorySample: Sendable, Codable, Equatable {
     /// How many media files the cluster held.
     public var cachedCount: Int
 
-    public init(at: Date, state: HealthState, signalDbm: Int?, volume: Int?, uptimeSeconds: Int?, firmware: String?,
-                playingAiringId: Int64?, cachedCount: Int) {
+    public init(
+        at: Date, state: HealthState, signalDbm: Int?, volume: Int?, uptimeSeconds: Int?, firmware: String?,
+        playingAiringId: Int64?, cachedCount: Int
+    ) {
         self.at = at
         self.state = state
         self.signalDbm = signalDbm
@@ -126,8 +128,12 @@ public struct ZoneHealth: Sendable, Codable, Equatable {
         switch state {
         case .online: online += 1
         case .degraded: degraded += 1
-        case .offline: offline += 1; silent.append(id)
-        case .neverSeen: neverSeen += 1; silent.append(id)
+        case .offline:
+            offline += 1
+            silent.append(id)
+        case .neverSeen:
+            neverSeen += 1
+            silent.append(id)
         }
     }
 }

@@ -44,8 +44,10 @@ public struct LiveBroadcastStatus: Sendable, Codable, Equatable {
     public var endedAt: Date?
     public var endReason: String?
 
-    public init(liveId: String, level: String, source: String, title: String, operatorName: String, startedAt: Date, targeted: Int,
-                streamPath: String) {
+    public init(
+        liveId: String, level: String, source: String, title: String, operatorName: String, startedAt: Date, targeted: Int,
+        streamPath: String
+    ) {
         self.liveId = liveId
         self.level = level
         self.source = source

@@ -22,9 +22,11 @@ public struct ReportStatusResponse: Sendable, Codable, Equatable {
     public var inbox: Int
     public var webhookAddress: String?
 
-    public init(configured: Bool, url: String?, station: String, wireProtocol: String, backlog: Int, oldestPendingAt: Date?, delivered: Int,
-                lastSuccessAt: Date?, lastError: String?, lastErrorAt: Date?, consecutiveFailures: Int, nextAttemptAt: Date?, inbox: Int,
-                webhookAddress: String?) {
+    public init(
+        configured: Bool, url: String?, station: String, wireProtocol: String, backlog: Int, oldestPendingAt: Date?, delivered: Int,
+        lastSuccessAt: Date?, lastError: String?, lastErrorAt: Date?, consecutiveFailures: Int, nextAttemptAt: Date?, inbox: Int,
+        webhookAddress: String?
+    ) {
         self.configured = configured
         self.url = url
         self.station = station
@@ -56,8 +58,10 @@ public struct MonthlyReport: Sendable, Codable, Equatable {
     /// One row per zone with clusters that had airings.
     public var zones: [StatisticsRow]
 
-    public init(month: String, station: String, timeZone: String, bulletinsProduced: Int, clustersOnlineShare: Double?, total: StatisticsRow,
-                days: [StatisticsRow], zones: [StatisticsRow]) {
+    public init(
+        month: String, station: String, timeZone: String, bulletinsProduced: Int, clustersOnlineShare: Double?, total: StatisticsRow,
+        days: [StatisticsRow], zones: [StatisticsRow]
+    ) {
         self.month = month
         self.station = station
         self.timeZone = timeZone

@@ -27,8 +27,11 @@ public struct StatusResponse: Sendable, Codable, Equatable {
     /// Whether the link serves TLS, so stream URLs are https://.
     public var linkTLS: Bool?
 
-    public init(version: String, startedAt: Double, uptimeSeconds: Double, storePath: String,
-                mediaPath: String, counts: StoreCounts, caller: PeerIdentity?, linkAddress: String? = nil, clustersConnected: Int? = nil, heartbeatsReceived: Int? = nil) {
+    public init(
+        version: String, startedAt: Double, uptimeSeconds: Double, storePath: String,
+        mediaPath: String, counts: StoreCounts, caller: PeerIdentity?, linkAddress: String? = nil, clustersConnected: Int? = nil,
+        heartbeatsReceived: Int? = nil
+    ) {
         self.version = version
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds

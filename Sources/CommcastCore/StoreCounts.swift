@@ -9,8 +9,10 @@ public struct StoreCounts: Sendable, Codable, Equatable {
     /// Report events not yet delivered to the province.
     public var outboxPending: Int
 
-    public init(zones: Int = 0, clusters: Int = 0, operators: Int = 0, bulletins: Int = 0,
-                media: Int = 0, airings: Int = 0, outboxPending: Int = 0) {
+    public init(
+        zones: Int = 0, clusters: Int = 0, operators: Int = 0, bulletins: Int = 0,
+        media: Int = 0, airings: Int = 0, outboxPending: Int = 0
+    ) {
         self.zones = zones
         self.clusters = clusters
         self.operators = operators

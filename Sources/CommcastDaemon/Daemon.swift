@@ -12,21 +12,27 @@ public enum Daemon {
     ///
     /// Order matters for shutdown, which runs in reverse: the notifier (last) says
     /// `STOPPING=1` first, then the control API stops accepting, then the rest.
-    public static func run(configuration: DaemonConfiguration, configurationPath: String?,
-                           logLevel: LogLevelControl, logger: Logger) async throws {
+    public static func run(
+        configuration: DaemonConfiguration, configurationPath: String?,
+        logLevel: LogLevelControl, logger: Logger
+    ) async throws {
         let notifier = SystemdNotifier()
         let stateDirectory = configuration.resolvedStateDirectory()
-        try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o750])
-        let database = try CommcastDatabase(path: stateDirectory.appendingPathComponent("commcast.sqlite").path,
-                                            logger: logger)
+        try FileManager.default.createDirectory(
+            at: stateDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o750])
+        let database = try CommcastDatabase(
+            path: stateDirectory.appendingPathComponent("commcast.sqlite").path,
+            logger: logger)
         let media = try MediaStore(root: stateDirectory.appendingPathComponent("media", isDirectory: true))
         let settings = RunningConfiguration(configuration, path: configurationPath, logLevel: logLevel)
-        logger.info("commcastd starting", metadata: [
-            "version": "\(CommcastVersion.current)",
-            "state_directory": "\(stateDirectory.path)",
-            "configuration": "\(configurationPath ?? "embedded default")",
-        ])
+        logger.info(
+            "commcastd starting",
+            metadata: [
+                "version": "\(CommcastVersion.current)",
+                "state_directory": "\(stateDirectory.path)",
+                "configuration": "\(configurationPath ?? "embedded default")",
+            ])
         try database.replaceOperators(configuration.operators, at: Date())
 
         // What the services share, made once: the plan's two wake-ups, the
@@ -40,8 +46,9 @@ public enum Daemon {
 
         let scope = OperatorScope(database: database)
         let station = Station(
-            bulletins: BulletinDesk(settings: settings, database: database, media: media, scope: scope,
-                                    replanRequests: replanRequests, logger: logger),
+            bulletins: BulletinDesk(
+                settings: settings, database: database, media: media, scope: scope,
+                replanRequests: replanRequests, logger: logger),
             onAir: OnAir(broadcaster: broadcaster, registry: registry, database: database, settings: settings, scope: scope, logger: logger),
             inventory: InventoryDesk(database: database, scope: scope, registry: registry, replanRequests: replanRequests),
             commands: ClusterCommands(database: database, scope: scope, registry: registry, planStored: planStored),
@@ -55,14 +62,18 @@ public enum Daemon {
         var services: [any Service] = [
             SchedulerService(settings: settings, database: database, replanRequests: replanRequests, planStored: planStored, logger: logger),
             HealthService(settings: settings, database: database, registry: registry, logger: logger),
-            LinkService(settings: settings, database: database, media: media, registry: registry, live: broadcaster,
-                        planStored: planStored, logger: logger) { address in
+            LinkService(
+                settings: settings, database: database, media: media, registry: registry, live: broadcaster,
+                planStored: planStored, logger: logger
+            ) { address in
                 addresses.link = address
                 await readiness.arrived()
             },
-            ControlAPIService(settings: settings, station: station, database: database, media: media, registry: registry,
-                              reporterProgress: reporterProgress, addresses: addresses,
-                              socketPath: configuration.resolvedSocketPath(), logger: logger) { await readiness.arrived() },
+            ControlAPIService(
+                settings: settings, station: station, database: database, media: media, registry: registry,
+                reporterProgress: reporterProgress, addresses: addresses,
+                socketPath: configuration.resolvedSocketPath(), logger: logger
+            ) { await readiness.arrived() },
             LiveWatchdogService(onAir: station.onAir, timeout: .seconds(configuration.live.sourceTimeoutSeconds)),
         ]
         // A service that returns ends the group, so the relay service runs only when there are relays.
@@ -76,23 +87,27 @@ public enum Daemon {
             services.append(ReporterService(settings: settings, database: database, progress: reporterProgress, logger: logger))
         }
         if !configuration.province.webhookListen.isEmpty {
-            services.append(ProvinceWebhookService(settings: settings, database: database, media: media, station: station, logger: logger) {
-                addresses.webhook = $0
-            })
+            services.append(
+                ProvinceWebhookService(settings: settings, database: database, media: media, station: station, logger: logger) {
+                    addresses.webhook = $0
+                })
         }
         services.append(MemoryTrimService())
-        services.append(ReloadService(settings: settings, database: database, replanRequests: replanRequests,
-                                      loader: ConfigurationLoader(), notifier: notifier, logger: logger))
+        services.append(
+            ReloadService(
+                settings: settings, database: database, replanRequests: replanRequests,
+                loader: ConfigurationLoader(), notifier: notifier, logger: logger))
         if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {
             services.append(watchdog)
         }
         services.append(ShutdownNotifierService(notifier: notifier))
 
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
         try await group.run()
         logger.notice("commcastd stopped")
     }

@@ -38,8 +38,10 @@ final class SimulatedCluster: @unchecked Sendable {
     private var state = State()
     private let bootedAt = Date()
 
-    init(credential: ClusterCredential, options: SimulatorOptions, counters: SimulatorCounters, verifier: MediaVerifier,
-         http: HTTPClient, logger: Logger) {
+    init(
+        credential: ClusterCredential, options: SimulatorOptions, counters: SimulatorCounters, verifier: MediaVerifier,
+        http: HTTPClient, logger: Logger
+    ) {
         self.credential = credential
         self.options = options
         self.counters = counters
@@ -56,7 +58,10 @@ final class SimulatedCluster: @unchecked Sendable {
     func run() async {
         let player = Task { await playLoop() }
         let resender = Task { await resendLoop() }
-        defer { player.cancel(); resender.cancel() }
+        defer {
+            player.cancel()
+            resender.cancel()
+        }
         var failures = 0
         while !Task.isCancelled {
             do {
@@ -104,12 +109,17 @@ final class SimulatedCluster: @unchecked Sendable {
             return
         }
         let (cached, pending) = lock.withLock { (state.media.inventory, state.receipts.pending.count) }
-        try await send(HelloMessage(clusterID: credential.clusterID, signature: try credential.sign(nonce: challenge.nonce),
-                                    firmware: "commcast-sim 1", clusterTime: clusterNow(), volume: lock.withLock { state.volume }, cached: cached,
-                                    pendingReceipts: pending), on: out)
+        try await send(
+            HelloMessage(
+                clusterID: credential.clusterID, signature: try credential.sign(nonce: challenge.nonce),
+                firmware: "commcast-sim 1", clusterTime: clusterNow(), volume: lock.withLock { state.volume }, cached: cached,
+                pendingReceipts: pending), on: out)
         var heartbeatTask: Task<Void, Never>?
         var dropTask: Task<Void, Never>?
-        defer { heartbeatTask?.cancel(); dropTask?.cancel() }
+        defer {
+            heartbeatTask?.cancel()
+            dropTask?.cancel()
+        }
         while let message = try await messages.next() {
             if case .binary(let frame) = message {
                 receiveLiveFrame(frame)
@@ -177,10 +187,11 @@ final class SimulatedCluster: @unchecked Sendable {
         lock.withLock {
             let playing = state.schedule.playing
             let activity: HeartbeatSample.Activity = state.live != nil ? .live : playing == nil ? .idle : .playing
-            return HeartbeatMessage(seq: state.link.nextHeartbeatSequence(), clusterTime: clusterNow(), state: activity,
-                                    playing: playing.map { HeartbeatMessage.Playing(airingID: $0, positionMS: nil) },
-                                    volume: state.volume, signalDBm: -85, uptimeSeconds: Int(Date().timeIntervalSince(bootedAt)),
-                                    firmware: "commcast-sim 1", cached: state.media.inventory, pendingReceipts: state.receipts.pending.count)
+            return HeartbeatMessage(
+                seq: state.link.nextHeartbeatSequence(), clusterTime: clusterNow(), state: activity,
+                playing: playing.map { HeartbeatMessage.Playing(airingID: $0, positionMS: nil) },
+                volume: state.volume, signalDBm: -85, uptimeSeconds: Int(Date().timeIntervalSince(bootedAt)),
+                firmware: "commcast-sim 1", cached: state.media.inventory, pendingReceipts: state.receipts.pending.count)
         }
     }
 
@@ -257,13 +268,17 @@ final class SimulatedCluster: @unchecked Sendable {
                         // Hand the bytes out slowly when throttled, as a weak 4G cell would.
                         var bytes = chunk
                         while bytes.readableBytes > 0 {
-                            let piece = bytes.readSlice(length: min(bytes.readableBytes, options.downloadKiBps.map { max(256, $0 * 256) } ?? Int.max))!
+                            let piece = bytes.readSlice(
+                                length: min(bytes.readableBytes, options.downloadKiBps.map { max(256, $0 * 256) } ?? Int.max))!
                             data.append(contentsOf: piece.readableBytesView)
                             counters.update { $0.downloadedBytes += piece.readableBytes }
                             if let rate = options.downloadKiBps {
                                 try await Task.sleep(for: .seconds(Double(piece.readableBytes) / Double(rate * 1024)))
                             }
-                            if lock.withLock({ state.link.generation }) != generation { broken = true; break }
+                            if lock.withLock({ state.link.generation }) != generation {
+                                broken = true
+                                break
+                            }
                         }
                         if broken { break }
                     }
@@ -311,9 +326,10 @@ final class SimulatedCluster: @unchecked Sendable {
     func startLive(_ m: LiveStartMessage) async {
         let interrupted = lock.withLock { () -> Int64? in
             if state.live?.liveID != m.liveID {
-                state.live = LiveReception(liveID: m.liveID, stream: m.stream, level: m.level,
-                                           buffer: JitterBuffer(jitterMilliseconds: m.jitterMS, frameMilliseconds: m.frameMS),
-                                           decoder: Double.random(in: 0..<100) < options.liveDecodePercent ? try? OpusPacketDecoder() : nil)
+                state.live = LiveReception(
+                    liveID: m.liveID, stream: m.stream, level: m.level,
+                    buffer: JitterBuffer(jitterMilliseconds: m.jitterMS, frameMilliseconds: m.frameMS),
+                    decoder: Double.random(in: 0..<100) < options.liveDecodePercent ? try? OpusPacketDecoder() : nil)
             }
             return state.schedule.interrupt(for: m.level)
         }
@@ -388,7 +404,7 @@ final class SimulatedCluster: @unchecked Sendable {
     /// Plays from the cache at the planned times, whatever the link is doing.
     func playLoop() async {
         while !Task.isCancelled {
-            let now = clusterNow().addingTimeInterval(-options.clockSkewSeconds) // station time
+            let now = clusterNow().addingTimeInterval(-options.clockSkewSeconds)  // station time
             let due = lock.withLock { state.schedule.due(at: now, holds: state.media.holds, live: state.live?.level) }
             for id in due.started { await receipt(id, .started) }
             for id in due.completed { await receipt(id, .completed) }

@@ -20,9 +20,11 @@ public final class Simulator: Sendable {
 
     /// Runs until `options.duration` has passed (or the completed-airings target is met).
     public func run() async -> SimulatorSummary {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-            tlsConfiguration: options.tlsConfiguration,
-            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)))
+        let http = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(
+                tlsConfiguration: options.tlsConfiguration,
+                connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)))
         let verifier = MediaVerifier()
         let clusters = options.clusters.map {
             SimulatedCluster(credential: $0, options: options, counters: counters, verifier: verifier, http: http, logger: logger)
@@ -87,16 +89,24 @@ public final class Simulator: Sendable {
             attempt += 1
             let kind = (index + attempt) % 5
             counters.update { $0.hostileAttempts += 1 }
-            let close = try? await WebSocketClient.connect(url: options.linkURL, configuration: .init(maxFrameSize: 1 << 20),
-                                                          tlsConfiguration: options.tlsConfiguration, logger: logger) { inbound, out, _ in
+            let close = try? await WebSocketClient.connect(
+                url: options.linkURL, configuration: .init(maxFrameSize: 1 << 20),
+                tlsConfiguration: options.tlsConfiguration, logger: logger
+            ) { inbound, out, _ in
                 var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                guard case .text(let first)? = try await messages.next(), case .challenge(let ch) = try LinkCodec.decodeServerMessage(first) else { return }
+                guard case .text(let first)? = try await messages.next(), case .challenge(let ch) = try LinkCodec.decodeServerMessage(first) else {
+                    return
+                }
                 switch kind {
-                case 0: try await out.write(.text("{\"type\":\"hello\",\"cluster_id\":"))            // truncated JSON
-                case 1: try await out.write(.text(String(repeating: "x", count: 200_000)))            // oversized frame
-                case 2: try await out.write(.text(LinkCodec.encode(HelloMessage(clusterID: forged.clusterID, signature: try forged.sign(nonce: ch.nonce)))))
+                case 0: try await out.write(.text("{\"type\":\"hello\",\"cluster_id\":"))  // truncated JSON
+                case 1: try await out.write(.text(String(repeating: "x", count: 200_000)))  // oversized frame
+                case 2:
+                    try await out.write(
+                        .text(LinkCodec.encode(HelloMessage(clusterID: forged.clusterID, signature: try forged.sign(nonce: ch.nonce)))))
                 case 3: try await out.write(.binary(ByteBuffer(bytes: (0..<64).map { UInt8($0) })))  // binary garbage
-                default: try await out.write(.text(LinkCodec.encode(HelloMessage(clusterID: "no-such-\(index)", signature: try forged.sign(nonce: ch.nonce)))))
+                default:
+                    try await out.write(
+                        .text(LinkCodec.encode(HelloMessage(clusterID: "no-such-\(index)", signature: try forged.sign(nonce: ch.nonce)))))
                 }
                 while (try? await messages.next()) != nil {}
             }

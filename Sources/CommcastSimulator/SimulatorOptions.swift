@@ -54,10 +54,12 @@ public struct SimulatorOptions: Sendable {
     /// `http://host:port` or `https://host:port`.
     var mediaBase: String { "\(tlsTrustRoots == nil ? "http" : "https")://\(station)/v1/media/" }
 
-    public init(station: String, clusters: [ClusterCredential], duration: Duration = .seconds(60), stopAfterCompleted: Int? = nil,
-                dropMeanSeconds: Double? = nil, dropAllAt: [Double] = [], delay: Duration = .zero, lossPercent: Double = 0,
-                clockSkewSeconds: Double = 0, downloadKiBps: Int? = nil, corruptPercent: Double = 0, hostileClients: Int = 0,
-                reconnectJitterSeconds: Double = 2, tlsTrustRoots: String? = nil) {
+    public init(
+        station: String, clusters: [ClusterCredential], duration: Duration = .seconds(60), stopAfterCompleted: Int? = nil,
+        dropMeanSeconds: Double? = nil, dropAllAt: [Double] = [], delay: Duration = .zero, lossPercent: Double = 0,
+        clockSkewSeconds: Double = 0, downloadKiBps: Int? = nil, corruptPercent: Double = 0, hostileClients: Int = 0,
+        reconnectJitterSeconds: Double = 2, tlsTrustRoots: String? = nil
+    ) {
         self.station = station
         self.clusters = clusters
         self.duration = duration

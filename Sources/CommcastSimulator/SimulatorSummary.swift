@@ -9,7 +9,9 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
         case decodeFailures, airingsStarted, airingsCompleted, airingsInterrupted, airingsFailed, receiptsSent, receiptsAcknowledged
         case receiptsPending, heartbeatsSent, hostileAttempts, hostileClosedByStation, errors, commands
         case liveStarts, liveStops, livePackets, liveOutOfOrder, liveLost, liveLate, liveDecodeFailures, liveFirstAudioLatest
-        case liveFirstAudioEarliest, liveClustersReceiving, liveLagP50MS = "liveLagP50Ms", liveLagP99MS = "liveLagP99Ms"
+        case liveFirstAudioEarliest, liveClustersReceiving
+        case liveLagP50MS = "liveLagP50Ms"
+        case liveLagP99MS = "liveLagP99Ms"
     }
 
     public var clusters = 0
@@ -86,12 +88,20 @@ extension SimulatorSummary: CustomStringConvertible {
         ]
         if liveStarts > 0 {
             func ms(_ v: Double?) -> String { v.map { String(format: "%.0f ms", $0) } ?? "-" }
-            lines.append("live                \(liveStarts) starts, \(liveStops) stops, \(livePackets) frames, \(liveOutOfOrder) out of order, \(liveLost) lost, \(liveLate) late, lag p50 \(ms(liveLagP50MS)) p99 \(ms(liveLagP99MS))")
+            lines.append(
+                "live                \(liveStarts) starts, \(liveStops) stops, \(livePackets) frames, \(liveOutOfOrder) out of order, \(liveLost) lost, \(liveLate) late, lag p50 \(ms(liveLagP50MS)) p99 \(ms(liveLagP99MS))"
+            )
         }
-        if !commands.isEmpty { lines.append("commands            " + commands.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+        if !commands.isEmpty {
+            lines.append("commands            " + commands.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
         if hostileAttempts > 0 { lines.append("hostile clients     \(hostileAttempts) attempts, \(hostileClosedByStation) closed by the station") }
-        if !refusals.isEmpty { lines.append("refusals            " + refusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
-        if !errors.isEmpty { lines.append("errors              " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+        if !refusals.isEmpty {
+            lines.append("refusals            " + refusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if !errors.isEmpty {
+            lines.append("errors              " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -57,12 +57,16 @@ public final class CommcastDatabase: Sendable {
     /// Records an encoded media file; a second insert of the same hash is a no-op.
     public func recordMedia(_ media: MediaRecord) throws {
         try pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO media (sha256, size_bytes, duration_ms, source_kind, source_container, measured_lufs, gain_db, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(sha256) DO NOTHING
-                """, arguments: [media.sha256, media.sizeBytes, media.durationMilliseconds, media.sourceKind,
-                                 media.sourceContainer, media.measuredLUFS, media.gainDB, media.createdAt])
+            try db.execute(
+                sql: """
+                    INSERT INTO media (sha256, size_bytes, duration_ms, source_kind, source_container, measured_lufs, gain_db, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(sha256) DO NOTHING
+                    """,
+                arguments: [
+                    media.sha256, media.sizeBytes, media.durationMilliseconds, media.sourceKind,
+                    media.sourceContainer, media.measuredLUFS, media.gainDB, media.createdAt,
+                ])
         }
     }
 
@@ -70,9 +74,10 @@ public final class CommcastDatabase: Sendable {
     public func mediaRecord(sha256: String) throws -> MediaRecord? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM media WHERE sha256 = ?", arguments: [sha256]).map { row in
-                MediaRecord(sha256: row["sha256"], sizeBytes: row["size_bytes"], durationMilliseconds: row["duration_ms"],
-                            sourceKind: row["source_kind"], sourceContainer: row["source_container"],
-                            measuredLUFS: row["measured_lufs"], gainDB: row["gain_db"], createdAt: row["created_at"])
+                MediaRecord(
+                    sha256: row["sha256"], sizeBytes: row["size_bytes"], durationMilliseconds: row["duration_ms"],
+                    sourceKind: row["source_kind"], sourceContainer: row["source_container"],
+                    measuredLUFS: row["measured_lufs"], gainDB: row["gain_db"], createdAt: row["created_at"])
             }
         }
     }
@@ -80,8 +85,9 @@ public final class CommcastDatabase: Sendable {
     /// Appends one row to the audit log.
     public func audit(actor: String, action: String, target: String?, details: String = "{}", origin: String, at: Date) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, target, details, origin) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [Int64(at.timeIntervalSince1970 * 1000), actor, action, target, details, origin])
+            try db.execute(
+                sql: "INSERT INTO audit_log (at, actor, action, target, details, origin) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [Int64(at.timeIntervalSince1970 * 1000), actor, action, target, details, origin])
         }
     }
 }
@@ -99,8 +105,10 @@ public struct MediaRecord: Sendable, Equatable {
     /// Milliseconds since 1970 UTC.
     public var createdAt: Int64
 
-    public init(sha256: String, sizeBytes: Int, durationMilliseconds: Int, sourceKind: String,
-                sourceContainer: String?, measuredLUFS: Double?, gainDB: Double, createdAt: Int64) {
+    public init(
+        sha256: String, sizeBytes: Int, durationMilliseconds: Int, sourceKind: String,
+        sourceContainer: String?, measuredLUFS: Double?, gainDB: Double, createdAt: Int64
+    ) {
         self.sha256 = sha256
         self.sizeBytes = sizeBytes
         self.durationMilliseconds = durationMilliseconds

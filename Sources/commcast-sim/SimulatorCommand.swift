@@ -11,10 +11,10 @@ struct SimulatorCommand: AsyncParsableCommand {
         commandName: "commcast-sim",
         abstract: "Simulate loudspeaker clusters against a commcastd station (docs/protocol.md).",
         discussion: """
-        The clusters come from a credentials file as written by
-        'commcast cluster import FILE --credentials OUT' (id,credential per line).
-        Exit status: 0 when every cluster connected, 1 otherwise, 64 on bad options.
-        """)
+            The clusters come from a credentials file as written by
+            'commcast cluster import FILE --credentials OUT' (id,credential per line).
+            Exit status: 0 when every cluster connected, 1 otherwise, 64 on bad options.
+            """)
 
     @Option(help: "The station's link, host:port (commcast status shows it).") var station: String
     @Option(help: "Credentials CSV: id,credential[,fingerprint].") var credentials: String
@@ -32,7 +32,11 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("corrupt"), help: "Percent of downloads corrupted in transit.") var corrupt: Double = 0
     @Option(help: "Misbehaving clients to run alongside.") var hostile: Int = 0
     @Option(name: .customLong("reconnect-jitter"), help: "Reconnect after a random 0..N seconds.") var reconnectJitter: Double = 2
-    @Option(name: .customLong("tls-ca"), help: "The station uses TLS: trust this PEM certificate (its CA, or itself if self-signed); give --station by the name in the certificate, not an IP address.")
+    @Option(
+        name: .customLong("tls-ca"),
+        help:
+            "The station uses TLS: trust this PEM certificate (its CA, or itself if self-signed); give --station by the name in the certificate, not an IP address."
+    )
     var tlsCA: String?
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error.") var logLevel: String = "warning"
@@ -73,4 +77,3 @@ struct SimulatorCommand: AsyncParsableCommand {
         if summary.allConnectedAfterSeconds == nil { throw ExitCode(1) }
     }
 }
-

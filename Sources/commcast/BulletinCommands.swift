@@ -13,11 +13,11 @@ struct BulletinCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Queue a bulletin from a recording or from text.",
             discussion: """
-            Examples:
-              commcast bulletin add --title "Lịch tiêm chủng" --file tiem-chung.m4a --zone binh-phuoc/dong-xoai/tan-phu --daily 06:00,17:00 --until 2026-12-31
-              commcast bulletin add --title "Bão số 9" --text-file bao.txt --level emergency --zone binh-phuoc --at 14:30
-              commcast bulletin add --title "Nhắc nộp thuế" --text "..." --zone binh-phuoc/dong-xoai --every 60 --window 07:00-10:00 --weekdays mon-fri --times 10
-            """)
+                Examples:
+                  commcast bulletin add --title "Lịch tiêm chủng" --file tiem-chung.m4a --zone binh-phuoc/dong-xoai/tan-phu --daily 06:00,17:00 --until 2026-12-31
+                  commcast bulletin add --title "Bão số 9" --text-file bao.txt --level emergency --zone binh-phuoc --at 14:30
+                  commcast bulletin add --title "Nhắc nộp thuế" --text "..." --zone binh-phuoc/dong-xoai --every 60 --window 07:00-10:00 --weekdays mon-fri --times 10
+                """)
         @OptionGroup var global: GlobalOptions
         @Option(help: "Title.") var title: String
         @Option(help: "Recording (WAV, MP3, M4A, …).") var file: String?
@@ -72,10 +72,12 @@ struct BulletinCommand: AsyncParsableCommand {
                     throw fail("cannot read \(textFile) as UTF-8 text: \((error as NSError).localizedDescription)", ExitCodes.noInput)
                 }
             }
-            let schedule = ScheduleSpec(at: at, daily: daily?.split(separator: ",").map { String($0) }, weekdays: weekdays,
-                                        every: every, window: window, from: from, until: until, times: times)
-            let request = AddBulletinRequest(title: title, level: parsedLevel, mediaSha256: mediaSHA, text: bulletinText,
-                                             targets: zones.map { .zone($0) } + clusters.map { .cluster($0) }, schedule: schedule)
+            let schedule = ScheduleSpec(
+                at: at, daily: daily?.split(separator: ",").map { String($0) }, weekdays: weekdays,
+                every: every, window: window, from: from, until: until, times: times)
+            let request = AddBulletinRequest(
+                title: title, level: parsedLevel, mediaSha256: mediaSHA, text: bulletinText,
+                targets: zones.map { .zone($0) } + clusters.map { .cluster($0) }, schedule: schedule)
             let spinner = Spinner(bulletinText != nil ? "synthesising speech" : "queueing")
             let reply: ControlClient.Reply
             do {
@@ -85,13 +87,20 @@ struct BulletinCommand: AsyncParsableCommand {
                 throw error
             }
             await spinner.stop()
-            if global.json { FileHandle.standardOutput.write(reply.body + Data("\n".utf8)); return }
+            if global.json {
+                FileHandle.standardOutput.write(reply.body + Data("\n".utf8))
+                return
+            }
             let bulletin = try client.decode(reply, as: Bulletin.self)
-            print(String(format: "queued bulletin #%lld \"%@\" (%@, %.0f s)", bulletin.id, bulletin.title, bulletin.level.rawValue, bulletin.durationSeconds))
+            print(
+                String(
+                    format: "queued bulletin #%lld \"%@\" (%@, %.0f s)", bulletin.id, bulletin.title, bulletin.level.rawValue,
+                    bulletin.durationSeconds))
             guard let plan = try? client.decode(reply, as: PlanReply.self).plan else { return }
             let t = StationTime(zone: reply.timeZone)
-            print("\(plan.airings) airing(s) on \(plan.clusters) cluster(s) up to \(t.dateTime(plan.until))"
-                  + (plan.firstAiring.map { ", the first at \(t.dateTime($0))" } ?? ""))
+            print(
+                "\(plan.airings) airing(s) on \(plan.clusters) cluster(s) up to \(t.dateTime(plan.until))"
+                    + (plan.firstAiring.map { ", the first at \(t.dateTime($0))" } ?? ""))
             if plan.skippedCount > 0 {
                 let reasons = plan.skipped.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                 FileHandle.standardError.write(Data("commcast: warning: \(plan.skippedCount) occurrence(s) will not air: \(reasons)\n".utf8))
@@ -107,12 +116,17 @@ struct BulletinCommand: AsyncParsableCommand {
         func execute(_ client: ControlClient) async throws {
             let reply = try await client.send(.GET, "/bulletins", query: ["state": state])
             let bulletins = try client.decode(reply, as: [Bulletin].self)
-            if global.json { try printJSON(bulletins); return }
+            if global.json {
+                try printJSON(bulletins)
+                return
+            }
             let t = StationTime(zone: reply.timeZone)
             var table = TextTable(headers: ["ID", "LEVEL", "STATE", "LENGTH", "CREATED", "AUTHOR", "TITLE"])
             for b in bulletins {
-                table.add(["#\(b.id)", b.level.rawValue, b.state.rawValue, BulletinCommand.length(b.durationSeconds),
-                           t.dateTime(b.createdAt), b.author, b.title])
+                table.add([
+                    "#\(b.id)", b.level.rawValue, b.state.rawValue, BulletinCommand.length(b.durationSeconds),
+                    t.dateTime(b.createdAt), b.author, b.title,
+                ])
             }
             print(table.render())
         }
@@ -126,7 +140,10 @@ struct BulletinCommand: AsyncParsableCommand {
         func execute(_ client: ControlClient) async throws {
             let reply = try await client.send(.GET, "/bulletins/\(id)")
             let b = try client.decode(reply, as: Bulletin.self)
-            if global.json { try printJSON(b); return }
+            if global.json {
+                try printJSON(b)
+                return
+            }
             let t = StationTime(zone: reply.timeZone)
             print("bulletin  #\(b.id) \(PrintableText.displayed(b.title))\nlevel     \(b.level.rawValue)\nstate     \(b.state.rawValue)")
             print("source    \(b.sourceKind.rawValue), \(BulletinCommand.length(b.durationSeconds)), media \(b.mediaSHA256?.prefix(12) ?? "-")")

@@ -7,8 +7,10 @@ import Foundation
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Manage loudspeaker clusters.",
-        subcommands: [Add.self, List.self, Show.self, Move.self, Remove.self, Import.self, Export.self, RotateKey.self, Revoke.self,
-                      Stop.self, Volume.self, Resync.self, TestTone.self])
+        subcommands: [
+            Add.self, List.self, Show.self, Move.self, Remove.self, Import.self, Export.self, RotateKey.self, Revoke.self,
+            Stop.self, Volume.self, Resync.self, TestTone.self,
+        ])
 
     struct Add: DaemonCommand {
         static let configuration = CommandConfiguration(abstract: "Add a cluster to a zone.")
@@ -23,7 +25,10 @@ struct ClusterCommand: AsyncParsableCommand {
         func execute(_ client: ControlClient) async throws {
             let cluster = Cluster(id: id, name: name, zonePath: zone, latitude: lat, longitude: lon, tags: tags)
             let added = try await client.send(.POST, "/clusters", json: cluster, as: AddedCluster.self)
-            if global.json { try printJSON(added); return }
+            if global.json {
+                try printJSON(added)
+                return
+            }
             print("added cluster \(added.cluster.id) in \(added.cluster.zonePath)")
             ClusterCommand.printCredential(added.credential)
         }
@@ -69,12 +74,17 @@ struct ClusterCommand: AsyncParsableCommand {
         func execute(_ client: ControlClient) async throws {
             let reply = try await client.send(.GET, "/clusters/status", query: ["zone": zone, "status": status])
             let clusters = try client.decode(reply, as: [ClusterStatus].self)
-            if global.json { try printJSON(clusters); return }
+            if global.json {
+                try printJSON(clusters)
+                return
+            }
             let t = StationTime(zone: reply.timeZone)
             var table = TextTable(headers: ["ID", "NAME", "ZONE", "STATUS", "SINCE", "SIGNAL", "WHY"])
             for c in clusters {
-                table.add([c.cluster.id, c.cluster.name, c.cluster.zonePath, c.state.rawValue, c.stateSince.map(t.dateTime) ?? "-",
-                           c.lastHeartbeat?.signalDbm.map { "\($0) dBm" } ?? "-", c.reasons.joined(separator: "; ")])
+                table.add([
+                    c.cluster.id, c.cluster.name, c.cluster.zonePath, c.state.rawValue, c.stateSince.map(t.dateTime) ?? "-",
+                    c.lastHeartbeat?.signalDbm.map { "\($0) dBm" } ?? "-", c.reasons.joined(separator: "; "),
+                ])
             }
             print(table.render())
             print("\(clusters.count) cluster(s)")
@@ -90,17 +100,25 @@ struct ClusterCommand: AsyncParsableCommand {
         func execute(_ client: ControlClient) async throws {
             let reply = try await client.send(.GET, "/clusters/\(id)/health", query: ["hours": "\(hours)"])
             let detail = try client.decode(reply, as: ClusterHealthDetail.self)
-            if global.json { try printJSON(detail); return }
+            if global.json {
+                try printJSON(detail)
+                return
+            }
             let t = StationTime(zone: reply.timeZone)
-            let s = detail.status, c = s.cluster
+            let s = detail.status
+            let c = s.cluster
             print("id        \(c.id)\nname      \(c.name)\nzone      \(c.zonePath)")
-            print("position  \(c.latitude.map { "\($0)" } ?? "-"), \(c.longitude.map { "\($0)" } ?? "-")\ntags      \(c.tags.joined(separator: ", "))")
-            print("status    \(s.state.rawValue)\(s.stateSince.map { " since \(t.dateTime($0))" } ?? "")\(s.reasons.isEmpty ? "" : ": " + s.reasons.joined(separator: "; "))")
+            print(
+                "position  \(c.latitude.map { "\($0)" } ?? "-"), \(c.longitude.map { "\($0)" } ?? "-")\ntags      \(c.tags.joined(separator: ", "))")
+            print(
+                "status    \(s.state.rawValue)\(s.stateSince.map { " since \(t.dateTime($0))" } ?? "")\(s.reasons.isEmpty ? "" : ": " + s.reasons.joined(separator: "; "))"
+            )
             if let since = s.linkSince { print("link      up since \(t.dateTime(since))") }
             if let h = s.lastHeartbeat {
-                print("heartbeat \(t.dateTime(h.receivedAt)): \(h.activity.rawValue)\(h.playingAiringId.map { " airing \($0)" } ?? ""), "
-                      + "volume \(h.volume), signal \(h.signalDbm.map { "\($0) dBm" } ?? "wired"), \(h.cached.count) media cached, "
-                      + "uptime \(h.uptimeSeconds / 3600) h \(h.uptimeSeconds / 60 % 60) min, firmware \(h.firmware)")
+                print(
+                    "heartbeat \(t.dateTime(h.receivedAt)): \(h.activity.rawValue)\(h.playingAiringId.map { " airing \($0)" } ?? ""), "
+                        + "volume \(h.volume), signal \(h.signalDbm.map { "\($0) dBm" } ?? "wired"), \(h.cached.count) media cached, "
+                        + "uptime \(h.uptimeSeconds / 3600) h \(h.uptimeSeconds / 60 % 60) min, firmware \(h.firmware)")
             }
             print("\nlast \(detail.hours) h: \(detail.transitions.count) change(s) of state, \(detail.samples.count) sample(s)")
             if !detail.transitions.isEmpty {
@@ -111,8 +129,10 @@ struct ClusterCommand: AsyncParsableCommand {
             if !detail.samples.isEmpty {
                 var table = TextTable(headers: ["TIME", "STATE", "SIGNAL", "VOLUME", "CACHED", "PLAYING"])
                 for x in detail.samples.suffix(24) {
-                    table.add([t.dateTime(x.at), x.state.rawValue, x.signalDbm.map { "\($0) dBm" } ?? "-", x.volume.map(String.init) ?? "-",
-                               "\(x.cachedCount)", x.playingAiringId.map { "airing \($0)" } ?? "-"])
+                    table.add([
+                        t.dateTime(x.at), x.state.rawValue, x.signalDbm.map { "\($0) dBm" } ?? "-", x.volume.map(String.init) ?? "-",
+                        "\(x.cachedCount)", x.playingAiringId.map { "airing \($0)" } ?? "-",
+                    ])
                 }
                 print(table.render())
             }
@@ -161,18 +181,23 @@ struct ClusterCommand: AsyncParsableCommand {
             if let credentialsFile, FileManager.default.fileExists(atPath: credentialsFile) {
                 throw fail("\(credentialsFile) already exists; credentials are written to a new file only", ExitCodes.cannotCreate)
             }
-            let reply = try await client.send(.POST, "/clusters/import", query: ["create_zones": createZones ? "true" : nil],
-                                              body: data, contentType: "text/csv")
+            let reply = try await client.send(
+                .POST, "/clusters/import", query: ["create_zones": createZones ? "true" : nil],
+                body: data, contentType: "text/csv")
             let imported = try client.decode(reply, as: ImportedClusters.self)
-            if global.json { try printJSON(imported); return }
+            if global.json {
+                try printJSON(imported)
+                return
+            }
             let lines = ["id,credential,fingerprint"] + imported.credentials.map { "\($0.clusterId),\($0.credential),\($0.fingerprint)" }
             let csv = lines.joined(separator: "\n") + "\n"
             if let credentialsFile {
                 // Secrets: created new, readable by the owner only, never overwriting.
                 let fd = open(credentialsFile, O_WRONLY | O_CREAT | O_EXCL, 0o600)
                 guard fd >= 0 else {
-                    throw fail("imported \(imported.count) cluster(s) but cannot create \(credentialsFile): \(String(cString: strerror(errno))); "
-                               + "issue new credentials with 'commcast cluster rotate-key'", ExitCodes.cannotCreate)
+                    throw fail(
+                        "imported \(imported.count) cluster(s) but cannot create \(credentialsFile): \(String(cString: strerror(errno))); "
+                            + "issue new credentials with 'commcast cluster rotate-key'", ExitCodes.cannotCreate)
                 }
                 let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
                 try handle.write(contentsOf: Data(csv.utf8))

@@ -22,8 +22,9 @@ extension ClusterCommand {
         @Argument(help: "0 to 100.") var volume: Int
 
         func execute(_ client: ControlClient) async throws {
-            try await ClusterCommand.run(ClusterCommandRequest(command: "set_volume", volume: volume), on: id, client, json: global.json,
-                                         done: "volume set to \(volume)")
+            try await ClusterCommand.run(
+                ClusterCommandRequest(command: "set_volume", volume: volume), on: id, client, json: global.json,
+                done: "volume set to \(volume)")
         }
     }
 
@@ -46,8 +47,9 @@ extension ClusterCommand {
         @Option(help: "Seconds, 1 to 30.") var seconds: Int = 5
 
         func execute(_ client: ControlClient) async throws {
-            try await ClusterCommand.run(ClusterCommandRequest(command: "test_tone", seconds: seconds), on: id, client, json: global.json,
-                                         done: "playing a test tone for \(seconds) s")
+            try await ClusterCommand.run(
+                ClusterCommandRequest(command: "test_tone", seconds: seconds), on: id, client, json: global.json,
+                done: "playing a test tone for \(seconds) s")
         }
     }
 

@@ -3,8 +3,9 @@ import CommcastControlAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Talks to `commcastd`'s control API over its Unix socket.
@@ -62,15 +63,18 @@ struct ControlClient {
     }
 
     /// Sends a request and returns the body of a 2xx reply; anything else becomes a `Failure`.
-    func send(_ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: Data? = nil,
-              contentType: String? = nil, stream: HTTPClientRequest.Body? = nil, timeout: TimeAmount = .seconds(600)) async throws -> Reply {
+    func send(
+        _ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: Data? = nil,
+        contentType: String? = nil, stream: HTTPClientRequest.Body? = nil, timeout: TimeAmount = .seconds(600)
+    ) async throws -> Reply {
         try checkSocket()
         let encodedSocket = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
         var components = URLComponents()
         components.path = ControlAPI.versionPrefix + path
         let items = query.compactMap { k, v in v.map { URLQueryItem(name: k, value: $0) } }.sorted { $0.name < $1.name }
         if !items.isEmpty { components.queryItems = items }
-        var request = HTTPClientRequest(url: "http+unix://\(encodedSocket)\(components.percentEncodedPath)\(components.percentEncodedQuery.map { "?\($0)" } ?? "")")
+        var request = HTTPClientRequest(
+            url: "http+unix://\(encodedSocket)\(components.percentEncodedPath)\(components.percentEncodedQuery.map { "?\($0)" } ?? "")")
         request.method = method
         if let token, !token.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
@@ -84,20 +88,22 @@ struct ControlClient {
         do {
             response = try await HTTPClient.shared.execute(request, timeout: timeout)
         } catch {
-            throw Failure(message: "cannot reach commcastd on \(socketPath): \(error); is it running? (systemctl status commcastd)",
-                          exitCode: ExitCodes.unavailable.rawValue)
+            throw Failure(
+                message: "cannot reach commcastd on \(socketPath): \(error); is it running? (systemctl status commcastd)",
+                exitCode: ExitCodes.unavailable.rawValue)
         }
         let collected = try await response.body.collect(upTo: 256 * 1024 * 1024)
         let data = Data(collected.readableBytesView)
         guard (200..<300).contains(response.status.code) else {
             let apiError = try? Self.decoder.decode(APIErrorBody.self, from: data)
             let message = apiError?.message ?? "HTTP \(response.status.code)"
-            let code: Int32 = switch response.status.code {
-            case _ where ["not_connected", "no_answer"].contains(apiError?.code): ExitCodes.unavailable.rawValue
-            case 401, 403: ExitCodes.noPermission.rawValue
-            case 400, 404, 409, 413, 422: ExitCodes.dataError.rawValue
-            default: ExitCodes.software.rawValue
-            }
+            let code: Int32 =
+                switch response.status.code {
+                case _ where ["not_connected", "no_answer"].contains(apiError?.code): ExitCodes.unavailable.rawValue
+                case 401, 403: ExitCodes.noPermission.rawValue
+                case 400, 404, 409, 413, 422: ExitCodes.dataError.rawValue
+                default: ExitCodes.software.rawValue
+                }
             throw Failure(message: message, exitCode: code)
         }
         let zone = response.headers.first(name: "X-Commcast-Time-Zone").flatMap(TimeZone.init(identifier:)) ?? .current
@@ -111,17 +117,21 @@ struct ControlClient {
         case .listening:
             return
         case .missing:
-            throw Failure(message: "commcastd is not running: no control socket at \(socketPath) (start it with 'systemctl start commcastd', or pass --socket)",
-                          exitCode: ExitCodes.unavailable.rawValue)
+            throw Failure(
+                message: "commcastd is not running: no control socket at \(socketPath) (start it with 'systemctl start commcastd', or pass --socket)",
+                exitCode: ExitCodes.unavailable.rawValue)
         case .stale:
-            throw Failure(message: "commcastd is not running: \(socketPath) is left from an earlier run and nobody answers on it (start it with 'systemctl start commcastd'; it replaces the old socket)",
-                          exitCode: ExitCodes.unavailable.rawValue)
+            throw Failure(
+                message:
+                    "commcastd is not running: \(socketPath) is left from an earlier run and nobody answers on it (start it with 'systemctl start commcastd'; it replaces the old socket)",
+                exitCode: ExitCodes.unavailable.rawValue)
         case .notASocket:
             throw Failure(message: "\(socketPath) is not a socket: check --socket or COMMCAST_SOCKET", exitCode: ExitCodes.unavailable.rawValue)
         case .permissionDenied(let group):
             let who = group.map { "the \($0) group" } ?? "the socket's group (control.socket_group)"
-            throw Failure(message: "permission denied on \(socketPath): ask an administrator to add you to \(who)",
-                          exitCode: ExitCodes.noPermission.rawValue)
+            throw Failure(
+                message: "permission denied on \(socketPath): ask an administrator to add you to \(who)",
+                exitCode: ExitCodes.noPermission.rawValue)
         case .failed(let why):
             throw Failure(message: "cannot reach commcastd on \(socketPath): \(why)", exitCode: ExitCodes.unavailable.rawValue)
         }

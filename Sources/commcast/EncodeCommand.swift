@@ -36,10 +36,11 @@ struct EncodeCommand: ParsableCommand {
         if !problems.isEmpty {
             throw fail(problems.map(\.description).joined(separator: "; "), ExitCodes.usage)
         }
-        let options = IngestOptions(encoder: settings, loudness: loudness,
-                                    limits: IngestLimits(maxDurationSeconds: maxDuration),
-                                    ffmpeg: FFmpegTranscoder(executable: ffmpeg),
-                                    metadata: .init(title: title, level: parsedLevel))
+        let options = IngestOptions(
+            encoder: settings, loudness: loudness,
+            limits: IngestLimits(maxDurationSeconds: maxDuration),
+            ffmpeg: FFmpegTranscoder(executable: ffmpeg),
+            metadata: .init(title: title, level: parsedLevel))
         let bar = ProgressBar(label: (input as NSString).lastPathComponent)
         let started = ContinuousClock.now
         let result: IngestResult
@@ -49,10 +50,11 @@ struct EncodeCommand: ParsableCommand {
             }
         } catch {
             bar.finish()
-            let code: ExitCode = switch error {
-            case .fileNotFound, .unreadable: ExitCodes.noInput
-            default: ExitCodes.dataError
-            }
+            let code: ExitCode =
+                switch error {
+                case .fileNotFound, .unreadable: ExitCodes.noInput
+                default: ExitCodes.dataError
+                }
             throw fail("\(input): \(error)", code)
         }
         bar.finish()
@@ -75,9 +77,11 @@ struct EncodeCommand: ParsableCommand {
             try printJSON(summary)
         } else {
             let lufs = result.measuredLUFS.map { String(format: "%.1f LUFS", $0) } ?? "unmeasurable (too short)"
-            print(String(format: "%@ -> %@: %.1f s, %@ %d Hz %d ch, loudness %@, gain %+.1f dB, %d bytes, %.0fx real time",
-                         input, output, result.duration, result.sourceContainer.rawValue, result.sourceSampleRate,
-                         result.sourceChannels, lufs, result.appliedGainDB, result.oggOpus.count, summary.realtimeFactor))
+            print(
+                String(
+                    format: "%@ -> %@: %.1f s, %@ %d Hz %d ch, loudness %@, gain %+.1f dB, %d bytes, %.0fx real time",
+                    input, output, result.duration, result.sourceContainer.rawValue, result.sourceSampleRate,
+                    result.sourceChannels, lufs, result.appliedGainDB, result.oggOpus.count, summary.realtimeFactor))
         }
     }
 }

@@ -7,7 +7,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Control socket of commcastd.", valueName: "path"))
     var socket: String = ProcessInfo.processInfo.environment[ControlAPI.socketEnvironmentVariable] ?? ControlAPI.defaultSocketPath
 
-    @Option(name: .long, help: ArgumentHelp("Operator API token (default: $COMMCAST_TOKEN); locally your Unix user identifies you.", valueName: "token"))
+    @Option(
+        name: .long, help: ArgumentHelp("Operator API token (default: $COMMCAST_TOKEN); locally your Unix user identifies you.", valueName: "token"))
     var token: String = ProcessInfo.processInfo.environment["COMMCAST_TOKEN"] ?? ""
 
     @Flag(name: .long, help: "Print JSON instead of a table.")

@@ -16,21 +16,27 @@ struct HealthCommand: DaemonCommand {
 
     func execute(_ client: ControlClient) async throws {
         let summary = try await client.get("/health", query: ["zone": zone], as: HealthSummary.self)
-        if global.json { try printJSON(summary); return }
+        if global.json {
+            try printJSON(summary)
+            return
+        }
         let shown = all ? summary.zones : summary.zones.filter { $0.online < $0.clusters }
         if !shown.isEmpty {
             var table = TextTable(headers: ["ZONE", "CLUSTERS", "ONLINE", "DEGRADED", "OFFLINE", "NEVER SEEN", "SILENT"])
             for z in shown {
                 let more = z.silent.count > Self.silentShown ? " +\(z.silent.count - Self.silentShown) more" : ""
-                table.add([z.zone, "\(z.clusters)", "\(z.online)", "\(z.degraded)", "\(z.offline)", "\(z.neverSeen)",
-                           z.silent.prefix(Self.silentShown).joined(separator: " ") + more])
+                table.add([
+                    z.zone, "\(z.clusters)", "\(z.online)", "\(z.degraded)", "\(z.offline)", "\(z.neverSeen)",
+                    z.silent.prefix(Self.silentShown).joined(separator: " ") + more,
+                ])
             }
             print(table.render())
         }
         let t = summary.total
         let hidden = summary.zones.count - shown.count
-        print("\(t.clusters) cluster(s) in \(summary.zones.count) zone(s): \(t.online) online, \(t.degraded) degraded, "
-              + "\(t.offline) offline, \(t.neverSeen) never seen"
-              + (hidden > 0 ? "; \(hidden) zone(s) with every cluster online not shown (--all)" : ""))
+        print(
+            "\(t.clusters) cluster(s) in \(summary.zones.count) zone(s): \(t.online) online, \(t.degraded) degraded, "
+                + "\(t.offline) offline, \(t.neverSeen) never seen"
+                + (hidden > 0 ? "; \(hidden) zone(s) with every cluster online not shown (--all)" : ""))
     }
 }

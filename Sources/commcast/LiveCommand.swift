@@ -20,10 +20,10 @@ struct LiveCommand: AsyncParsableCommand {
             commandName: "start",
             abstract: "Start a live broadcast (the default: `commcast live --mic`).",
             discussion: """
-            Every online targeted cluster stops what it plays and airs the live audio within a second. \
-            Ctrl-C, `commcast live stop`, or the end of the file ends it; the schedule then resumes. \
-            stdin takes WAV (48 kHz, 16-bit) or raw 48 kHz mono s16le.
-            """
+                Every online targeted cluster stops what it plays and airs the live audio within a second. \
+                Ctrl-C, `commcast live stop`, or the end of the file ends it; the schedule then resumes. \
+                stdin takes WAV (48 kHz, 16-bit) or raw 48 kHz mono s16le.
+                """
         )
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Capture from the microphone (ALSA).") var mic = false
@@ -48,9 +48,13 @@ struct LiveCommand: AsyncParsableCommand {
             let status = try await client.get("/status", as: StatusResponse.self)
             let source: LiveSource
             do {
-                if mic { source = try .microphone(device ?? status.liveMicrophone ?? "default") }
-                else if let file { source = try .file(file) }
-                else { source = .stdin() }
+                if mic {
+                    source = try .microphone(device ?? status.liveMicrophone ?? "default")
+                } else if let file {
+                    source = try .file(file)
+                } else {
+                    source = .stdin()
+                }
             } catch let e as LiveSource.Problem {
                 throw fail(e.message, ExitCodes.dataError)
             }
@@ -58,12 +62,14 @@ struct LiveCommand: AsyncParsableCommand {
             let started = try await client.send(.POST, "/live", json: request, as: LiveBroadcastStatus.self)
             let scheme = status.linkTLS == true ? "https" : "http"
             let host = status.linkAddress ?? "station:7470"
-            FileHandle.standardError.write(Data("""
-                \(started.level) broadcast \(started.liveId) on air to \(started.targeted) clusters (\(started.receiving) connected)
-                stream: \(scheme)://\(host)\(started.streamPath)
-                Ctrl-C or `commcast live stop` ends it.
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    \(started.level) broadcast \(started.liveId) on air to \(started.targeted) clusters (\(started.receiving) connected)
+                    stream: \(scheme)://\(host)\(started.streamPath)
+                    Ctrl-C or `commcast live stop` ends it.
 
-                """.utf8))
+                    """.utf8))
             let id = started.liveId
             let interrupt = Interrupt { Task { _ = try? await client.send(.DELETE, "/live/\(id)") } }
             defer { interrupt.cancel() }
@@ -73,8 +79,9 @@ struct LiveCommand: AsyncParsableCommand {
             let ended = try await withThrowingTaskGroup(of: LiveBroadcastStatus?.self) { group in
                 group.addTask {
                     let body = HTTPClientRequest.Body.stream(source.chunks(), length: .unknown)
-                    let reply = try await client.send(.PUT, "/live/\(id)/audio", contentType: "application/octet-stream", stream: body,
-                                                      timeout: .hours(24))
+                    let reply = try await client.send(
+                        .PUT, "/live/\(id)/audio", contentType: "application/octet-stream", stream: body,
+                        timeout: .hours(24))
                     return try client.decode(reply, as: LiveBroadcastStatus.self)
                 }
                 group.addTask { await Self.watch(client, id: id) }
@@ -84,9 +91,14 @@ struct LiveCommand: AsyncParsableCommand {
                 }
                 return try await client.get("/live", as: LiveBroadcastStatus.self)
             }
-            if global.json { try printJSON(ended); return }
+            if global.json {
+                try printJSON(ended)
+                return
+            }
             let seconds = Double(ended.packets) * 0.02
-            print("\(ended.liveId) ended: \(ended.endReason ?? "on air"); \(ended.packets) packets (\(String(format: "%.1f", seconds)) s) to \(ended.receiving) of \(ended.targeted) clusters")
+            print(
+                "\(ended.liveId) ended: \(ended.endReason ?? "on air"); \(ended.packets) packets (\(String(format: "%.1f", seconds)) s) to \(ended.receiving) of \(ended.targeted) clusters"
+            )
         }
 
         /// One status line a second on stderr (elapsed time, input level, clusters
@@ -101,8 +113,9 @@ struct LiveCommand: AsyncParsableCommand {
                     return s
                 }
                 let elapsed = Int(Date().timeIntervalSince(s.startedAt))
-                let line = String(format: "%02d:%02d  input %5.1f dBFS  receiving %d/%d  listeners %d",
-                                  elapsed / 60, elapsed % 60, s.inputPeakDbfs, s.receiving, s.targeted, s.listeners)
+                let line = String(
+                    format: "%02d:%02d  input %5.1f dBFS  receiving %d/%d  listeners %d",
+                    elapsed / 60, elapsed % 60, s.inputPeakDbfs, s.receiving, s.targeted, s.listeners)
                 FileHandle.standardError.write(Data((tty ? "\r\u{1B}[K" + line : line + "\n").utf8))
             }
             return nil
@@ -116,7 +129,9 @@ struct LiveCommand: AsyncParsableCommand {
 
         func execute(_ client: ControlClient) async throws {
             let target: String
-            if let id { target = id } else {
+            if let id {
+                target = id
+            } else {
                 let current = try await client.get("/live", as: LiveBroadcastStatus.self)
                 guard current.endedAt == nil else { throw fail("no live broadcast is on air", ExitCodes.dataError) }
                 target = current.liveId
@@ -133,7 +148,10 @@ struct LiveCommand: AsyncParsableCommand {
 
         func execute(_ client: ControlClient) async throws {
             let s = try await client.get("/live", as: LiveBroadcastStatus.self)
-            if global.json { try printJSON(s); return }
+            if global.json {
+                try printJSON(s)
+                return
+            }
             print("\(s.liveId)  \(s.level)  \(s.endedAt == nil ? "on air" : "ended: \(s.endReason ?? "")")")
             print("source \(s.source) by \(s.operatorName), \(s.packets) packets, receiving \(s.receiving)/\(s.targeted), listeners \(s.listeners)")
         }

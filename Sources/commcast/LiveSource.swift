@@ -145,7 +145,10 @@ final class StdinPCMReader: @unchecked Sendable {
                 let rate = Int(f[base + 4]) | Int(f[base + 5]) << 8 | Int(f[base + 6]) << 16 | Int(f[base + 7]) << 24
                 let bits = Int(f[base + 14]) | Int(f[base + 15]) << 8
                 guard format == 1, bits == 16, rate == 48_000, channels == 1 || channels == 2 else {
-                    throw LiveSource.Problem(message: "stdin: WAV is \(rate) Hz, \(bits)-bit, \(channels) channels (format \(format)); expected 48000 Hz 16-bit PCM, mono or stereo (convert with: ffmpeg -i IN -ar 48000 -ac 1 -f wav -)")
+                    throw LiveSource.Problem(
+                        message:
+                            "stdin: WAV is \(rate) Hz, \(bits)-bit, \(channels) channels (format \(format)); expected 48000 Hz 16-bit PCM, mono or stereo (convert with: ffmpeg -i IN -ar 48000 -ac 1 -f wav -)"
+                    )
                 }
                 stereo = channels == 2
             }

@@ -16,7 +16,10 @@ struct ReportCommand: AsyncParsableCommand {
         func execute(_ client: ControlClient) async throws {
             let reply = try await client.send(.GET, "/report/status")
             let s = try client.decode(reply, as: ReportStatusResponse.self)
-            if global.json { try printJSON(s); return }
+            if global.json {
+                try printJSON(s)
+                return
+            }
             let t = StationTime(zone: reply.timeZone)
             func when(_ d: Date?) -> String { d.map { t.dateTime($0) } ?? "never" }
             print("province:      \(s.configured ? s.url ?? "" : "not configured (province.report_url); reports wait in the outbox")")
@@ -27,7 +30,8 @@ struct ReportCommand: AsyncParsableCommand {
             if let error = s.lastError {
                 print("last error:    \(error)\(s.lastErrorAt.map { " (\(t.dateTime($0)))" } ?? "")")
                 if s.consecutiveFailures > 0 {
-                    print("retrying:      \(s.consecutiveFailures) failure(s) in a row\(s.nextAttemptAt.map { ", next try \(t.dateTime($0))" } ?? "")")
+                    print(
+                        "retrying:      \(s.consecutiveFailures) failure(s) in a row\(s.nextAttemptAt.map { ", next try \(t.dateTime($0))" } ?? "")")
                 }
             }
             print("inbox:         \(s.inbox) bulletin(s) from the province waiting\(s.webhookAddress.map { "; webhook on \($0)" } ?? "")")
@@ -45,15 +49,30 @@ struct ReportCommand: AsyncParsableCommand {
         func execute(_ client: ControlClient) async throws {
             guard ["csv", "json"].contains(format) else { throw fail("format: got \(format), expected csv or json", ExitCodes.usage) }
             let r = try await client.get("/report/export", query: ["month": month], as: MonthlyReport.self)
-            if global.json || format == "json" { try printJSON(r); return }
-            print("scope,key,label,planned,aired,completed,interrupted,failed,missed,minutes_aired,completion_share,bulletins_produced,clusters_online_share")
+            if global.json || format == "json" {
+                try printJSON(r)
+                return
+            }
+            print(
+                "scope,key,label,planned,aired,completed,interrupted,failed,missed,minutes_aired,completion_share,bulletins_produced,clusters_online_share"
+            )
             func line(_ scope: String, _ row: StatisticsRow, extra: [String] = ["", ""]) {
-                let fields = [scope, CSV.field(row.key), CSV.field(row.label), "\(row.planned)", "\(row.aired)", "\(row.completed)", "\(row.interrupted)", "\(row.failed)",
-                              "\(row.missed)", String(format: "%.2f", row.minutesAired), row.completionShare.map { String(format: "%.4f", $0) } ?? ""]
+                let fields = [
+                    scope, CSV.field(row.key), CSV.field(row.label), "\(row.planned)", "\(row.aired)", "\(row.completed)", "\(row.interrupted)",
+                    "\(row.failed)",
+                    "\(row.missed)", String(format: "%.2f", row.minutesAired), row.completionShare.map { String(format: "%.4f", $0) } ?? "",
+                ]
                 print((fields + extra).joined(separator: ","))
             }
-            line("month", { var t = r.total; t.key = r.month; t.label = r.month; return t }(),
-                 extra: ["\(r.bulletinsProduced)", r.clustersOnlineShare.map { String(format: "%.4f", $0) } ?? ""])
+            line(
+                "month",
+                {
+                    var t = r.total
+                    t.key = r.month
+                    t.label = r.month
+                    return t
+                }(),
+                extra: ["\(r.bulletinsProduced)", r.clustersOnlineShare.map { String(format: "%.4f", $0) } ?? ""])
             for d in r.days { line("day", d) }
             for z in r.zones { line("zone", z) }
         }
@@ -75,14 +94,19 @@ struct InboxCommand: AsyncParsableCommand {
         func execute(_ client: ControlClient) async throws {
             let reply = try await client.send(.GET, "/inbox", query: ["state": state == "all" ? nil : state])
             let records = try client.decode(reply, as: [ProvinceBulletinRecord].self)
-            if global.json { try printJSON(records); return }
+            if global.json {
+                try printJSON(records)
+                return
+            }
             let t = StationTime(zone: reply.timeZone)
             var table = TextTable(headers: ["ID", "RECEIVED", "LEVEL", "STATE", "TITLE", "ZONES", "LENGTH", "PROVINCE ID", "NOTE"])
             for r in records {
                 let seconds = Int((r.durationSeconds ?? 0).rounded())
                 let note = r.reason ?? r.bulletinId.map { "bulletin #\($0)" } ?? r.liveId ?? ""
-                table.add(["\(r.id)", t.dateTime(r.receivedAt), r.level.rawValue, r.state.rawValue, r.title, r.zones.joined(separator: ","),
-                           String(format: "%d:%02d", seconds / 60, seconds % 60), r.provinceId, note])
+                table.add([
+                    "\(r.id)", t.dateTime(r.receivedAt), r.level.rawValue, r.state.rawValue, r.title, r.zones.joined(separator: ","),
+                    String(format: "%d:%02d", seconds / 60, seconds % 60), r.provinceId, note,
+                ])
             }
             if records.isEmpty { print("no bulletins from the province in state \(state)") } else { print(table.render()) }
         }
@@ -95,7 +119,10 @@ struct InboxCommand: AsyncParsableCommand {
 
         func execute(_ client: ControlClient) async throws {
             let r = try await client.send(.POST, "/inbox/\(id)/approve", json: [String: String](), as: ProvinceBulletinRecord.self)
-            if global.json { try printJSON(r); return }
+            if global.json {
+                try printJSON(r)
+                return
+            }
             print("approved #\(r.id) \"\(r.title)\": bulletin #\(r.bulletinId.map(String.init) ?? "?"); the province is told")
         }
     }
@@ -108,7 +135,10 @@ struct InboxCommand: AsyncParsableCommand {
 
         func execute(_ client: ControlClient) async throws {
             let r = try await client.send(.POST, "/inbox/\(id)/reject", json: InboxRejectRequest(reason: reason), as: ProvinceBulletinRecord.self)
-            if global.json { try printJSON(r); return }
+            if global.json {
+                try printJSON(r)
+                return
+            }
             print("rejected #\(r.id) \"\(r.title)\"; the province is told")
         }
     }

@@ -5,7 +5,8 @@ import Foundation
 
 /// `commcast schedule`: what will air.
 struct ScheduleCommand: DaemonCommand {
-    static let configuration = CommandConfiguration(commandName: "schedule", abstract: "Show the plan for a day, with the reason for anything shifted or skipped.")
+    static let configuration = CommandConfiguration(
+        commandName: "schedule", abstract: "Show the plan for a day, with the reason for anything shifted or skipped.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "today, tomorrow or YYYY-MM-DD.") var day: String = "today"
     @Option(help: "Only clusters in this zone and below.") var zone: String?
@@ -14,11 +15,19 @@ struct ScheduleCommand: DaemonCommand {
     func execute(_ client: ControlClient) async throws {
         let reply = try await client.send(.GET, "/schedule", query: ["day": day, "zone": zone, "cluster": cluster])
         let s = try client.decode(reply, as: ScheduleResponse.self)
-        if global.json { try printJSON(s); return }
+        if global.json {
+            try printJSON(s)
+            return
+        }
         let t = StationTime(zone: TimeZone(identifier: s.timeZone) ?? reply.timeZone)
         print("schedule for \(s.day) (\(s.timeZone)): \(s.airings.count) airing(s), \(s.skipped.count) skipped")
         // One line per bulletin slot, listing the clusters, keeps 1,661 clusters readable.
-        struct Slot: Hashable { var start: Date; var end: Date; var bulletin: Int64; var reason: String? }
+        struct Slot: Hashable {
+            var start: Date
+            var end: Date
+            var bulletin: Int64
+            var reason: String?
+        }
         var grouped: [Slot: [String]] = [:]
         var info: [Int64: ScheduleEntry] = [:]
         for a in s.airings {
@@ -29,8 +38,10 @@ struct ScheduleCommand: DaemonCommand {
         for slot in grouped.keys.sorted(by: { ($0.start, $0.bulletin) < ($1.start, $1.bulletin) }) {
             let e = info[slot.bulletin]!
             let seconds = Int(slot.end.timeIntervalSince(slot.start).rounded())
-            table.add([t.time(slot.start), String(format: "%d:%02d", seconds / 60, seconds % 60), e.level.rawValue, "#\(e.bulletinId) \(e.title)",
-                       Self.clusters(grouped[slot]!), slot.reason ?? ""])
+            table.add([
+                t.time(slot.start), String(format: "%d:%02d", seconds / 60, seconds % 60), e.level.rawValue, "#\(e.bulletinId) \(e.title)",
+                Self.clusters(grouped[slot]!), slot.reason ?? "",
+            ])
         }
         if !grouped.isEmpty { print(table.render()) }
         if !s.skipped.isEmpty {
@@ -56,7 +67,8 @@ struct ScheduleCommand: DaemonCommand {
 
 /// `commcast stats`: the figures a commune reports upward.
 struct StatsCommand: DaemonCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Bulletins produced, airings, minutes aired and completion share.")
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Bulletins produced, airings, minutes aired and completion share.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "First day, YYYY-MM-DD (default: 30 days before --until).") var since: String?
     @Option(help: "Last day, YYYY-MM-DD, inclusive (default: now).") var until: String?
@@ -67,7 +79,10 @@ struct StatsCommand: DaemonCommand {
     func execute(_ client: ControlClient) async throws {
         guard ["table", "json", "csv"].contains(format) else { throw fail("format: got \(format), expected table, json or csv", ExitCodes.usage) }
         let r = try await client.get("/stats", query: ["since": since, "until": until, "by": by, "zone": zone], as: StatisticsReport.self)
-        if global.json || format == "json" { try printJSON(r); return }
+        if global.json || format == "json" {
+            try printJSON(r)
+            return
+        }
         func share(_ s: StatisticsRow) -> String { s.completionShare.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
         let header = [by.uppercased(), "PLANNED", "AIRED", "COMPLETED", "INTERRUPTED", "FAILED", "MISSED", "MINUTES", "COMPLETED %"]
         func counts(_ s: StatisticsRow) -> [String] {
@@ -78,7 +93,8 @@ struct StatsCommand: DaemonCommand {
             print(([by] + header.dropFirst().dropLast().map { $0.lowercased() } + ["completion_share"]).joined(separator: ","))
             for s in r.rows + [r.total] {
                 let label = CSV.field(s.label)
-                let fields = [label] + counts(s) + [String(format: "%.2f", s.minutesAired), s.completionShare.map { String(format: "%.4f", $0) } ?? ""]
+                let fields =
+                    [label] + counts(s) + [String(format: "%.2f", s.minutesAired), s.completionShare.map { String(format: "%.4f", $0) } ?? ""]
                 print(fields.joined(separator: ","))
             }
             return
@@ -86,10 +102,11 @@ struct StatsCommand: DaemonCommand {
         let rows = (r.rows + [r.total]).map { s in [s.label] + counts(s) + [String(format: "%.1f", s.minutesAired), share(s)] }
         // The sentence a commune reports upward: "4,765 bulletins, aired 36,896 times".
         let completed = r.total.completionShare.map { String(format: "; %.1f%% of planned airings completed", $0 * 100) } ?? ""
-        print("bulletins produced: \(r.bulletinsProduced.formatted()), aired \(r.total.aired.formatted()) times, "
-              + "\(String(format: "%.1f", r.total.minutesAired)) minutes\(completed)")
+        print(
+            "bulletins produced: \(r.bulletinsProduced.formatted()), aired \(r.total.aired.formatted()) times, "
+                + "\(String(format: "%.1f", r.total.minutesAired)) minutes\(completed)")
         var table = TextTable(headers: header)
-        rows.forEach { table.add($0) }
+        for row in rows { table.add(row) }
         print(table.render())
     }
 }
@@ -105,12 +122,17 @@ struct AuditCommand: DaemonCommand {
     func execute(_ client: ControlClient) async throws {
         let reply = try await client.send(.GET, "/audit", query: ["since": since, "actor": actor, "limit": "\(limit)"])
         let entries = try client.decode(reply, as: [AuditEntry].self)
-        if global.json { try printJSON(entries); return }
+        if global.json {
+            try printJSON(entries)
+            return
+        }
         let t = StationTime(zone: reply.timeZone)
         var table = TextTable(headers: ["WHEN", "WHO", "ACTION", "TARGET", "FROM", "DETAILS"])
         for e in entries {
-            table.add([t.dateTime(e.at), e.actor, e.action, e.target ?? "", e.origin,
-                       e.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")])
+            table.add([
+                t.dateTime(e.at), e.actor, e.action, e.target ?? "", e.origin,
+                e.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
+            ])
         }
         print(table.render())
     }

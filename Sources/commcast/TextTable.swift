@@ -29,13 +29,18 @@ struct StationTime {
     let zone: TimeZone
 
     func dateTime(_ d: Date) -> String {
-        d.formatted(Date.VerbatimFormatStyle(format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-                                             timeZone: zone, calendar: Calendar(identifier: .gregorian)))
+        d.formatted(
+            Date.VerbatimFormatStyle(
+                format:
+                    "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+                timeZone: zone, calendar: Calendar(identifier: .gregorian)))
     }
 
     func time(_ d: Date) -> String {
-        d.formatted(Date.VerbatimFormatStyle(format: "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-                                             timeZone: zone, calendar: Calendar(identifier: .gregorian)))
+        d.formatted(
+            Date.VerbatimFormatStyle(
+                format: "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+                timeZone: zone, calendar: Calendar(identifier: .gregorian)))
     }
 }
 

@@ -28,7 +28,10 @@ struct ZoneCommand: AsyncParsableCommand {
 
         func execute(_ client: ControlClient) async throws {
             let zones = try await client.get("/zones", as: [Zone].self)
-            if global.json { try printJSON(zones); return }
+            if global.json {
+                try printJSON(zones)
+                return
+            }
             var table = TextTable(headers: ["ZONE", "CLUSTERS", "QUIET HOURS"])
             for z in zones { table.add([z.path, "\(z.clusterCount)", z.quietHours.map(ZoneCommand.describe) ?? "inherit"]) }
             print(table.render())
@@ -41,13 +44,19 @@ struct ZoneCommand: AsyncParsableCommand {
 
         func execute(_ client: ControlClient) async throws {
             let zones = try await client.get("/zones", as: [Zone].self)
-            if global.json { try printJSON(zones); return }
+            if global.json {
+                try printJSON(zones)
+                return
+            }
             let paths = Set(zones.map(\.path))
             for z in zones {
                 // Indent by depth below the shallowest ancestor the caller can see.
                 var depth = 0
                 var parent = ZonePath.parent(of: z.path)
-                while let p = parent { if paths.contains(p) { depth += 1 }; parent = ZonePath.parent(of: p) }
+                while let p = parent {
+                    if paths.contains(p) { depth += 1 }
+                    parent = ZonePath.parent(of: p)
+                }
                 let quiet = z.quietHours.map { "  quiet \(ZoneCommand.describe($0))" } ?? ""
                 print(String(repeating: "  ", count: depth) + (depth > 0 ? "└ " : "") + z.name + "  (\(z.clusterCount) clusters)" + quiet)
             }
@@ -63,7 +72,11 @@ struct ZoneCommand: AsyncParsableCommand {
         func execute(_ client: ControlClient) async throws {
             let body = SetQuietHoursRequest(path: path, quietHours: hours == "inherit" ? nil : hours)
             let zone = try await client.send(.PUT, "/zones/quiet-hours", json: body, as: Zone.self)
-            if global.json { try printJSON(zone) } else { print("quiet hours of \(zone.path): \(zone.quietHours.map(ZoneCommand.describe) ?? "inherit")") }
+            if global.json {
+                try printJSON(zone)
+            } else {
+                print("quiet hours of \(zone.path): \(zone.quietHours.map(ZoneCommand.describe) ?? "inherit")")
+            }
         }
     }
 

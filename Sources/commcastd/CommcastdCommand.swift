@@ -10,9 +10,9 @@ struct CommcastdCommand: AsyncParsableCommand {
         commandName: "commcastd",
         abstract: "The commcast station daemon: schedules, delivers and streams bulletins to IP loudspeaker clusters.",
         discussion: """
-        Without --config it runs on the embedded default: state in $STATE_DIRECTORY or ./commcast-state, \
-        control socket in $RUNTIME_DIRECTORY or the state directory.
-        """,
+            Without --config it runs on the embedded default: state in $STATE_DIRECTORY or ./commcast-state, \
+            control socket in $RUNTIME_DIRECTORY or the state directory.
+            """,
         version: CommcastVersion.current
     )
 
@@ -37,7 +37,7 @@ struct CommcastdCommand: AsyncParsableCommand {
                 return
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
-                throw ExitCode(78) // EX_CONFIG
+                throw ExitCode(78)  // EX_CONFIG
             }
         }
 

@@ -4,8 +4,8 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 
 /// The example hook in docs/examples/tts-http-hook.sh against a real HTTP server in
 /// this process, standing in for a province's TTS service.
@@ -46,11 +46,12 @@ struct HTTPTextToSpeechHookTests {
         }
         let port = PortBox()
         let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  port.set(channel.localAddress?.port)
-                                  readyContinuation.yield()
-                              }, logger: Logger(label: "tts-service"))
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                port.set(channel.localAddress?.port)
+                readyContinuation.yield()
+            }, logger: Logger(label: "tts-service"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService(gracefulShutdownSignals: []) }
             for await _ in ready { break }
@@ -76,7 +77,9 @@ struct HTTPTextToSpeechHookTests {
         try await Self.withService { port, seen in
             let text = "Ủy ban nhân dân xã thông báo: bảy giờ ba mươi sáng mai tiêm chủng & khám sức khỏe?"
             // The hook blocks while curl runs: off the cooperative pool the in-process server needs.
-            let wav = try await ExternalTools.offCooperativePool { try hook("http://127.0.0.1:\(port)/api/tts").synthesize(text, logger: Logger(label: "test")) }
+            let wav = try await ExternalTools.offCooperativePool {
+                try hook("http://127.0.0.1:\(port)/api/tts").synthesize(text, logger: Logger(label: "test"))
+            }
             let result = try IngestPipeline().ingest(data: wav)
             #expect(abs(result.duration - 1.5) < 0.05)
             #expect(seen.all == [Seen(text: text, voice: "vi-south-female", rate: "160", contentType: "text/plain; charset=utf-8")])
@@ -92,7 +95,10 @@ struct HTTPTextToSpeechHookTests {
                 }
                 Issue.record("a 503 produced audio")
             } catch let error as TextToSpeechHook.Failure {
-                guard case .failed(let status, let stderr) = error else { Issue.record("unexpected \(error)"); return }
+                guard case .failed(let status, let stderr) = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
                 #expect(status == 22, "curl's exit for an HTTP error")
                 #expect(stderr.contains("voice model not-loaded is still loading"), "\(stderr)")
                 #expect(error.description.contains("503"), "\(error.description)")
@@ -107,7 +113,10 @@ struct HTTPTextToSpeechHookTests {
             _ = try hook("http://127.0.0.1:9/api/tts").synthesize("xin chào", logger: Logger(label: "test"))
             Issue.record("no service, yet audio")
         } catch {
-            guard case .failed(let status, let stderr) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .failed(let status, let stderr) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(status == 7, "curl: failed to connect")
             #expect(stderr.contains("127.0.0.1:9"), "\(stderr)")
         }

@@ -1,8 +1,8 @@
 import CommcastAudio
 import CommcastCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every bad input gets an error that names the problem.
 @Suite("Ingest errors")
@@ -52,7 +52,7 @@ struct IngestErrorTests {
 
     @Test func corruptBytes() {
         var generator = SystemRandomNumberGenerator()
-        let junk = Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) } )
+        let junk = Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) })
         // Random bytes are not WAV; with ffmpeg present it tries and fails, naming the input as corrupt.
         do {
             _ = try ingest(Data("JUNK".utf8) + junk)
@@ -121,7 +121,10 @@ struct IngestErrorTests {
             _ = try ingest(mp3)
             Issue.record("a header-only MP3 was accepted")
         } catch let error as IngestError {
-            guard case .ffmpegFailed(let format, _, _) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .ffmpegFailed(let format, _, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(format == "MP3")
             #expect(error.description.contains("corrupt"))
         }

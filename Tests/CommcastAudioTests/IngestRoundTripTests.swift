@@ -1,8 +1,8 @@
 import CommcastAudio
 import CommcastCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The pipeline's output is real Ogg Opus that decodes back to the source.
 @Suite("Ingest round trip")
@@ -95,8 +95,12 @@ struct IngestRoundTripTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let input = dir.file("speech.wav")
-        let speak = try ExternalTools.run("espeak-ng", ["-v", "vi-vn-x-south", "-w", input.path,
-                                                        "Ủy ban nhân dân xã thông báo lịch tiêm chủng cho trẻ em vào sáng thứ hai tuần tới."])
+        let speak = try ExternalTools.run(
+            "espeak-ng",
+            [
+                "-v", "vi-vn-x-south", "-w", input.path,
+                "Ủy ban nhân dân xã thông báo lịch tiêm chủng cho trẻ em vào sáng thứ hai tuần tới.",
+            ])
         #expect(speak.status == 0, "\(speak.stderr)")
         let result = try IngestPipeline().ingest(file: input)
         let decoded = try OggOpusDecoder.decode(result.oggOpus)
@@ -131,7 +135,8 @@ struct IngestRoundTripTests {
         #expect(abs(result.duration - 3) < 0.1, "duration \(result.duration)")
         let decoded = try OggOpusDecoder.decode(result.oggOpus)
         let reference = try ExternalTools.soxMono48k(wav)
-        #expect(AudioMetrics.envelopeCorrelation(reference, decoded.samples) >= 0.9
-                    || AudioMetrics.bestCorrelation(reference, decoded.samples, maxLag: 4000).correlation >= 0.8)
+        #expect(
+            AudioMetrics.envelopeCorrelation(reference, decoded.samples) >= 0.9
+                || AudioMetrics.bestCorrelation(reference, decoded.samples, maxLag: 4000).correlation >= 0.8)
     }
 }

@@ -1,7 +1,7 @@
 import CommcastAudio
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Live encoding and the Ogg Opus stream")
 struct LiveStreamTests {
@@ -15,7 +15,7 @@ struct LiveStreamTests {
         let encoder = try LiveOpusEncoder()
         var packets: [[UInt8]] = []
         var i = 0
-        for block in [333, 960, 1_500, 7] .lazy.cycled() {
+        for block in [333, 960, 1_500, 7].lazy.cycled() {
             guard i < source.count else { break }
             packets += try encoder.encode(source[i..<min(source.count, i + block)])
             i += block

@@ -2,8 +2,8 @@ import CommcastAudio
 import CommcastCore
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Text-to-speech hook")
 struct TextToSpeechHookTests {
@@ -22,7 +22,8 @@ struct TextToSpeechHookTests {
     }
 
     @Test func hookMayWriteToStdoutAndReadsItsEnvironment() throws {
-        let script = #"test "$COMMCAST_TTS_VOICE" = vi-vn-x-south && test -w "$COMMCAST_TTS_OUTPUT" && espeak-ng -v "$COMMCAST_TTS_VOICE" -s "$COMMCAST_TTS_RATE" --stdin --stdout"#
+        let script =
+            #"test "$COMMCAST_TTS_VOICE" = vi-vn-x-south && test -w "$COMMCAST_TTS_OUTPUT" && espeak-ng -v "$COMMCAST_TTS_VOICE" -s "$COMMCAST_TTS_RATE" --stdin --stdout"#
         let wav = try hook(["sh", "-c", script]).synthesize("xin chào", logger: logger)
         #expect(WAVFile.looksLikeWAV(wav))
     }
@@ -39,7 +40,10 @@ struct TextToSpeechHookTests {
             _ = try hook(["sh", "-c", "sleep 60"], timeout: .seconds(1)).synthesize("a", logger: logger)
             Issue.record("a hanging hook returned")
         } catch {
-            guard case .timedOut = error else { Issue.record("unexpected \(error)"); return }
+            guard case .timedOut = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(error.description.contains("tts.timeout_seconds"))
         }
         #expect(ContinuousClock.now - started < .seconds(30))

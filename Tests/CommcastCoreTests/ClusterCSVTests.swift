@@ -5,34 +5,39 @@ import Testing
 struct ClusterCSVTests {
     @Test func parsesQuotedFieldsAndTags() throws {
         let text = """
-        id,name,zone,latitude,longitude,tags
-        tp-001,"Cụm loa chợ, Tân Phú",binh-phuoc/dong-xoai/tan-phu,11.5375,106.8989,4g;cho
-        tp-002,Cụm loa trường,binh-phuoc/dong-xoai/tan-phu,,,
+            id,name,zone,latitude,longitude,tags
+            tp-001,"Cụm loa chợ, Tân Phú",binh-phuoc/dong-xoai/tan-phu,11.5375,106.8989,4g;cho
+            tp-002,Cụm loa trường,binh-phuoc/dong-xoai/tan-phu,,,
 
-        """
+            """
         let rows = try ClusterCSV.parse(text)
         #expect(rows.count == 2)
-        #expect(rows[0].cluster == Cluster(id: "tp-001", name: "Cụm loa chợ, Tân Phú", zonePath: "binh-phuoc/dong-xoai/tan-phu",
-                                           latitude: 11.5375, longitude: 106.8989, tags: ["4g", "cho"]))
+        #expect(
+            rows[0].cluster
+                == Cluster(
+                    id: "tp-001", name: "Cụm loa chợ, Tân Phú", zonePath: "binh-phuoc/dong-xoai/tan-phu",
+                    latitude: 11.5375, longitude: 106.8989, tags: ["4g", "cho"]))
         #expect(rows[1].line == 3)
         #expect(rows[1].cluster.latitude == nil)
     }
 
     @Test func roundTrip() throws {
-        let clusters = [Cluster(id: "a-1", name: "Say \"hi\", please", zonePath: "p/c", latitude: 1.5, longitude: 2, tags: ["x"]),
-                        Cluster(id: "a-2", name: "Plain", zonePath: "p/c/h")]
+        let clusters = [
+            Cluster(id: "a-1", name: "Say \"hi\", please", zonePath: "p/c", latitude: 1.5, longitude: 2, tags: ["x"]),
+            Cluster(id: "a-2", name: "Plain", zonePath: "p/c/h"),
+        ]
         #expect(try ClusterCSV.parse(ClusterCSV.render(clusters)).map(\.cluster) == clusters)
     }
 
     @Test func everyBadRowIsReportedByLine() {
         let text = """
-        id,name,zone,latitude,longitude,tags
-        ok-1,Good,p/c,11,106,
-        bad id,Bad,p/c,11,106,
-        ok-2,Lat,p/c,north,106,
-        ok-3,Zone,,11,106,
-        ok-4,Short,p/c
-        """
+            id,name,zone,latitude,longitude,tags
+            ok-1,Good,p/c,11,106,
+            bad id,Bad,p/c,11,106,
+            ok-2,Lat,p/c,north,106,
+            ok-3,Zone,,11,106,
+            ok-4,Short,p/c
+            """
         do {
             _ = try ClusterCSV.parse(text)
             Issue.record("bad rows accepted")
@@ -47,7 +52,10 @@ struct ClusterCSVTests {
 
     @Test func quotedNewlinesKeepLineNumbers() throws {
         let text = "id,name,zone\nx-1,\"two\nlines\",p\nx 2,bad,p\n"
-        do { _ = try ClusterCSV.parse(text); Issue.record("accepted") } catch {
+        do {
+            _ = try ClusterCSV.parse(text)
+            Issue.record("accepted")
+        } catch {
             // The name across two lines is refused (a table would break on it), and the row
             // after it is still counted from the line it starts on.
             #expect(error.problems.first?.hasPrefix("line 2: name") == true, "\(error.problems)")

@@ -7,8 +7,10 @@ struct ClusterHealthTests {
     let policy = HealthPolicy(heartbeatInterval: 30)
     let t0 = Date(timeIntervalSince1970: 1_795_400_000)
 
-    func beat(_ at: TimeInterval, skew: TimeInterval = 0, activity: HeartbeatSample.Activity = .idle, signal: Int? = -90,
-              errors: [String] = []) -> HeartbeatSample {
+    func beat(
+        _ at: TimeInterval, skew: TimeInterval = 0, activity: HeartbeatSample.Activity = .idle, signal: Int? = -90,
+        errors: [String] = []
+    ) -> HeartbeatSample {
         HeartbeatSample(receivedAt: t0 + at, clusterTime: t0 + at + skew, activity: activity, signalDBm: signal, errors: errors)
     }
 
@@ -28,13 +30,19 @@ struct ClusterHealthTests {
     }
 
     @Test func degradedSaysWhy() {
-        let o = HealthPolicy.Observation(linkUp: true, lastHeartbeat: beat(0, skew: -3.5, activity: .fault, signal: -115,
-                                                                           errors: ["download 9f86: sha256 mismatch"]),
-                                         missingMediaSoon: 2, everSeen: true)
+        let o = HealthPolicy.Observation(
+            linkUp: true,
+            lastHeartbeat: beat(
+                0, skew: -3.5, activity: .fault, signal: -115,
+                errors: ["download 9f86: sha256 mismatch"]),
+            missingMediaSoon: 2, everSeen: true)
         let (state, reasons) = policy.assess(o, now: t0 + 5)
         #expect(state == .degraded)
-        #expect(reasons == ["cluster reports a fault", "weak signal -115 dBm", "clock behind by 3.5 s",
-                            "download 9f86: sha256 mismatch", "2 media file(s) for the next hour not cached"])
+        #expect(
+            reasons == [
+                "cluster reports a fault", "weak signal -115 dBm", "clock behind by 3.5 s",
+                "download 9f86: sha256 mismatch", "2 media file(s) for the next hour not cached",
+            ])
         // A wired cluster (no signal figure) with a good clock is fine.
         #expect(policy.assess(.init(linkUp: true, lastHeartbeat: beat(0, signal: nil), everSeen: true), now: t0 + 5).state == .online)
     }
@@ -42,7 +50,8 @@ struct ClusterHealthTests {
     @Test func transitionsAreReportedOnce() {
         var machine = HealthStateMachine(policy: policy)
         let up = HealthPolicy.Observation(linkUp: true, linkSince: t0, lastHeartbeat: beat(0), everSeen: true)
-        #expect(machine.observe("tp-1", up, now: t0) == HealthTransition(clusterID: "tp-1", from: .neverSeen, to: .online, at: t0, reason: "all well"))
+        #expect(
+            machine.observe("tp-1", up, now: t0) == HealthTransition(clusterID: "tp-1", from: .neverSeen, to: .online, at: t0, reason: "all well"))
         #expect(machine.observe("tp-1", up, now: t0 + 10) == nil, "no change, no transition")
         let late = machine.observe("tp-1", up, now: t0 + 70)
         #expect(late?.from == .online && late?.to == .degraded && late?.reason == "heartbeat late by 40 s")

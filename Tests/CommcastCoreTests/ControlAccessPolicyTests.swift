@@ -18,7 +18,10 @@ struct ControlAccessPolicyTests {
 
     @Test func othersAreRefusedWithTheirName() {
         let decision = policy.decide(PeerIdentity(pid: 1, uid: 65534, gid: 65534, userName: "nobody", groupIDs: [65534]))
-        guard case .denied(let reason) = decision else { Issue.record("nobody was allowed"); return }
+        guard case .denied(let reason) = decision else {
+            Issue.record("nobody was allowed")
+            return
+        }
         #expect(reason.contains("nobody (uid 65534)"))
         #expect(reason.contains("control.allowed_groups"))
     }

@@ -13,19 +13,22 @@ struct PlannerPropertyTests {
     static func bulletin(_ n: Int, id: Int64, clusters: [String]) -> Planner.Bulletin {
         let level = BulletinLevel.allCases[n % 3]
         let duration = TimeInterval(30 + (n / 3 % 20) * 45)
-        let hour = n / 60 % 24, minute = n / 1440 % 12 * 5
+        let hour = n / 60 % 24
+        let minute = n / 1440 % 12 * 5
         let pattern: RecurrenceRule.Pattern
         switch n / 17_280 % 3 {
         case 0: pattern = .times([TimeOfDay(hour: hour, minute: minute)])
         case 1: pattern = .times([TimeOfDay(hour: hour, minute: minute), TimeOfDay(hour: (hour + 11) % 24, minute: 0)])
         default:
             let start = min(hour, 21)
-            pattern = .every(minutes: [15, 30, 60][n / 51_840 % 3], from: TimeOfDay(hour: start, minute: 0), to: TimeOfDay(hour: start + 2, minute: 0))
+            pattern = .every(
+                minutes: [15, 30, 60][n / 51_840 % 3], from: TimeOfDay(hour: start, minute: 0), to: TimeOfDay(hour: start + 2, minute: 0))
         }
         let targets = clusters.filter { _ in true }.enumerated().filter { (i, _) in (n >> (i + 3)) & 1 == 1 || i == 0 }.map(\.1)
-        return Planner.Bulletin(id: id, level: level, duration: duration, queuedAt: local(2026, 11, 1).addingTimeInterval(Double(n % 1000)),
-                                rules: [.init(id: id, rule: RecurrenceRule(pattern: pattern, validFrom: local(2026, 11, 1)))],
-                                clusterIDs: targets)
+        return Planner.Bulletin(
+            id: id, level: level, duration: duration, queuedAt: local(2026, 11, 1).addingTimeInterval(Double(n % 1000)),
+            rules: [.init(id: id, rule: RecurrenceRule(pattern: pattern, validFrom: local(2026, 11, 1)))],
+            clusterIDs: targets)
     }
 
     static func input(_ seeds: [Int], clusterCount: Int, quiet: Bool) -> Planner.Input {
@@ -65,8 +68,9 @@ struct PlannerPropertyTests {
             for a in plan.airings {
                 let rule = rules[a.ruleID]!
                 #expect(rule.occurrences(in: Self.horizon, calendar: station).contains(a.wantedAt), "wanted time is an occurrence")
-                let limit = rule.shiftLimit(for: a.wantedAt, duration: a.end.timeIntervalSince(a.start),
-                                            maxShift: Self.planner.configuration.maxShift, calendar: station)
+                let limit = rule.shiftLimit(
+                    for: a.wantedAt, duration: a.end.timeIntervalSince(a.start),
+                    maxShift: Self.planner.configuration.maxShift, calendar: station)
                 #expect(a.start >= a.wantedAt && a.start <= limit.latestStart)
                 if let end = limit.latestEnd { #expect(a.end <= end) }
             }

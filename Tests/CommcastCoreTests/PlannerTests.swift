@@ -8,16 +8,21 @@ struct PlannerTests {
     let day = DateInterval(start: local(2026, 11, 23), duration: 86_400)
     let queued = local(2026, 11, 20)
 
-    func bulletin(_ id: Int64, _ level: BulletinLevel, _ duration: TimeInterval, _ pattern: RecurrenceRule.Pattern,
-                  clusters: [String] = ["c1"], queuedAt: Date? = nil, max: Int? = nil) -> Planner.Bulletin {
-        Planner.Bulletin(id: id, level: level, duration: duration, queuedAt: queuedAt ?? queued,
-                         rules: [.init(id: id * 10, rule: RecurrenceRule(pattern: pattern, validFrom: queued, maxAirings: max))],
-                         clusterIDs: clusters)
+    func bulletin(
+        _ id: Int64, _ level: BulletinLevel, _ duration: TimeInterval, _ pattern: RecurrenceRule.Pattern,
+        clusters: [String] = ["c1"], queuedAt: Date? = nil, max: Int? = nil
+    ) -> Planner.Bulletin {
+        Planner.Bulletin(
+            id: id, level: level, duration: duration, queuedAt: queuedAt ?? queued,
+            rules: [.init(id: id * 10, rule: RecurrenceRule(pattern: pattern, validFrom: queued, maxAirings: max))],
+            clusterIDs: clusters)
     }
 
     @Test func nonConflictingAiringsTakeTheirTimes() {
-        let plan = planner.plan(.init(bulletins: [bulletin(1, .normal, 300, .times([tod("06:00"), tod("17:00")]))],
-                                      clusters: [.init(id: "c1")], horizon: day))
+        let plan = planner.plan(
+            .init(
+                bulletins: [bulletin(1, .normal, 300, .times([tod("06:00"), tod("17:00")]))],
+                clusters: [.init(id: "c1")], horizon: day))
         #expect(plan.airings.map(\.start) == [local(2026, 11, 23, 6), local(2026, 11, 23, 17)])
         #expect(plan.airings.allSatisfy { $0.reason == nil })
         #expect(plan.skipped.isEmpty)
@@ -91,8 +96,9 @@ struct PlannerTests {
 
     @Test func maxAiringsCountsPriorAirings() {
         let b = bulletin(1, .normal, 60, .times([tod("06:00"), tod("12:00"), tod("17:00")]), clusters: ["c1", "c2"], max: 4)
-        let input = Planner.Input(bulletins: [b], clusters: [.init(id: "c1"), .init(id: "c2")], horizon: day,
-                                  priorAirings: [.init(ruleID: 10, clusterID: "c1"): 2])
+        let input = Planner.Input(
+            bulletins: [b], clusters: [.init(id: "c1"), .init(id: "c2")], horizon: day,
+            priorAirings: [.init(ruleID: 10, clusterID: "c1"): 2])
         let plan = planner.plan(input)
         #expect(plan.airings.filter { $0.clusterID == "c1" }.count == 2)
         #expect(plan.airings.filter { $0.clusterID == "c2" }.count == 3)

@@ -44,8 +44,10 @@ struct ProvincialProtocolTests {
         func decode(_ object: [String: Any]) throws(ValueError) -> ProvinceBulletin {
             try wire.decodeBulletin(try! JSONSerialization.data(withJSONObject: object))
         }
-        let good: [String: Any] = ["id": "BP-1", "title": " Bão số 9 ", "level": "khẩn cấp", "zones": ["bp/dx"], "text": "Mưa lớn",
-                                   "air_at": "2026-12-01T07:00:00+07:00"]
+        let good: [String: Any] = [
+            "id": "BP-1", "title": " Bão số 9 ", "level": "khẩn cấp", "zones": ["bp/dx"], "text": "Mưa lớn",
+            "air_at": "2026-12-01T07:00:00+07:00",
+        ]
         let b = try decode(good)
         #expect(b.title == "Bão số 9" && b.level == .emergency && b.content == .text("Mưa lớn"))
         #expect(b.airAt == Date(timeIntervalSince1970: 1_796_083_200))
@@ -55,7 +57,10 @@ struct ProvincialProtocolTests {
         func field(_ change: (inout [String: Any]) -> Void) -> String? {
             var o = good
             change(&o)
-            do { _ = try decode(o); return nil } catch { return error.field }
+            do {
+                _ = try decode(o)
+                return nil
+            } catch { return error.field }
         }
         #expect(field { $0["id"] = nil } == "id")
         #expect(field { $0["id"] = "a b" } == "id")
@@ -65,7 +70,11 @@ struct ProvincialProtocolTests {
         #expect(field { $0["zones"] = "bp" } == "zones")
         #expect(field { $0["audio_base64"] = "AAAA" } == "text/audio_base64", "both")
         #expect(field { $0["text"] = nil } == "text/audio_base64", "neither")
-        #expect(field { $0["text"] = nil; $0["audio_base64"] = "!!!" } == "audio_base64")
+        #expect(
+            field {
+                $0["text"] = nil
+                $0["audio_base64"] = "!!!"
+            } == "audio_base64")
         #expect(field { $0["air_at"] = "tomorrow" } == "air_at")
         #expect(throws: ValueError.self) { try wire.decodeBulletin(Data("[1,2".utf8)) }
     }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Recurrence rules")
 struct RecurrenceRuleTests {
-    let monday = local(2026, 11, 23) // a Monday
+    let monday = local(2026, 11, 23)  // a Monday
     var week: DateInterval { DateInterval(start: monday, duration: 7 * 86_400) }
 
     @Test func dailyAtTheClassicTimes() {
@@ -41,12 +41,17 @@ struct RecurrenceRuleTests {
     @Test func impossibleRulesAreNamed() {
         let now = local(2026, 11, 23, 12)
         #expect(RecurrenceRule(pattern: .once(local(2026, 11, 23, 8)), validFrom: now).validate(now: now).map(\.field) == ["at"])
-        #expect(RecurrenceRule(pattern: .every(minutes: 30, from: tod("09:00"), to: tod("08:00")), validFrom: now)
-            .validate(now: now).first?.expected.contains("empty window") == true)
-        #expect(RecurrenceRule(pattern: .times([tod("06:00")]), validFrom: local(2026, 12, 1), validUntil: local(2026, 11, 30))
-            .validate(now: now).map(\.field) == ["until"])
+        #expect(
+            RecurrenceRule(pattern: .every(minutes: 30, from: tod("09:00"), to: tod("08:00")), validFrom: now)
+                .validate(now: now).first?.expected.contains("empty window") == true)
+        #expect(
+            RecurrenceRule(pattern: .times([tod("06:00")]), validFrom: local(2026, 12, 1), validUntil: local(2026, 11, 30))
+                .validate(now: now).map(\.field) == ["until"])
         #expect(RecurrenceRule(pattern: .times([]), validFrom: now).validate(now: now).map(\.field) == ["daily"])
-        #expect(RecurrenceRule(pattern: .every(minutes: 0, from: tod("06:00"), to: tod("07:00")), validFrom: now).validate(now: now).map(\.field) == ["every"])
+        #expect(
+            RecurrenceRule(pattern: .every(minutes: 0, from: tod("06:00"), to: tod("07:00")), validFrom: now).validate(now: now).map(\.field) == [
+                "every"
+            ])
     }
 
     @Test(arguments: [("06:00", 6, 0), ("17h30", 17, 30), ("6h", 6, 0), ("7:05", 7, 5)])

@@ -22,19 +22,28 @@ struct VietnameseTextNormalizerTests {
     }
 
     @Test func realBulletinSentences() {
-        #expect(normalizer.normalize("UBND xã thông báo: từ 7h30 ngày 22/11/2026, BCH PCTT xã tổ chức diễn tập.")
-                == "Ủy ban nhân dân xã thông báo: từ bảy giờ ba mươi phút ngày hai mươi hai tháng mười một năm hai ngàn không trăm hai mươi sáu, Ban chỉ huy phòng chống thiên tai xã tổ chức diễn tập.")
-        #expect(normalizer.normalize("Lượng mưa phổ biến 50-100 mm, có nơi trên 150 mm.")
+        #expect(
+            normalizer.normalize("UBND xã thông báo: từ 7h30 ngày 22/11/2026, BCH PCTT xã tổ chức diễn tập.")
+                == "Ủy ban nhân dân xã thông báo: từ bảy giờ ba mươi phút ngày hai mươi hai tháng mười một năm hai ngàn không trăm hai mươi sáu, Ban chỉ huy phòng chống thiên tai xã tổ chức diễn tập."
+        )
+        #expect(
+            normalizer.normalize("Lượng mưa phổ biến 50-100 mm, có nơi trên 150 mm.")
                 == "Lượng mưa phổ biến năm mươi đến một trăm mi li mét, có nơi trên một trăm năm mươi mi li mét.")
-        #expect(normalizer.normalize("Nhiệt độ thấp nhất 18°C, độ ẩm 85%.")
+        #expect(
+            normalizer.normalize("Nhiệt độ thấp nhất 18°C, độ ẩm 85%.")
                 == "Nhiệt độ thấp nhất mười tám độ C, độ ẩm tám mươi lăm phần trăm.")
-        #expect(normalizer.normalize("Mức hỗ trợ 1.500.000 đ mỗi hộ, diện tích 2,5 ha.")
+        #expect(
+            normalizer.normalize("Mức hỗ trợ 1.500.000 đ mỗi hộ, diện tích 2,5 ha.")
                 == "Mức hỗ trợ một triệu năm trăm ngàn đồng mỗi hộ, diện tích hai phẩy năm héc ta.")
-        #expect(normalizer.normalize("Mọi thông tin liên hệ SĐT 0913 456 789 hoặc đội PCCC TP. Đồng Xoài.")
-                == "Mọi thông tin liên hệ số điện thoại không chín một ba bốn năm sáu bảy tám chín hoặc đội phòng cháy chữa cháy thành phố Đồng Xoài.")
-        #expect(normalizer.normalize("Họp HĐND lúc 14h ngày 5/12 tại hội trường.")
+        #expect(
+            normalizer.normalize("Mọi thông tin liên hệ SĐT 0913 456 789 hoặc đội PCCC TP. Đồng Xoài.")
+                == "Mọi thông tin liên hệ số điện thoại không chín một ba bốn năm sáu bảy tám chín hoặc đội phòng cháy chữa cháy thành phố Đồng Xoài."
+        )
+        #expect(
+            normalizer.normalize("Họp HĐND lúc 14h ngày 5/12 tại hội trường.")
                 == "Họp Hội đồng nhân dân lúc mười bốn giờ ngày mùng năm tháng mười hai tại hội trường.")
-        #expect(normalizer.normalize("Cấm đường QL13 đoạn km 25, tốc độ tối đa 40 km/h.")
+        #expect(
+            normalizer.normalize("Cấm đường QL13 đoạn km 25, tốc độ tối đa 40 km/h.")
                 == "Cấm đường quốc lộ mười ba đoạn km hai mươi lăm, tốc độ tối đa bốn mươi ki lô mét một giờ.")
     }
 

@@ -3,6 +3,7 @@ import CommcastCore
 import CommcastStore
 import Foundation
 import Testing
+
 @testable import CommcastDaemon
 
 /// The bulletin desk plans a bulletin before it stores it: one that would never
@@ -11,10 +12,13 @@ import Testing
 struct BulletinDeskTests {
     let root = Actor(name: "root", origin: "test")
 
-    func request(_ level: BulletinLevel = .normal, zone: String = "tinh/xa-a", daily: [String]? = nil, text: String? = nil,
-                 media: MediaRecord? = nil) -> AddBulletinRequest {
-        AddBulletinRequest(title: "Thông báo", level: level, mediaSha256: media?.sha256, text: text, targets: [.zone(zone)],
-                           schedule: ScheduleSpec(daily: daily))
+    func request(
+        _ level: BulletinLevel = .normal, zone: String = "tinh/xa-a", daily: [String]? = nil, text: String? = nil,
+        media: MediaRecord? = nil
+    ) -> AddBulletinRequest {
+        AddBulletinRequest(
+            title: "Thông báo", level: level, mediaSha256: media?.sha256, text: text, targets: [.zone(zone)],
+            schedule: ScheduleSpec(daily: daily))
     }
 
     @Test("a normal bulletin only in quiet hours is refused with the way out, and nothing is stored")
@@ -30,7 +34,8 @@ struct BulletinDeskTests {
         #expect(refusal?.message.contains("--level emergency") == true)
         #expect(try f.database.bulletins().isEmpty)
         // The same at emergency level airs every night.
-        let (_, plan) = try await f.station.bulletins.create(request(.emergency, daily: ["23:00"], media: media), by: StationFixture.admin, actor: root)
+        let (_, plan) = try await f.station.bulletins.create(
+            request(.emergency, daily: ["23:00"], media: media), by: StationFixture.admin, actor: root)
         #expect(plan.airings == 14, "two clusters, seven nights")
     }
 
@@ -38,8 +43,9 @@ struct BulletinDeskTests {
     func partlySkipped() async throws {
         let f = try StationFixture(at: StationFixture.stationTime(10, 0))
         defer { f.remove() }
-        let (bulletin, plan) = try await f.station.bulletins.create(request(daily: ["21:00", "23:00"], media: try await f.recording()),
-                                                                    by: StationFixture.admin, actor: root)
+        let (bulletin, plan) = try await f.station.bulletins.create(
+            request(daily: ["21:00", "23:00"], media: try await f.recording()),
+            by: StationFixture.admin, actor: root)
         #expect(plan.clusters == 2)
         #expect(plan.airings == 14)
         #expect(plan.skippedCount == 14)
@@ -55,8 +61,9 @@ struct BulletinDeskTests {
         _ = try f.database.addZone(path: "tinh/xa-c", createParents: false, quietHours: nil, at: f.clock.now)
         let mediaBefore = try f.database.counts().media
         let refusal = await #expect(throws: Refusal.self) {
-            try await f.station.bulletins.create(request(zone: "tinh/xa-c", daily: ["06:00"], text: "Họp dân lúc 7 giờ"),
-                                                 by: StationFixture.admin, actor: root)
+            try await f.station.bulletins.create(
+                request(zone: "tinh/xa-c", daily: ["06:00"], text: "Họp dân lúc 7 giờ"),
+                by: StationFixture.admin, actor: root)
         }
         #expect(refusal?.message == "targets: zone tinh/xa-c has no cluster yet, so the bulletin would never air; add clusters to the zone first")
         #expect(try f.database.counts().media == mediaBefore)

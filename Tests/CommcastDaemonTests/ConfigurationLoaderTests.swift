@@ -2,8 +2,8 @@ import CommcastCore
 import CommcastDaemon
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// A user database with the accounts a station host has, for parsing tests on any machine.
 struct StationAccounts: AccountDirectory {
@@ -31,14 +31,14 @@ struct ConfigurationLoaderTests {
     @Test("an unknown key is named with every key its section takes, learnt from the parser itself")
     func unknownKeysListWhatTheSectionTakes() {
         let text = """
-        [daemon]
-        colour = "blue"
-        [[operators]]
-        nick = "lan"
-        [[relay]]
-        name = "vov1"
-        volume = 3
-        """
+            [daemon]
+            colour = "blue"
+            [[operators]]
+            nick = "lan"
+            [[relay]]
+            name = "vov1"
+            volume = 3
+            """
         let (_, problems) = loader.parse(text)
         let byKey = Dictionary(grouping: problems, by: \.key)
         #expect(byKey["daemon.colour"]?.first?.message == "unknown key; [daemon] takes state_directory, log_level, timezone")
@@ -71,22 +71,22 @@ struct ConfigurationLoaderTests {
 
     @Test func everyProblemIsNamed() {
         let text = """
-        colour = "blue"
-        [daemon]
-        log_level = "loud"
-        timezone = "Mars/Olympus"
-        stat_directory = "/tmp"
-        [control]
-        socket_mode = "0666"
-        socket_group = "wheel"
-        allowed_users = ["lan", "ghost"]
-        [ingest]
-        bitrate_kbps = 900
-        complexity = "high"
-        target_lufs = 3
-        max_duration_seconds = -5
-        fec = 1
-        """
+            colour = "blue"
+            [daemon]
+            log_level = "loud"
+            timezone = "Mars/Olympus"
+            stat_directory = "/tmp"
+            [control]
+            socket_mode = "0666"
+            socket_group = "wheel"
+            allowed_users = ["lan", "ghost"]
+            [ingest]
+            bitrate_kbps = 900
+            complexity = "high"
+            target_lufs = 3
+            max_duration_seconds = -5
+            fec = 1
+            """
         let (_, problems) = loader.parse(text)
         let byKey = Dictionary(grouping: problems, by: \.key)
         #expect(byKey["colour"]?.first?.message.contains("unknown") == true)
@@ -109,28 +109,28 @@ struct ConfigurationLoaderTests {
         try "BQL = ban quản lý\nnot a pair\n".write(to: dir, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: dir) }
         let text = """
-        [schedule]
-        quiet_hours = "25:00-05:00"
-        horizon_hours = 0
-        max_shift_minutes = 9999
-        [tts]
-        command = []
-        rate = 5
-        dialect = "central"
-        abbreviations_file = "\(dir.path)"
-        [[operators]]
-        name = "Lan"
-        unix_user = "ghost"
-        roles = ["operator", "boss"]
-        zones = ["tinh/xa-a/"]
-        [[operators]]
-        name = "Lan"
-        token_sha256 = "abc"
-        zones = []
-        colour = 1
-        [[operators]]
-        zones = ["tinh"]
-        """
+            [schedule]
+            quiet_hours = "25:00-05:00"
+            horizon_hours = 0
+            max_shift_minutes = 9999
+            [tts]
+            command = []
+            rate = 5
+            dialect = "central"
+            abbreviations_file = "\(dir.path)"
+            [[operators]]
+            name = "Lan"
+            unix_user = "ghost"
+            roles = ["operator", "boss"]
+            zones = ["tinh/xa-a/"]
+            [[operators]]
+            name = "Lan"
+            token_sha256 = "abc"
+            zones = []
+            colour = 1
+            [[operators]]
+            zones = ["tinh"]
+            """
         let (_, problems) = loader.parse(text)
         let byKey = Dictionary(grouping: problems, by: \.key)
         #expect(byKey["schedule.quiet_hours"]?.first?.value == "\"25:00-05:00\"")
@@ -156,7 +156,8 @@ struct ConfigurationLoaderTests {
         #expect(config.live.framesPerWrite == 2)
         #expect(config.live.jitterMilliseconds == 200 && config.live.emergencyVolume == nil && config.live.microphone == "hw:1,0")
         let (_, bad) = loader.parse("[live]\njitter_ms = 5\nemergency_volume = 140\nsource_timeout_seconds = 0\nbitrate = 1\nmicrophone = \"\"\n")
-        #expect(bad.map(\.key) == ["live.jitter_ms", "live.emergency_volume", "live.source_timeout_seconds", "live.bitrate", "live.microphone"], "\(bad)")
+        #expect(
+            bad.map(\.key) == ["live.jitter_ms", "live.emergency_volume", "live.source_timeout_seconds", "live.bitrate", "live.microphone"], "\(bad)")
         #expect(bad.first?.message.contains("expected 20 to 2000") == true)
     }
 
@@ -165,7 +166,8 @@ struct ConfigurationLoaderTests {
         defer { dir.remove() }
         let token = dir.file("token")
         try "s3cret\n".write(to: token, atomically: true, encoding: .utf8)
-        let (config, problems) = loader.parse("""
+        let (config, problems) = loader.parse(
+            """
             [province]
             report_url = "https://httt.example.vn/commcast/v1/events"
             station_id = "xa-a"
@@ -178,7 +180,8 @@ struct ConfigurationLoaderTests {
         #expect(problems.isEmpty, "\(problems)")
         #expect(config.province.token == "s3cret" && config.province.batchSize == 200 && config.province.emergencyPolicy == .inbox)
         #expect(config.province.webhookTokenSHA256 == String(repeating: "ab", count: 32))
-        let (_, bad) = loader.parse("""
+        let (_, bad) = loader.parse(
+            """
             [province]
             report_url = "ftp://x"
             token_file = "/nonexistent/token"
@@ -186,14 +189,18 @@ struct ConfigurationLoaderTests {
             webhook_listen = "7471"
             emergency_policy = "later"
             """)
-        #expect(bad.map(\.key) == ["province.report_url", "province.token_file", "province.batch_size", "province.webhook_listen",
-                                   "province.emergency_policy"], "\(bad)")
+        #expect(
+            bad.map(\.key) == [
+                "province.report_url", "province.token_file", "province.batch_size", "province.webhook_listen",
+                "province.emergency_policy",
+            ], "\(bad)")
         let (_, unauthenticated) = loader.parse("[province]\nwebhook_listen = \"127.0.0.1:7471\"\n")
         #expect(unauthenticated.map(\.key) == ["province.webhook_token_sha256"], "the webhook never runs without a token")
     }
 
     @Test func relaysAreCheckedAndNamed() {
-        let (config, problems) = loader.parse("""
+        let (config, problems) = loader.parse(
+            """
             [[relay]]
             name = "VOV1"
             url = "https://example.vn/vov1.mp3"
@@ -203,7 +210,8 @@ struct ConfigurationLoaderTests {
         #expect(problems.isEmpty, "\(problems)")
         #expect(config.relays.first?.slot == RelaySlot(start: TimeOfDay(hour: 6, minute: 0), end: TimeOfDay(hour: 6, minute: 30)))
         #expect(config.relays.first?.silenceSeconds == 30)
-        let (_, bad) = loader.parse("""
+        let (_, bad) = loader.parse(
+            """
             [[relay]]
             name = "VOV1"
             url = "ftp://example.vn/x"
@@ -227,25 +235,27 @@ struct ConfigurationLoaderTests {
 
     @Test func operatorsAreRead() throws {
         let token = String(repeating: "Ab", count: 32)
-        let (config, problems) = loader.parse("""
-        [schedule]
-        quiet_hours = "none"
-        [[operators]]
-        name = "Lan"
-        unix_user = "lan"
-        zones = [" tinh / xa-a "]
-        [[operators]]
-        name = "Huyện"
-        token_sha256 = "\(token)"
-        roles = ["supervisor", "emergency"]
-        zones = ["tinh"]
-        """)
+        let (config, problems) = loader.parse(
+            """
+            [schedule]
+            quiet_hours = "none"
+            [[operators]]
+            name = "Lan"
+            unix_user = "lan"
+            zones = [" tinh / xa-a "]
+            [[operators]]
+            name = "Huyện"
+            token_sha256 = "\(token)"
+            roles = ["supervisor", "emergency"]
+            zones = ["tinh"]
+            """)
         #expect(problems.isEmpty, "\(problems)")
         #expect(config.schedule.quietHours == nil)
-        #expect(config.operators == [
-            Operator(name: "Lan", unixUser: "lan", roles: [.operator], zonePaths: ["tinh/xa-a"]),
-            Operator(name: "Huyện", tokenSHA256: token.lowercased(), roles: [.supervisor, .emergency], zonePaths: ["tinh"]),
-        ])
+        #expect(
+            config.operators == [
+                Operator(name: "Lan", unixUser: "lan", roles: [.operator], zonePaths: ["tinh/xa-a"]),
+                Operator(name: "Huyện", tokenSHA256: token.lowercased(), roles: [.supervisor, .emergency], zonePaths: ["tinh"]),
+            ])
     }
 
     @Test func syntaxErrorsGiveTheLine() {

@@ -5,8 +5,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import CommcastDaemon
 
 /// The control API's routes in the test process, through Hummingbird's router
@@ -20,7 +21,8 @@ struct ControlRoutesTests {
     static let stranger = PeerIdentity(pid: 3, uid: 1999, gid: 1999, userName: "stranger")
 
     /// Runs `body` against the station's routes, as `caller`.
-    func routes(_ f: StationFixture, as caller: PeerIdentity, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func routes(_ f: StationFixture, as caller: PeerIdentity, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws
+    {
         let service = ControlAPIService(
             settings: f.settings, station: f.station, database: f.database, media: f.media, registry: f.registry,
             reporterProgress: ReporterProgress(), addresses: ListeningAddresses(),
@@ -63,8 +65,9 @@ struct ControlRoutesTests {
             try await client.execute(uri: "/v1/clusters/b-1/revoke", method: .post) { response in
                 #expect(response.status == .notFound)
             }
-            let bulletin = AddBulletinRequest(title: "Họp dân", level: .normal, mediaSha256: String(repeating: "0", count: 64), text: nil,
-                                              targets: [.zone("tinh/xa-b")], schedule: ScheduleSpec(at: "11:00"))
+            let bulletin = AddBulletinRequest(
+                title: "Họp dân", level: .normal, mediaSha256: String(repeating: "0", count: 64), text: nil,
+                targets: [.zone("tinh/xa-b")], schedule: ScheduleSpec(at: "11:00"))
             try await client.execute(uri: "/v1/bulletins", method: .post, body: try Self.json(bulletin)) { response in
                 #expect(response.status == .forbidden)
                 let error = try Self.decode(APIErrorBody.self, response)

@@ -1,6 +1,7 @@
-@testable import CommcastDaemon
 import Logging
 import Testing
+
+@testable import CommcastDaemon
 
 @Suite("journald log format")
 struct JournaldLogHandlerTests {

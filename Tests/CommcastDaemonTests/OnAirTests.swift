@@ -3,6 +3,7 @@ import CommcastCore
 import CommcastStore
 import Foundation
 import Testing
+
 @testable import CommcastDaemon
 
 /// Who holds the air, with the station clock in the test's hand: roles, quiet
@@ -116,8 +117,9 @@ struct OnAirTests {
         defer { f.remove() }
         let ids = try f.station.scope.clusterIDs(under: ["tinh"])
         #expect(ids == ["a-1", "a-2", "b-1", "b-2"])
-        let relay = try f.station.onAir.startForStation(level: .relay, clusterIDs: ids, targets: ["tinh"], source: "relay", title: "VOV1",
-                                                        actor: Actor(name: "relay:vov1", origin: "daemon"), details: ["url": "http://127.0.0.1/vov1"])
+        let relay = try f.station.onAir.startForStation(
+            level: .relay, clusterIDs: ids, targets: ["tinh"], source: "relay", title: "VOV1",
+            actor: Actor(name: "relay:vov1", origin: "daemon"), details: ["url": "http://127.0.0.1/vov1"])
         let audit = try #require(try f.audit("live_started").first)
         #expect(audit.details["url"] == "http://127.0.0.1/vov1")
         #expect(audit.details["level"] == "relay")

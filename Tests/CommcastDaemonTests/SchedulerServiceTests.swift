@@ -4,8 +4,9 @@ import CommcastStore
 import Foundation
 import ServiceLifecycle
 import ServiceLifecycleTestKit
-import Testing
 import TestSupport
+import Testing
+
 @testable import CommcastDaemon
 
 /// The scheduler on an injected clock: the same answers at any hour of the day
@@ -39,7 +40,8 @@ struct SchedulerServiceTests {
         defer { f.remove() }
         let bulletin = try await f.queue(.normal, at: "10:00", zone: "tinh/xa-b", media: try await f.recording())
         try f.scheduler.replan()
-        #expect(try f.database.airings(from: f.clock.now, to: f.clock.now.addingTimeInterval(3600)).filter { $0.bulletinID == bulletin.id }.count == 2)
+        #expect(
+            try f.database.airings(from: f.clock.now, to: f.clock.now.addingTimeInterval(3600)).filter { $0.bulletinID == bulletin.id }.count == 2)
 
         f.clock.advance(by: 10 * 60 + Double(f.configuration.schedule.missedAfterMinutes * 60) + 60)
         try f.scheduler.replan()

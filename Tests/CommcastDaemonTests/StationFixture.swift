@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import Synchronization
 import TestSupport
+
 @testable import CommcastDaemon
 
 /// A clock a test sets and moves by hand.
@@ -66,13 +67,16 @@ struct StationFixture: Sendable {
         clock = TestClock(now)
         let scope = OperatorScope(database: database)
         station = Station(
-            bulletins: BulletinDesk(settings: settings, database: database, media: media, scope: scope, replanRequests: replanRequests,
-                                    logger: logger, now: clock.function),
-            onAir: OnAir(broadcaster: broadcaster, registry: registry, database: database, settings: settings, scope: scope,
-                         logger: logger, now: clock.function),
+            bulletins: BulletinDesk(
+                settings: settings, database: database, media: media, scope: scope, replanRequests: replanRequests,
+                logger: logger, now: clock.function),
+            onAir: OnAir(
+                broadcaster: broadcaster, registry: registry, database: database, settings: settings, scope: scope,
+                logger: logger, now: clock.function),
             inventory: InventoryDesk(database: database, scope: scope, registry: registry, replanRequests: replanRequests, now: clock.function),
-            commands: ClusterCommands(database: database, scope: scope, registry: registry, planStored: planStored, timeout: .seconds(1),
-                                      now: clock.function),
+            commands: ClusterCommands(
+                database: database, scope: scope, registry: registry, planStored: planStored, timeout: .seconds(1),
+                now: clock.function),
             scope: scope)
         for zone in ["tinh/xa-a", "tinh/xa-b"] {
             _ = try database.addZone(path: zone, createParents: true, quietHours: nil, at: now)
@@ -108,14 +112,17 @@ extension StationFixture {
     /// A bulletin of `level` airing once at `at` (HH:MM, station time) to `zone`, queued by an administrator.
     func queue(_ level: BulletinLevel, at: String, zone: String = "tinh/xa-a", media: MediaRecord) async throws -> Bulletin {
         try await station.bulletins.create(
-            AddBulletinRequest(title: "\(level) at \(at)", level: level, mediaSha256: media.sha256, text: nil,
-                               targets: [.zone(zone)], schedule: ScheduleSpec(at: at)),
-            by: Self.admin, actor: Actor(name: "root", origin: "test")).0
+            AddBulletinRequest(
+                title: "\(level) at \(at)", level: level, mediaSha256: media.sha256, text: nil,
+                targets: [.zone(zone)], schedule: ScheduleSpec(at: at)),
+            by: Self.admin, actor: Actor(name: "root", origin: "test")
+        ).0
     }
 
     /// The scheduler over this station, on its clock.
     var scheduler: SchedulerService {
-        SchedulerService(settings: settings, database: database, replanRequests: replanRequests, planStored: planStored,
-                         logger: logger, now: clock.function)
+        SchedulerService(
+            settings: settings, database: database, replanRequests: replanRequests, planStored: planStored,
+            logger: logger, now: clock.function)
     }
 }

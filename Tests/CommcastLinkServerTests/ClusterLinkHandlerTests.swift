@@ -8,6 +8,7 @@ import NIOHTTP1
 import NIOWebSocket
 import Synchronization
 import Testing
+
 @testable import CommcastLinkServer
 
 /// Keys and receipts held in memory, so a link handler runs with no database.
@@ -43,10 +44,12 @@ struct ClusterLinkHandlerTests {
     let pushes = SchedulePushQueue()
 
     func environment(_ store: MemoryLinkStore) -> LinkEnvironment {
-        LinkEnvironment(keys: store, receipts: store, heartbeatSeconds: { 7 }, registry: registry, pushes: pushes,
-                        live: LiveBroadcaster(settings: .init(jitterMilliseconds: 200, emergencyVolume: nil, bitrate: 24_000, framesPerWrite: 1),
-                                              logger: Logger(label: "test")),
-                        logger: Logger(label: "test"), now: { Date(timeIntervalSince1970: 1_800_000_000) })
+        LinkEnvironment(
+            keys: store, receipts: store, heartbeatSeconds: { 7 }, registry: registry, pushes: pushes,
+            live: LiveBroadcaster(
+                settings: .init(jitterMilliseconds: 200, emergencyVolume: nil, bitrate: 24_000, framesPerWrite: 1),
+                logger: Logger(label: "test")),
+            logger: Logger(label: "test"), now: { Date(timeIntervalSince1970: 1_800_000_000) })
     }
 
     func store(revoked: Bool = false) -> MemoryLinkStore {
@@ -61,7 +64,8 @@ struct ClusterLinkHandlerTests {
             try channel.pipeline.syncOperations.addHandler(ClusterLinkHandler(environment: environment))
         }.get()
         channel.pipeline.fireUserInboundEventTriggered(
-            HTTPServerUpgradeEvents.upgradeComplete(toProtocol: "websocket", upgradeRequest: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/v1/link")))
+            HTTPServerUpgradeEvents.upgradeComplete(
+                toProtocol: "websocket", upgradeRequest: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/v1/link")))
         return channel
     }
 
@@ -84,7 +88,10 @@ struct ClusterLinkHandlerTests {
     }
 
     func challenge(_ channel: NIOAsyncTestingChannel) async throws -> String {
-        guard case .challenge(let c) = try await nextMessage(channel) else { Issue.record("expected a challenge"); throw CancellationError() }
+        guard case .challenge(let c) = try await nextMessage(channel) else {
+            Issue.record("expected a challenge")
+            throw CancellationError()
+        }
         return c.nonce
     }
 
@@ -93,7 +100,10 @@ struct ClusterLinkHandlerTests {
         let channel = try await upgradedChannel(store())
         let nonce = try await challenge(channel)
         try await send(HelloMessage(clusterID: "a-1", signature: try credential.sign(nonce: nonce), firmware: "test-1"), on: channel)
-        guard case .welcome(let welcome) = try await nextMessage(channel) else { Issue.record("expected welcome"); return }
+        guard case .welcome(let welcome) = try await nextMessage(channel) else {
+            Issue.record("expected welcome")
+            return
+        }
         #expect(welcome.heartbeatSeconds == 7)
         #expect(registry.sessions["a-1"]?.token == welcome.session)
         let due = await pushes.next(timeout: .seconds(5))
@@ -106,7 +116,10 @@ struct ClusterLinkHandlerTests {
         let channel = try await upgradedChannel(store())
         _ = try await challenge(channel)
         try await send(HelloMessage(clusterID: "a-1", signature: try credential.sign(nonce: "an-old-nonce")), on: channel)
-        guard case .error(let error) = try await nextMessage(channel) else { Issue.record("expected an error"); return }
+        guard case .error(let error) = try await nextMessage(channel) else {
+            Issue.record("expected an error")
+            return
+        }
         #expect(error.code == "bad_signature")
         #expect(try await nextClose(channel) == 4401)
         #expect(registry.sessions["a-1"] == nil)
@@ -118,7 +131,10 @@ struct ClusterLinkHandlerTests {
         let channel = try await upgradedChannel(store(revoked: true))
         let nonce = try await challenge(channel)
         try await send(HelloMessage(clusterID: "a-1", signature: try credential.sign(nonce: nonce)), on: channel)
-        guard case .error(let error) = try await nextMessage(channel) else { Issue.record("expected an error"); return }
+        guard case .error(let error) = try await nextMessage(channel) else {
+            Issue.record("expected an error")
+            return
+        }
         #expect(error.code == "revoked")
         #expect(try await nextClose(channel) == 4403)
         _ = try? await channel.finish()
@@ -137,7 +153,10 @@ struct ClusterLinkHandlerTests {
         try await send(ReceiptMessage(receiptID: "r1", airingID: 41, kind: .started, at: at), on: channel)
         var acked: [String] = []
         for _ in 0..<3 {
-            guard case .receiptAck(let ack) = try await nextMessage(channel) else { Issue.record("expected an ack"); return }
+            guard case .receiptAck(let ack) = try await nextMessage(channel) else {
+                Issue.record("expected an ack")
+                return
+            }
             acked += ack.receiptIDs
         }
         #expect(acked == ["r1", "r2", "r1"])
@@ -155,7 +174,10 @@ struct ClusterLinkHandlerTests {
         try await send(HelloMessage(clusterID: "a-1", signature: try credential.sign(nonce: nonce)), on: channel)
         _ = try await nextMessage(channel)
         try await channel.writeInbound(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: [1, 2, 3])))
-        guard case .error(let error) = try await nextMessage(channel) else { Issue.record("expected an error"); return }
+        guard case .error(let error) = try await nextMessage(channel) else {
+            Issue.record("expected an error")
+            return
+        }
         #expect(error.code == "malformed")
         #expect(try await nextClose(channel) == 4400)
         #expect(registry.sessions["a-1"] == nil)

@@ -16,9 +16,12 @@ struct LinkCodecTests {
 
     @Test func everyClusterMessageRoundTrips() throws {
         let messages: [ClusterMessage] = [
-            .hello(HelloMessage(clusterID: "tp-001", signature: "sig", firmware: "sim 1", clusterTime: t, volume: 70, cached: [sha], pendingReceipts: 2)),
-            .heartbeat(HeartbeatMessage(seq: 3, clusterTime: t, state: .playing, playing: .init(airingID: 9, positionMS: 1200), volume: 70,
-                                        signalDBm: -87, uptimeSeconds: 60, firmware: "sim 1", cached: [sha], pendingReceipts: 0, errors: ["x"])),
+            .hello(
+                HelloMessage(clusterID: "tp-001", signature: "sig", firmware: "sim 1", clusterTime: t, volume: 70, cached: [sha], pendingReceipts: 2)),
+            .heartbeat(
+                HeartbeatMessage(
+                    seq: 3, clusterTime: t, state: .playing, playing: .init(airingID: 9, positionMS: 1200), volume: 70,
+                    signalDBm: -87, uptimeSeconds: 60, firmware: "sim 1", cached: [sha], pendingReceipts: 0, errors: ["x"])),
             .receipt(ReceiptMessage(receiptID: "r1", airingID: 9, kind: .interrupted, at: t, reason: "power cut")),
             .mediaReport(MediaReportMessage(sha256: sha, state: "failed", reason: "sha256 mismatch")),
             .commandResult(CommandResultMessage(commandID: "c1", ok: false, error: "an airing is playing")),
@@ -38,12 +41,17 @@ struct LinkCodecTests {
     }
 
     @Test func serverMessagesUseTheDocumentedFieldNames() throws {
-        let schedule = ScheduleMessage(revision: 4, from: t, until: t + 86_400, airings: [
-            LinkAiring(airingID: 81234, bulletinID: 17, title: "Lịch tiêm chủng", level: .normal, start: t, end: t + 190,
-                       media: .init(sha256: sha, size: 571_234, durationMS: 190_000)),
-        ])
+        let schedule = ScheduleMessage(
+            revision: 4, from: t, until: t + 86_400,
+            airings: [
+                LinkAiring(
+                    airingID: 81234, bulletinID: 17, title: "Lịch tiêm chủng", level: .normal, start: t, end: t + 190,
+                    media: .init(sha256: sha, size: 571_234, durationMS: 190_000))
+            ])
         let text = LinkCodec.encode(schedule)
-        for key in ["\"type\":\"schedule\"", "\"airing_id\":81234", "\"bulletin_id\":17", "\"duration_ms\":190000", "\"start\":\"2026-11-24T06:00:00.250Z\""] {
+        for key in [
+            "\"type\":\"schedule\"", "\"airing_id\":81234", "\"bulletin_id\":17", "\"duration_ms\":190000", "\"start\":\"2026-11-24T06:00:00.250Z\"",
+        ] {
             #expect(text.contains(key), "\(key) in \(text)")
         }
         #expect(try LinkCodec.decodeServerMessage(text) == .schedule(schedule))
@@ -57,9 +65,15 @@ struct LinkCodecTests {
         (#"not json"#, "expected a JSON object"),
         (#"{"kind":"heartbeat"}"#, "expected a JSON object with a \"type\""),
         (#"{"type":"hello","signature":"x"}"#, "hello: cluster_id: missing"),
-        (#"{"type":"receipt","receipt_id":"r","airing_id":"nine","kind":"started","at":"2026-11-24T06:00:00Z"}"#, "receipt: airing_id: expected an integer"),
+        (
+            #"{"type":"receipt","receipt_id":"r","airing_id":"nine","kind":"started","at":"2026-11-24T06:00:00Z"}"#,
+            "receipt: airing_id: expected an integer"
+        ),
         (#"{"type":"receipt","receipt_id":"r","airing_id":9,"kind":"started","at":"yesterday"}"#, "receipt: at: got \"yesterday\""),
-        (#"{"type":"receipt","receipt_id":"r","airing_id":9,"kind":"failed","at":"2026-11-24T06:00:00Z"}"#, "receipt: reason: got missing, expected a reason for failed"),
+        (
+            #"{"type":"receipt","receipt_id":"r","airing_id":9,"kind":"failed","at":"2026-11-24T06:00:00Z"}"#,
+            "receipt: reason: got missing, expected a reason for failed"
+        ),
         (#"{"type":"receipt","receipt_id":"r","airing_id":9,"kind":"exploded","at":"2026-11-24T06:00:00Z"}"#, "receipt: kind"),
     ])
     func malformedMessagesNameTheField(_ text: String, _ says: String) {
@@ -74,7 +88,8 @@ struct LinkCodecTests {
 
     @Test func heartbeatRangesAreChecked() throws {
         func beat(volume: Int = 70, cached: [String] = [], firmware: String = "x") -> String {
-            LinkCodec.encode(HeartbeatMessage(seq: 1, clusterTime: t, state: .idle, volume: volume, uptimeSeconds: 1, firmware: firmware, cached: cached))
+            LinkCodec.encode(
+                HeartbeatMessage(seq: 1, clusterTime: t, state: .idle, volume: volume, uptimeSeconds: 1, firmware: firmware, cached: cached))
         }
         #expect(throws: ErrorMessage(code: "malformed", message: "heartbeat: volume: got 140, expected 0 to 100")) {
             try LinkCodec.decodeClusterMessage(beat(volume: 140))

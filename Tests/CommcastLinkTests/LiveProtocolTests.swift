@@ -57,7 +57,8 @@ struct JitterBufferTests {
         buffer.insert(sequence: 12, packet: [12], now: 1_030_000)
         buffer.insert(sequence: 11, packet: [11], now: 1_035_000)
         #expect(buffer.due(now: 1_059_999).isEmpty)
-        #expect(buffer.due(now: 1_100_000) == [.play(sequence: 10, packet: [10]), .play(sequence: 11, packet: [11]), .play(sequence: 12, packet: [12])])
+        #expect(
+            buffer.due(now: 1_100_000) == [.play(sequence: 10, packet: [10]), .play(sequence: 11, packet: [11]), .play(sequence: 12, packet: [12])])
         #expect(buffer.lost == 0 && buffer.late == 0 && buffer.played == 3)
     }
 

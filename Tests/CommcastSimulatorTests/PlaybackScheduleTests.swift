@@ -2,6 +2,7 @@ import CommcastCore
 import CommcastLink
 import Foundation
 import Testing
+
 @testable import CommcastSimulator
 
 /// The simulated cluster's player as plain values: what starts, completes, fails
@@ -11,8 +12,9 @@ struct PlaybackScheduleTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     func airing(_ id: Int64, at offset: TimeInterval, seconds: TimeInterval = 30, level: BulletinLevel = .normal, sha: String = "a") -> LinkAiring {
-        LinkAiring(airingID: id, bulletinID: id, title: "b\(id)", level: level, start: t0 + offset, end: t0 + offset + seconds,
-                   media: .init(sha256: sha, size: 10, durationMS: Int(seconds * 1000)))
+        LinkAiring(
+            airingID: id, bulletinID: id, title: "b\(id)", level: level, start: t0 + offset, end: t0 + offset + seconds,
+            media: .init(sha256: sha, size: 10, durationMS: Int(seconds * 1000)))
     }
 
     func schedule(_ airings: [LinkAiring], from: TimeInterval = 0) -> ScheduleMessage {

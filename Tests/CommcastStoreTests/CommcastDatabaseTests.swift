@@ -2,8 +2,8 @@ import CommcastStore
 import Foundation
 import GRDB
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Database")
 struct CommcastDatabaseTests {
@@ -13,13 +13,19 @@ struct CommcastDatabaseTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try CommcastDatabase(path: dir.file("c.sqlite").path, logger: logger)
-        let tables = try db.pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name") }
-        #expect(tables == ["airing_receipts", "airings", "audit_log", "bulletin_targets", "bulletins", "clusters", "health_samples", "health_transitions",
-                           "media", "operators", "province_bulletins", "recurrence_rules", "report_outbox", "status_snapshots", "zones"])
+        let tables = try db.pool.read {
+            try String.fetchAll(
+                $0, sql: "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
+        }
+        #expect(
+            tables == [
+                "airing_receipts", "airings", "audit_log", "bulletin_targets", "bulletins", "clusters", "health_samples", "health_transitions",
+                "media", "operators", "province_bulletins", "recurrence_rules", "report_outbox", "status_snapshots", "zones",
+            ])
         let mode = try db.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         #expect(try db.pool.read { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") } == 1)
-        #expect(try db.pool.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2) // FULL
+        #expect(try db.pool.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)  // FULL
         #expect(try db.counts() == .init())
     }
 
@@ -51,12 +57,14 @@ struct CommcastDatabaseTests {
             }
         }
         let depth = try db.pool.read { d in
-            try Int.fetchOne(d, sql: """
-                WITH RECURSIVE up(id, parent_id, depth) AS (
-                  SELECT id, parent_id, 1 FROM zones WHERE name = 'cum-7'
-                  UNION ALL SELECT z.id, z.parent_id, up.depth + 1 FROM zones z JOIN up ON z.id = up.parent_id)
-                SELECT MAX(depth) FROM up
-                """)
+            try Int.fetchOne(
+                d,
+                sql: """
+                    WITH RECURSIVE up(id, parent_id, depth) AS (
+                      SELECT id, parent_id, 1 FROM zones WHERE name = 'cum-7'
+                      UNION ALL SELECT z.id, z.parent_id, up.depth + 1 FROM zones z JOIN up ON z.id = up.parent_id)
+                    SELECT MAX(depth) FROM up
+                    """)
         }
         #expect(depth == names.count)
         // A zone with children cannot be deleted out from under them.
@@ -74,7 +82,11 @@ struct CommcastDatabaseTests {
         defer { dir.remove() }
         let db = try CommcastDatabase(path: dir.file("c.sqlite").path, logger: logger)
         #expect(throws: DatabaseError.self) {
-            try db.pool.write { try $0.execute(sql: "INSERT INTO bulletins (title, level, source_kind, author, created_at, updated_at) VALUES ('x', 'urgent', 'file', 'a', 0, 0)") }
+            try db.pool.write {
+                try $0.execute(
+                    sql: "INSERT INTO bulletins (title, level, source_kind, author, created_at, updated_at) VALUES ('x', 'urgent', 'file', 'a', 0, 0)"
+                )
+            }
         }
         #expect(throws: DatabaseError.self) {
             try db.pool.write { try $0.execute(sql: "INSERT INTO clusters (id, name, zone_id, created_at) VALUES ('c1', 'c', 999, 0)") }
@@ -85,8 +97,9 @@ struct CommcastDatabaseTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try CommcastDatabase(path: dir.file("c.sqlite").path, logger: logger)
-        let record = MediaRecord(sha256: String(repeating: "a", count: 64), sizeBytes: 10, durationMilliseconds: 1000,
-                                 sourceKind: "file", sourceContainer: "WAV", measuredLUFS: -20, gainDB: 4, createdAt: 0)
+        let record = MediaRecord(
+            sha256: String(repeating: "a", count: 64), sizeBytes: 10, durationMilliseconds: 1000,
+            sourceKind: "file", sourceContainer: "WAV", measuredLUFS: -20, gainDB: 4, createdAt: 0)
         try db.recordMedia(record)
         try db.recordMedia(record)
         #expect(try db.counts().media == 1)

@@ -3,8 +3,8 @@ import CommcastStore
 import Foundation
 import GRDB
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Link store: keys and health")
 struct LinkStoreTests {
@@ -20,7 +20,8 @@ struct LinkStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try station(dir)
-        let key1 = Data((0..<32).map { UInt8($0) }), key2 = Data((0..<32).map { UInt8(255 - $0) })
+        let key1 = Data((0..<32).map { UInt8($0) })
+        let key2 = Data((0..<32).map { UInt8(255 - $0) })
         try db.addCluster(Cluster(id: "tp-1", name: "A", zonePath: "bp/tan-phu"), publicKey: key1, at: now)
         var record = try #require(try db.clusterKey(id: "tp-1"))
         #expect(record.publicKey == key1 && record.usable)
@@ -56,14 +57,19 @@ struct LinkStoreTests {
             HealthTransition(clusterID: "tp-2", from: .neverSeen, to: .online, at: now, reason: "all well"),
             HealthTransition(clusterID: "tp-1", from: .online, to: .offline, at: now + 3600, reason: "link down"),
         ])
-        let sample = HeartbeatSample(receivedAt: now + 30, clusterTime: now + 30, playingAiringID: 7, volume: 80, signalDBm: -95,
-                                     uptimeSeconds: 100, firmware: "sim 1", cached: ["a", "b"])
+        let sample = HeartbeatSample(
+            receivedAt: now + 30, clusterTime: now + 30, playingAiringID: 7, volume: 80, signalDBm: -95,
+            uptimeSeconds: 100, firmware: "sim 1", cached: ["a", "b"])
         try db.recordHealthSamples([("tp-1", .online, sample), ("tp-2", .online, sample)])
         #expect(try db.latestHealthStates() == ["tp-1": .offline, "tp-2": .online])
         #expect(try db.healthTransitions(clusterID: "tp-1", since: now).map(\.to) == [.online, .offline])
         let stored = try db.healthSamples(clusterID: "tp-1", since: now)
-        #expect(stored == [StoredHealthSample(clusterID: "tp-1", at: now + 30, state: .online, signalDBm: -95, volume: 80,
-                                              uptimeSeconds: 100, firmware: "sim 1", playingAiringID: 7, cachedCount: 2)])
+        #expect(
+            stored == [
+                StoredHealthSample(
+                    clusterID: "tp-1", at: now + 30, state: .online, signalDBm: -95, volume: 80,
+                    uptimeSeconds: 100, firmware: "sim 1", playingAiringID: 7, cachedCount: 2)
+            ])
 
         // Pruning a week later drops the samples and old transitions but keeps each cluster's current state.
         let deleted = try db.pruneHealth(before: now + 7 * 86_400)

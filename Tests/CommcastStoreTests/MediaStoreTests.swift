@@ -1,7 +1,7 @@
 import CommcastStore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Media store")
 struct MediaStoreTests {

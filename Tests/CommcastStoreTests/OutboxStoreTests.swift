@@ -3,8 +3,8 @@ import CommcastStore
 import Foundation
 import GRDB
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// Reports are written with their facts, once per fact, and delivered in order.
 @Suite("Outbox")
@@ -16,8 +16,10 @@ struct OutboxStoreTests {
         try db.pool.read { d in
             try Row.fetchAll(d, sql: "SELECT idempotency_key, kind, payload FROM report_outbox ORDER BY id").map { row in
                 let payload: String = row["payload"]
-                return (row["idempotency_key"], row["kind"],
-                        (try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]) ?? [:])
+                return (
+                    row["idempotency_key"], row["kind"],
+                    (try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]) ?? [:]
+                )
             }
         }
     }
@@ -26,8 +28,10 @@ struct OutboxStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try fixture.makeStation(dir)
-        let b = try db.createBulletin(NewBulletin(title: "Lịch tiêm", level: .priority, sourceKind: .text, media: fixture.media(90),
-                                                  targets: [.zone("bp/dx/tan-phu")], rules: [fixture.daily(["06:00"])]), by: fixture.root, at: now)
+        let b = try db.createBulletin(
+            NewBulletin(
+                title: "Lịch tiêm", level: .priority, sourceKind: .text, media: fixture.media(90),
+                targets: [.zone("bp/dx/tan-phu")], rules: [fixture.daily(["06:00"])]), by: fixture.root, at: now)
         let created = try #require(try reports(db).first)
         #expect(created.key == "bulletin:\(b.id):created" && created.kind == "bulletin")
         #expect(created.payload["title"] as? String == "Lịch tiêm" && created.payload["level"] as? String == "priority")
@@ -36,8 +40,10 @@ struct OutboxStoreTests {
 
         // A bulletin that fails validation leaves neither a row nor a report.
         #expect(throws: StoreError.self) {
-            try db.createBulletin(NewBulletin(title: "x", level: .normal, sourceKind: .file, media: fixture.media(),
-                                              targets: [.zone("nowhere")], rules: [fixture.daily(["06:00"])]), by: fixture.root, at: now)
+            try db.createBulletin(
+                NewBulletin(
+                    title: "x", level: .normal, sourceKind: .file, media: fixture.media(),
+                    targets: [.zone("nowhere")], rules: [fixture.daily(["06:00"])]), by: fixture.root, at: now)
         }
         #expect(try reports(db).count == 1)
 
@@ -48,7 +54,8 @@ struct OutboxStoreTests {
         #expect(airings.count == 2)
         for _ in 0..<3 {
             try db.recordReceipt(.init(receiptID: "s", airingID: airings[0].id, kind: .started, at: airings[0].plannedAt), receivedAt: now)
-            try db.recordReceipt(.init(receiptID: "c", airingID: airings[0].id, kind: .completed, at: airings[0].plannedAt.addingTimeInterval(90)), receivedAt: now)
+            try db.recordReceipt(
+                .init(receiptID: "c", airingID: airings[0].id, kind: .completed, at: airings[0].plannedAt.addingTimeInterval(90)), receivedAt: now)
         }
         #expect(try db.markMissed(before: horizon.end, at: horizon.end) == 1)
         let airingReports = try reports(db).filter { $0.kind == "airing" }

@@ -3,32 +3,35 @@ import CommcastStore
 import Foundation
 import GRDB
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Scheduling store")
 struct SchedulingStoreTests {
-    let now = Date(timeIntervalSince1970: 1_795_400_000) // 2026-11-23, a fixed clock
+    let now = Date(timeIntervalSince1970: 1_795_400_000)  // 2026-11-23, a fixed clock
     let root = Actor(name: "root", origin: "test")
 
     func makeStation(_ dir: TemporaryDirectory) throws -> CommcastDatabase {
         let db = try CommcastDatabase(path: dir.file("c.sqlite").path, logger: Logger(label: "test"))
         try db.addZone(path: "bp/dx/tan-phu", createParents: true, quietHours: nil, at: now)
-        try db.addZone(path: "bp/dx/tan-phu/ap-1", createParents: false, quietHours: QuietHours(start: TimeOfDay(hour: 21, minute: 0), end: TimeOfDay(hour: 6, minute: 0)), at: now)
+        try db.addZone(
+            path: "bp/dx/tan-phu/ap-1", createParents: false,
+            quietHours: QuietHours(start: TimeOfDay(hour: 21, minute: 0), end: TimeOfDay(hour: 6, minute: 0)), at: now)
         try db.addZone(path: "bp/dx/tan-binh", createParents: false, quietHours: nil, at: now)
         let csv = """
-        id,name,zone
-        tp-1,A,bp/dx/tan-phu
-        tp-2,B,bp/dx/tan-phu/ap-1
-        tb-1,C,bp/dx/tan-binh
-        """
+            id,name,zone
+            tp-1,A,bp/dx/tan-phu
+            tp-2,B,bp/dx/tan-phu/ap-1
+            tb-1,C,bp/dx/tan-binh
+            """
         _ = try db.importClusters(try ClusterCSV.parse(csv), createZones: false, at: now)
         return db
     }
 
     func media(_ seconds: Int = 60) -> MediaRecord {
-        MediaRecord(sha256: String(repeating: "ab", count: 32), sizeBytes: 100, durationMilliseconds: seconds * 1000,
-                    sourceKind: "file", sourceContainer: "WAV", measuredLUFS: -16, gainDB: 0, createdAt: 0)
+        MediaRecord(
+            sha256: String(repeating: "ab", count: 32), sizeBytes: 100, durationMilliseconds: seconds * 1000,
+            sourceKind: "file", sourceContainer: "WAV", measuredLUFS: -16, gainDB: 0, createdAt: 0)
     }
 
     func daily(_ times: [String]) -> RecurrenceRule {
@@ -51,10 +54,16 @@ struct SchedulingStoreTests {
         #expect(throws: StoreError(.notFound, "parent zone x does not exist; create it first or pass --parents")) {
             try db.addZone(path: "x/y", createParents: false, quietHours: nil, at: now)
         }
-        do { try db.removeZone(path: "bp/dx"); Issue.record("removed a zone with children") } catch let e as StoreError {
+        do {
+            try db.removeZone(path: "bp/dx")
+            Issue.record("removed a zone with children")
+        } catch let e as StoreError {
             #expect(e.kind == .conflict && e.message.contains("child zones"))
         }
-        do { try db.removeZone(path: "bp/dx/tan-binh"); Issue.record("removed a zone with clusters") } catch let e as StoreError {
+        do {
+            try db.removeZone(path: "bp/dx/tan-binh")
+            Issue.record("removed a zone with clusters")
+        } catch let e as StoreError {
             #expect(e.message.contains("tb-1"))
         }
     }
@@ -82,8 +91,9 @@ struct SchedulingStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try makeStation(dir)
-        let bad = NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(),
-                              targets: [.zone("bp/dx/tan-phu"), .zone("bp/nowhere")], rules: [daily(["06:00"])])
+        let bad = NewBulletin(
+            title: "x", level: .normal, sourceKind: .file, media: media(),
+            targets: [.zone("bp/dx/tan-phu"), .zone("bp/nowhere")], rules: [daily(["06:00"])])
         #expect(throws: StoreError(.notFound, "unknown zone bp/nowhere")) { try db.createBulletin(bad, by: root, at: now) }
         let counts = try db.counts()
         #expect(counts.bulletins == 0 && counts.media == 0)
@@ -94,8 +104,10 @@ struct SchedulingStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try makeStation(dir)
-        _ = try db.createBulletin(NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(),
-                                              targets: [.zone("bp/dx/tan-phu"), .cluster("tb-1")], rules: [daily(["06:00"])]), by: root, at: now)
+        _ = try db.createBulletin(
+            NewBulletin(
+                title: "x", level: .normal, sourceKind: .file, media: media(),
+                targets: [.zone("bp/dx/tan-phu"), .cluster("tb-1")], rules: [daily(["06:00"])]), by: root, at: now)
         let input = try db.plannerInput(horizon: DateInterval(start: now, duration: 86_400), defaultQuietHours: .default)
         #expect(Set(input.bulletins[0].clusterIDs) == ["tp-1", "tp-2", "tb-1"], "zone targets include the subtree")
         let quiet = Dictionary(uniqueKeysWithValues: input.clusters.map { ($0.id, $0.quietHours) })
@@ -107,8 +119,10 @@ struct SchedulingStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try makeStation(dir)
-        let b = try db.createBulletin(NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(),
-                                                  targets: [.zone("bp")], rules: [daily(["06:00", "17:00"])]), by: root, at: now)
+        let b = try db.createBulletin(
+            NewBulletin(
+                title: "x", level: .normal, sourceKind: .file, media: media(),
+                targets: [.zone("bp")], rules: [daily(["06:00", "17:00"])]), by: root, at: now)
         let horizon = DateInterval(start: now, duration: 86_400)
         let planner = Planner(calendar: calendar)
         let first = try db.savePlan(planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
@@ -126,8 +140,10 @@ struct SchedulingStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try makeStation(dir)
-        _ = try db.createBulletin(NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(90),
-                                              targets: [.zone("bp")], rules: [daily(["06:00", "17:00"])]), by: root, at: now)
+        _ = try db.createBulletin(
+            NewBulletin(
+                title: "x", level: .normal, sourceKind: .file, media: media(90),
+                targets: [.zone("bp")], rules: [daily(["06:00", "17:00"])]), by: root, at: now)
         let horizon = DateInterval(start: now, duration: 86_400)
         try db.savePlan(Planner(calendar: calendar).plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
         let airings = try db.airings(from: now, to: horizon.end)
@@ -136,12 +152,16 @@ struct SchedulingStoreTests {
         for a in airings.dropLast() {
             for _ in 0..<2 {
                 try db.recordReceipt(.init(receiptID: "s-\(a.id)", airingID: a.id, kind: .started, at: a.plannedAt), receivedAt: now)
-                try db.recordReceipt(.init(receiptID: "c-\(a.id)", airingID: a.id, kind: .completed, at: a.plannedAt.addingTimeInterval(90)), receivedAt: now)
+                try db.recordReceipt(
+                    .init(receiptID: "c-\(a.id)", airingID: a.id, kind: .completed, at: a.plannedAt.addingTimeInterval(90)), receivedAt: now)
             }
         }
         // The last one was interrupted, and its 'started' arrives after the final receipt.
         let last = airings.last!
-        #expect(try db.recordReceipt(.init(receiptID: "i-\(last.id)", airingID: last.id, kind: .interrupted, at: last.plannedAt.addingTimeInterval(30), reason: "live"), receivedAt: now))
+        #expect(
+            try db.recordReceipt(
+                .init(receiptID: "i-\(last.id)", airingID: last.id, kind: .interrupted, at: last.plannedAt.addingTimeInterval(30), reason: "live"),
+                receivedAt: now))
         #expect(try db.recordReceipt(.init(receiptID: "s-\(last.id)", airingID: last.id, kind: .started, at: last.plannedAt), receivedAt: now))
         #expect(try !db.recordReceipt(.init(receiptID: "s-\(last.id)", airingID: last.id, kind: .started, at: last.plannedAt), receivedAt: now))
 
@@ -153,7 +173,9 @@ struct SchedulingStoreTests {
         #expect(report.total.minutesAired == 8.0, "5 × 1.5 min + 0.5 min")
         #expect(report.rows.map(\.key) == ["tb-1", "tp-1", "tp-2"])
         #expect(report.bulletinsProduced == 1)
-        #expect(try db.statistics(since: horizon.end, until: horizon.end.addingTimeInterval(1), grouping: .day, scope: nil, calendar: calendar).bulletinsProduced == 0)
+        #expect(
+            try db.statistics(since: horizon.end, until: horizon.end.addingTimeInterval(1), grouping: .day, scope: nil, calendar: calendar)
+                .bulletinsProduced == 0)
         let scoped = try db.statistics(since: now, until: horizon.end, grouping: .zone, scope: ["bp/dx/tan-binh"], calendar: calendar)
         #expect(scoped.total.planned == 2)
         #expect(try db.airings(from: now, to: horizon.end).last?.outcome == "interrupted", "a late 'started' does not undo the end")
@@ -164,8 +186,10 @@ struct SchedulingStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try makeStation(dir)
-        _ = try db.createBulletin(NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(),
-                                              targets: [.cluster("tp-1")], rules: [daily(["06:00"])]), by: root, at: now)
+        _ = try db.createBulletin(
+            NewBulletin(
+                title: "x", level: .normal, sourceKind: .file, media: media(),
+                targets: [.cluster("tp-1")], rules: [daily(["06:00"])]), by: root, at: now)
         let horizon = DateInterval(start: now, duration: 86_400)
         try db.savePlan(Planner(calendar: calendar).plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
         #expect(try db.markMissed(before: now) == 0)
@@ -182,14 +206,20 @@ struct SchedulingStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try makeStation(dir)
-        let once = try db.createBulletin(NewBulletin(title: "once", level: .normal, sourceKind: .file, media: media(60), targets: [.zone("bp")],
-                                                     rules: [RecurrenceRule(pattern: .once(now.addingTimeInterval(3600)), validFrom: now)]), by: root, at: now)
+        let once = try db.createBulletin(
+            NewBulletin(
+                title: "once", level: .normal, sourceKind: .file, media: media(60), targets: [.zone("bp")],
+                rules: [RecurrenceRule(pattern: .once(now.addingTimeInterval(3600)), validFrom: now)]), by: root, at: now)
         var twoDays = daily(["06:00"])
         twoDays.validUntil = now.addingTimeInterval(2 * 86_400)
-        let bounded = try db.createBulletin(NewBulletin(title: "until", level: .normal, sourceKind: .file, media: media(60), targets: [.zone("bp")],
-                                                        rules: [twoDays, RecurrenceRule(pattern: .once(now.addingTimeInterval(7200)), validFrom: now)]), by: root, at: now)
-        let forever = try db.createBulletin(NewBulletin(title: "forever", level: .normal, sourceKind: .file, media: media(60), targets: [.zone("bp")],
-                                                        rules: [daily(["06:00"]), RecurrenceRule(pattern: .once(now.addingTimeInterval(7200)), validFrom: now)]), by: root, at: now)
+        let bounded = try db.createBulletin(
+            NewBulletin(
+                title: "until", level: .normal, sourceKind: .file, media: media(60), targets: [.zone("bp")],
+                rules: [twoDays, RecurrenceRule(pattern: .once(now.addingTimeInterval(7200)), validFrom: now)]), by: root, at: now)
+        let forever = try db.createBulletin(
+            NewBulletin(
+                title: "forever", level: .normal, sourceKind: .file, media: media(60), targets: [.zone("bp")],
+                rules: [daily(["06:00"]), RecurrenceRule(pattern: .once(now.addingTimeInterval(7200)), validFrom: now)]), by: root, at: now)
         // While the one-off is still to come, or playing, nothing has finished.
         #expect(try db.finishExhaustedBulletins(at: now) == [])
         #expect(try db.finishExhaustedBulletins(at: now.addingTimeInterval(3630)) == [], "still playing")

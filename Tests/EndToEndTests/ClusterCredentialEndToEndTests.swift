@@ -2,8 +2,8 @@ import CommcastLink
 import CommcastStore
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// Credentials through the real binaries: issued once, only the public key stored,
 /// rotation and revocation take effect in the store at once.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Health and commands as an operator sees them: `commcast health`, `cluster list
 /// --status`, `cluster show` with history, and the four commands, against simulated
@@ -30,8 +30,10 @@ struct ClusterHealthEndToEndTests {
 
         let sim = Process()
         sim.executableURL = URL(fileURLWithPath: try BuiltProducts.path("commcast-sim"))
-        sim.arguments = ["--station", try ClusterLinkEndToEndTests.linkAddress(station), "--credentials", credentials.path,
-                         "--duration", "110", "--json"]
+        sim.arguments = [
+            "--station", try ClusterLinkEndToEndTests.linkAddress(station), "--credentials", credentials.path,
+            "--duration", "110", "--json",
+        ]
         sim.standardOutput = FileHandle.nullDevice
         sim.standardError = FileHandle.nullDevice
         try sim.run()

@@ -9,8 +9,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
-import Testing
 import TestSupport
+import Testing
 
 /// The cluster side of docs/protocol.md, spoken by the test itself over a real
 /// WebSocket to the real daemon.
@@ -37,8 +37,10 @@ struct ClusterLinkEndToEndTests {
         /// challenge → hello → welcome.
         mutating func authenticate(_ credential: ClusterCredential) async throws -> WelcomeMessage {
             guard case .challenge(let challenge) = try await next() else { throw ExternalTools.Failure("no challenge first") }
-            try await send(HelloMessage(clusterID: credential.clusterID, signature: try credential.sign(nonce: challenge.nonce),
-                                        firmware: "e2e 1", clusterTime: Date(), volume: 70, cached: [], pendingReceipts: 0))
+            try await send(
+                HelloMessage(
+                    clusterID: credential.clusterID, signature: try credential.sign(nonce: challenge.nonce),
+                    firmware: "e2e 1", clusterTime: Date(), volume: 70, cached: [], pendingReceipts: 0))
             return try await next { if case .welcome(let w) = $0 { w } else { nil } }
         }
     }
@@ -46,8 +48,10 @@ struct ClusterLinkEndToEndTests {
     /// Opens a link and runs `body` on it; returns the close code the station sent.
     @discardableResult
     static func link(_ address: String, _ body: @escaping @Sendable (inout Conversation) async throws -> Void) async throws -> UInt16? {
-        let close = try await WebSocketClient.connect(url: "ws://\(address)/v1/link", configuration: .init(maxFrameSize: 1 << 20),
-                                                      logger: Logger(label: "e2e-cluster")) { inbound, outbound, _ in
+        let close = try await WebSocketClient.connect(
+            url: "ws://\(address)/v1/link", configuration: .init(maxFrameSize: 1 << 20),
+            logger: Logger(label: "e2e-cluster")
+        ) { inbound, outbound, _ in
             var conversation = Conversation(messages: inbound.messages(maxSize: 1 << 20).makeAsyncIterator(), outbound: outbound)
             try await body(&conversation)
         }
@@ -76,7 +80,8 @@ struct ClusterLinkEndToEndTests {
         let at = Date().addingTimeInterval(15 * 60)
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: at)
         let when = String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
-        let added = try station.json(["bulletin", "add", "--title", "Tin sáng", "--file", wav.path, "--zone", "tinh/xa-a", "--at", when])
+        let added =
+            try station.json(["bulletin", "add", "--title", "Tin sáng", "--file", wav.path, "--zone", "tinh/xa-a", "--at", when])
             as? [String: Any]
         let bulletinID = try #require(added?["id"] as? Int)
         // A second bulletin, five minutes later: the one cancelled below. (Cancelling the
@@ -84,7 +89,8 @@ struct ClusterLinkEndToEndTests {
         // schedule anyway, and the next replan may already have sent that.)
         let later = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: at.addingTimeInterval(5 * 60))
         let laterWhen = String(format: "%04d-%02d-%02d %02d:%02d", later.year!, later.month!, later.day!, later.hour!, later.minute!)
-        let second = try station.json(["bulletin", "add", "--title", "Tin chiều", "--file", wav.path, "--zone", "tinh/xa-a", "--at", laterWhen])
+        let second =
+            try station.json(["bulletin", "add", "--title", "Tin chiều", "--file", wav.path, "--zone", "tinh/xa-a", "--at", laterWhen])
             as? [String: Any]
         let secondID = try #require(second?["id"] as? Int)
         let address = try Self.linkAddress(station)
@@ -93,64 +99,70 @@ struct ClusterLinkEndToEndTests {
         // The step under way, named in the failure if the link ends early.
         let stage = NIOLockedValueBox("connecting")
         let close: UInt16?
-        do { close = try await Self.link(address) { conversation in
-            let welcome = try await conversation.authenticate(a1)
-            stage.withLockedValue { $0 = "waiting for a schedule with the airing" }
-            #expect(welcome.heartbeatSeconds == 30)
-            // The schedule carries the airing with absolute times and the media it needs.
-            var schedule = try await conversation.next { if case .schedule(let s) = $0, s.airings.count == 2 { s } else { nil } }
-            let airing = try #require(schedule.airings.first { $0.bulletinID == Int64(bulletinID) })
-            #expect(airing.title == "Tin sáng" && schedule.airings.contains { $0.bulletinID == Int64(secondID) })
-            #expect(abs(airing.end.timeIntervalSince(airing.start) - 3) < 0.1)
+        do {
+            close = try await Self.link(address) { conversation in
+                let welcome = try await conversation.authenticate(a1)
+                stage.withLockedValue { $0 = "waiting for a schedule with the airing" }
+                #expect(welcome.heartbeatSeconds == 30)
+                // The schedule carries the airing with absolute times and the media it needs.
+                var schedule = try await conversation.next { if case .schedule(let s) = $0, s.airings.count == 2 { s } else { nil } }
+                let airing = try #require(schedule.airings.first { $0.bulletinID == Int64(bulletinID) })
+                #expect(airing.title == "Tin sáng" && schedule.airings.contains { $0.bulletinID == Int64(secondID) })
+                #expect(abs(airing.end.timeIntervalSince(airing.start) - 3) < 0.1)
 
-            // Media over HTTP with the session token, resumable with Range, verified by sha256.
-            stage.withLockedValue { $0 = "downloading the media" }
-            let http = HTTPClient.shared
-            let url = "http://\(address)\(welcome.mediaPath)\(airing.media.sha256).opus"
-            func get(_ range: String?, token: String? = welcome.session) async throws -> (UInt, Data, HTTPHeaders) {
-                var request = HTTPClientRequest(url: url)
-                if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-                if let range { request.headers.add(name: "Range", value: range) }
-                let response = try await http.execute(request, timeout: .seconds(30))
-                let body = try await response.body.collect(upTo: 16 << 20)
-                return (response.status.code, Data(body.readableBytesView), response.headers)
-            }
-            let head = try await get("bytes=0-999")
-            #expect(head.0 == 206 && head.1.count == 1000)
-            #expect(head.2.first(name: "Content-Range") == "bytes 0-999/\(airing.media.size)")
-            let rest = try await get("bytes=1000-")
-            #expect(rest.0 == 206)
-            let file = head.1 + rest.1
-            #expect(file.count == airing.media.size)
-            #expect(SHA256.hash(data: file).map { String(format: "%02x", $0) }.joined() == airing.media.sha256)
-            #expect(try await get(nil, token: nil).0 == 401)
-            #expect(try await get(nil, token: "forged").0 == 401)
-            #expect(try await get("bytes=\(airing.media.size)-").0 == 416)
-
-            // Receipts, each sent twice (a retry after a lost ack): acknowledged, counted once.
-            stage.withLockedValue { $0 = "sending receipts" }
-            for (id, kind) in [("r-start", ReceiptMessage.Kind.started), ("r-end", .completed)] {
-                for _ in 0..<2 {
-                    try await conversation.send(ReceiptMessage(receiptID: id, airingID: airing.airingID, kind: kind,
-                                                               at: airing.start.addingTimeInterval(kind == .started ? 0 : 3)))
-                    let ack = try await conversation.next { if case .receiptAck(let a) = $0 { a } else { nil } }
-                    #expect(ack.receiptIDs == [id])
+                // Media over HTTP with the session token, resumable with Range, verified by sha256.
+                stage.withLockedValue { $0 = "downloading the media" }
+                let http = HTTPClient.shared
+                let url = "http://\(address)\(welcome.mediaPath)\(airing.media.sha256).opus"
+                func get(_ range: String?, token: String? = welcome.session) async throws -> (UInt, Data, HTTPHeaders) {
+                    var request = HTTPClientRequest(url: url)
+                    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+                    if let range { request.headers.add(name: "Range", value: range) }
+                    let response = try await http.execute(request, timeout: .seconds(30))
+                    let body = try await response.body.collect(upTo: 16 << 20)
+                    return (response.status.code, Data(body.readableBytesView), response.headers)
                 }
-            }
-            let stored = try #require(try db.airings(from: airing.start, to: airing.end).first)
-            #expect(stored.outcome == "completed" && stored.startedAt == airing.start)
+                let head = try await get("bytes=0-999")
+                #expect(head.0 == 206 && head.1.count == 1000)
+                #expect(head.2.first(name: "Content-Range") == "bytes 0-999/\(airing.media.size)")
+                let rest = try await get("bytes=1000-")
+                #expect(rest.0 == 206)
+                let file = head.1 + rest.1
+                #expect(file.count == airing.media.size)
+                #expect(SHA256.hash(data: file).map { String(format: "%02x", $0) }.joined() == airing.media.sha256)
+                #expect(try await get(nil, token: nil).0 == 401)
+                #expect(try await get(nil, token: "forged").0 == 401)
+                #expect(try await get("bytes=\(airing.media.size)-").0 == 416)
 
-            // A heartbeat is taken in; a cancel reaches the cluster at once as a new schedule.
-            stage.withLockedValue { $0 = "cancelling" }
-            try await conversation.send(HeartbeatMessage(seq: 1, clusterTime: Date(), state: .idle, volume: 70, signalDBm: -90,
-                                                         uptimeSeconds: 5, firmware: "e2e 1", cached: [airing.media.sha256]))
-            #expect(try station.commcast(["bulletin", "cancel", "\(secondID)"]).status == 0)
-            schedule = try await conversation.next {
-                if case .schedule(let s) = $0, !s.airings.contains(where: { $0.bulletinID == Int64(secondID) }) { s } else { nil }
+                // Receipts, each sent twice (a retry after a lost ack): acknowledged, counted once.
+                stage.withLockedValue { $0 = "sending receipts" }
+                for (id, kind) in [("r-start", ReceiptMessage.Kind.started), ("r-end", .completed)] {
+                    for _ in 0..<2 {
+                        try await conversation.send(
+                            ReceiptMessage(
+                                receiptID: id, airingID: airing.airingID, kind: kind,
+                                at: airing.start.addingTimeInterval(kind == .started ? 0 : 3)))
+                        let ack = try await conversation.next { if case .receiptAck(let a) = $0 { a } else { nil } }
+                        #expect(ack.receiptIDs == [id])
+                    }
+                }
+                let stored = try #require(try db.airings(from: airing.start, to: airing.end).first)
+                #expect(stored.outcome == "completed" && stored.startedAt == airing.start)
+
+                // A heartbeat is taken in; a cancel reaches the cluster at once as a new schedule.
+                stage.withLockedValue { $0 = "cancelling" }
+                try await conversation.send(
+                    HeartbeatMessage(
+                        seq: 1, clusterTime: Date(), state: .idle, volume: 70, signalDBm: -90,
+                        uptimeSeconds: 5, firmware: "e2e 1", cached: [airing.media.sha256]))
+                #expect(try station.commcast(["bulletin", "cancel", "\(secondID)"]).status == 0)
+                schedule = try await conversation.next {
+                    if case .schedule(let s) = $0, !s.airings.contains(where: { $0.bulletinID == Int64(secondID) }) { s } else { nil }
+                }
+                #expect(schedule.airings.isEmpty, "the cancelled airing is withdrawn, and the completed one has left the schedule")
+                try await conversation.outbound.close(.normalClosure, reason: nil)
             }
-            #expect(schedule.airings.isEmpty, "the cancelled airing is withdrawn, and the completed one has left the schedule")
-            try await conversation.outbound.close(.normalClosure, reason: nil)
-        } } catch {
+        } catch {
             Issue.record("\(error) while \(stage.withLockedValue { $0 }); the daemon's log ends:\n\(station.daemon.log.suffix(6000))")
             return
         }
@@ -269,7 +281,7 @@ struct ClusterLinkEndToEndTests {
         let status = try station.json(["status"]) as? [String: Any]
         #expect(status?["clusters_connected"] as? Int == 1)
         doneContinuation.yield()
-        try await honest.value
+        _ = try await honest.value
         let log = station.daemon.log
         for reason in ["bad_signature", "revoked", "unknown_cluster", "malformed"] {
             #expect(log.contains("reason=\(reason)"), "\(reason) is logged")
@@ -295,14 +307,19 @@ extension ClusterLinkEndToEndTests {
         let address = try Self.linkAddress(station)
         let (host, port) = (address.split(separator: ":")[0], address.split(separator: ":")[1])
         // Prints how long the station kept a silent connection open.
-        let probe = try await ExternalTools.runDetached("python3", ["-c", """
-            import socket, time
-            s = socket.create_connection(("\(host)", \(port)))
-            s.settimeout(40)
-            t = time.time()
-            assert s.recv(1) == b""
-            print(round(time.time() - t, 1))
-            """], timeout: .seconds(45))
+        let probe = try await ExternalTools.runDetached(
+            "python3",
+            [
+                "-c",
+                """
+                import socket, time
+                s = socket.create_connection(("\(host)", \(port)))
+                s.settimeout(40)
+                t = time.time()
+                assert s.recv(1) == b""
+                print(round(time.time() - t, 1))
+                """,
+            ], timeout: .seconds(45))
         #expect(probe.status == 0, "\(probe.stderr)")
         let seconds = try #require(Double(probe.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(seconds >= 14 && seconds < 20, "closed after \(seconds) s")

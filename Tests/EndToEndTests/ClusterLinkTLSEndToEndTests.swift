@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The link over TLS: with a certificate configured the station speaks wss:// and
 /// https://, and simulated clusters that trust it connect, download and verify.
@@ -16,11 +16,13 @@ struct ClusterLinkTLSEndToEndTests {
         let station = try SchedulingEndToEndTests.Station { dir in
             // A self-signed certificate for localhost, made for this test only. (Clusters
             // reach the station by name: TLS's SNI cannot carry an IP address.)
-            let made = try ExternalTools.run("openssl", [
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                "-keyout", dir.file("link.key").path, "-out", dir.file("link.pem").path,
-            ])
+            let made = try ExternalTools.run(
+                "openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", dir.file("link.key").path, "-out", dir.file("link.pem").path,
+                ])
             guard made.status == 0 else { throw ExternalTools.Failure("openssl: \(made.stderr)") }
             return "tls_certificate = \"\(dir.file("link.pem").path)\"\ntls_key = \"\(dir.file("link.key").path)\""
         }
@@ -40,10 +42,12 @@ struct ClusterLinkTLSEndToEndTests {
         let port = try #require(try ClusterLinkEndToEndTests.linkAddress(station).split(separator: ":").last)
         let address = "localhost:\(port)"
 
-        let sim = try await ExternalTools.runDetached(try BuiltProducts.path("commcast-sim"), [
-            "--station", address, "--credentials", credentials.path, "--tls-ca", station.dir.file("link.pem").path,
-            "--duration", "8", "--json",
-        ], timeout: .seconds(60))
+        let sim = try await ExternalTools.runDetached(
+            try BuiltProducts.path("commcast-sim"),
+            [
+                "--station", address, "--credentials", credentials.path, "--tls-ca", station.dir.file("link.pem").path,
+                "--duration", "8", "--json",
+            ], timeout: .seconds(60))
         #expect(sim.status == 0, "\(sim.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: sim.stdout) as? [String: Any], "\(sim.stdoutText)")
         #expect(summary["connects"] as? Int ?? 0 >= 2, "\(summary)")

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The CLI with no daemon to answer: every way the socket can be wrong is told
@@ -27,8 +28,9 @@ struct DaemonDownTests {
         try #require(bound == 0, "bind: errno \(errno)")
     }
 
-    @Test("no socket, a stale socket and a file that is not a socket each fail at once with the cause and exit 69",
-          arguments: ["missing", "stale", "file"])
+    @Test(
+        "no socket, a stale socket and a file that is not a socket each fail at once with the cause and exit 69",
+        arguments: ["missing", "stale", "file"])
     func daemonDown(_ kind: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

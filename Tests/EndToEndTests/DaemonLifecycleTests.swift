@@ -1,8 +1,8 @@
 import CommcastControlAPI
 import CommcastCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The real `commcastd` driven by the real `commcast`, as systemd and an operator would.
 @Suite("commcastd end to end", .serialized)
@@ -10,17 +10,17 @@ struct DaemonLifecycleTests {
     static func writeConfig(_ dir: TemporaryDirectory, extra: String = "", link: String = "", logLevel: String = "info") throws -> (URL, String) {
         let socket = dir.file("run/control.sock").path
         let text = """
-        [daemon]
-        state_directory = "\(dir.file("state").path)"
-        log_level = "\(logLevel)"
-        [link]
-        listen_address = "127.0.0.1"
-        port = 0
-        \(link)
-        [control]
-        socket_path = "\(socket)"
-        \(extra)
-        """
+            [daemon]
+            state_directory = "\(dir.file("state").path)"
+            log_level = "\(logLevel)"
+            [link]
+            listen_address = "127.0.0.1"
+            port = 0
+            \(link)
+            [control]
+            socket_path = "\(socket)"
+            \(extra)
+            """
         let url = dir.file("commcastd.toml")
         try text.write(to: url, atomically: true, encoding: .utf8)
         return (url, socket)
@@ -29,8 +29,9 @@ struct DaemonLifecycleTests {
     static func commcast(_ args: [String], asUser user: String? = nil) throws -> ExternalTools.Result {
         let cli = try BuiltProducts.path("commcast")
         if let user {
-            return try ExternalTools.run("setpriv", ["--reuid=\(user)", "--regid=\(user == "nobody" ? "nogroup" : user)", "--clear-groups", cli] + args,
-                                         timeout: .seconds(60))
+            return try ExternalTools.run(
+                "setpriv", ["--reuid=\(user)", "--regid=\(user == "nobody" ? "nogroup" : user)", "--clear-groups", cli] + args,
+                timeout: .seconds(60))
         }
         return try ExternalTools.run(cli, args, timeout: .seconds(60))
     }
@@ -39,8 +40,9 @@ struct DaemonLifecycleTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let (config, socket) = try Self.writeConfig(dir)
-        let daemon = try DaemonProcess(config: config, socketPath: socket, directory: dir,
-                                       extraEnvironment: ["WATCHDOG_USEC": "400000"])
+        let daemon = try DaemonProcess(
+            config: config, socketPath: socket, directory: dir,
+            extraEnvironment: ["WATCHDOG_USEC": "400000"])
         defer { daemon.stop() }
 
         try daemon.notify.waitFor("READY=1")
@@ -134,8 +136,9 @@ struct DaemonLifecycleTests {
         defer { dir.remove() }
         // nobody may connect (socket group nogroup, mode 0660) but is not on the allow lists.
         let (config, socket) = try Self.writeConfig(dir, extra: "socket_group = \"nogroup\"\nsocket_mode = \"0660\"")
-        try FileManager.default.createDirectory(atPath: dir.file("run").path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: dir.file("run").path, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755])
         let daemon = try DaemonProcess(config: config, socketPath: socket, directory: dir)
         defer { daemon.stop() }
         try daemon.notify.waitFor("READY=1")
@@ -160,8 +163,9 @@ struct DaemonLifecycleTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let (config, socket) = try Self.writeConfig(dir, extra: "socket_mode = \"0600\"")
-        try FileManager.default.createDirectory(atPath: dir.file("run").path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: dir.file("run").path, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755])
         let daemon = try DaemonProcess(config: config, socketPath: socket, directory: dir)
         defer { daemon.stop() }
         try daemon.notify.waitFor("READY=1")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `commcast encode` as an operator runs it.
 @Suite("commcast encode")
@@ -11,8 +11,9 @@ struct EncodeCommandTests {
         let input = dir.file("in.wav")
         try WAVWriter.make(channels: [TestSignals.speechLike(seconds: 2, sampleRate: 44_100)], sampleRate: 44_100, format: .pcm16).write(to: input)
         let output = dir.file("out.opus")
-        let result = try ExternalTools.run(try BuiltProducts.path("commcast"),
-                                           ["encode", input.path, output.path, "--title", "Bản tin", "--level", "emergency", "--json"])
+        let result = try ExternalTools.run(
+            try BuiltProducts.path("commcast"),
+            ["encode", input.path, output.path, "--title", "Bản tin", "--level", "emergency", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty, "no progress bar when stderr is not a terminal: \(result.stderr)")
         let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]

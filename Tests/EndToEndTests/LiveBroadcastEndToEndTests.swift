@@ -2,8 +2,8 @@ import CommcastStore
 import Foundation
 import GRDB
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// `commcast live` against the daemon and simulated clusters (docs/live.md).
 @Suite("Live broadcast", .serialized)
@@ -23,7 +23,8 @@ struct LiveBroadcastEndToEndTests {
         // No quiet hours in this commune, so the bulletins air whatever time the test runs.
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         let csv = station.dir.file("clusters.csv")
-        try (["id,name,zone"] + (0..<100).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        try (["id,name,zone"] + (0..<100).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(
+            to: csv, atomically: true, encoding: .utf8)
         let credentials = station.dir.file("credentials.csv")
         #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
 
@@ -35,26 +36,33 @@ struct LiveBroadcastEndToEndTests {
         let second = try Self.addBulletin(station, "Thông báo sau", short, at: firstAt.addingTimeInterval(26))
         let address = try ClusterLinkEndToEndTests.linkAddress(station)
         let sim = Task {
-            try await ExternalTools.runDetached(try BuiltProducts.path("commcast-sim"), [
-                "--station", address, "--credentials", credentials.path, "--json", "--duration", "110", "--until-completed", "100",
-                "--reconnect-jitter", "1",
-            ], timeout: .seconds(150))
+            try await ExternalTools.runDetached(
+                try BuiltProducts.path("commcast-sim"),
+                [
+                    "--station", address, "--credentials", credentials.path, "--json", "--duration", "110", "--until-completed", "100",
+                    "--reconnect-jitter", "1",
+                ], timeout: .seconds(150))
         }
 
         let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
         try await waitUntil("all 100 clusters play the first bulletin", deadline: .seconds(60)) {
-            try await db.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM airings WHERE bulletin_id = ? AND outcome = 'started'", arguments: [first]) } == 100
+            try await db.pool.read {
+                try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM airings WHERE bulletin_id = ? AND outcome = 'started'", arguments: [first])
+            } == 100
         }
 
         // Without the emergency role the broadcast is refused, and nothing airs.
         let tone = try Self.speechFile(station.dir, seconds: 5)
-        let refused = try await ExternalTools.offCooperativePool { try station.commcast(["live", "--file", tone.path], token: SchedulingEndToEndTests.lanToken) }
+        let refused = try await ExternalTools.offCooperativePool {
+            try station.commcast(["live", "--file", tone.path], token: SchedulingEndToEndTests.lanToken)
+        }
         #expect(refused.status == 77, "\(refused.stderr)")
         #expect(refused.stderr.contains("emergency role"))
 
         let commandAt = Date()
         let live = try await ExternalTools.offCooperativePool {
-            try station.commcast(["live", "--file", tone.path, "--zone", "tinh/xa-a", "--title", "Bão số 9"], token: SchedulingEndToEndTests.rescueToken)
+            try station.commcast(
+                ["live", "--file", tone.path, "--zone", "tinh/xa-a", "--title", "Bão số 9"], token: SchedulingEndToEndTests.rescueToken)
         }
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.stdoutText.contains("ended: end of source"), "\(live.stdoutText)")
@@ -100,16 +108,19 @@ struct LiveBroadcastEndToEndTests {
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
         let csv = station.dir.file("clusters.csv")
-        try (["id,name,zone"] + (0..<10).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        try (["id,name,zone"] + (0..<10).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(
+            to: csv, atomically: true, encoding: .utf8)
         let credentials = station.dir.file("credentials.csv")
         #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
         let address = try ClusterLinkEndToEndTests.linkAddress(station)
         let simStart = Date()
         let sim = Task {
-            try await ExternalTools.runDetached(try BuiltProducts.path("commcast-sim"), [
-                "--station", address, "--credentials", credentials.path, "--json", "--duration", "25",
-                "--reconnect-jitter", "0.5", "--drop-all-at", "6",
-            ], timeout: .seconds(60))
+            try await ExternalTools.runDetached(
+                try BuiltProducts.path("commcast-sim"),
+                [
+                    "--station", address, "--credentials", credentials.path, "--json", "--duration", "25",
+                    "--reconnect-jitter", "0.5", "--drop-all-at", "6",
+                ], timeout: .seconds(60))
         }
         try await waitUntil("all 10 clusters connected", deadline: .seconds(30)) {
             (try station.json(["status"]) as? [String: Any])?["clusters_connected"] as? Int == 10
@@ -124,7 +135,9 @@ struct LiveBroadcastEndToEndTests {
         cli.executableURL = URL(fileURLWithPath: try BuiltProducts.path("commcast"))
         cli.arguments = ["live", "--stdin", "--level", "emergency"]
         cli.environment = ProcessInfo.processInfo.environment.merging(["COMMCAST_SOCKET": station.socket]) { $1 }
-        let input = Pipe(), output = Pipe(), errors = Pipe()
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         cli.standardInput = input
         cli.standardOutput = output
         cli.standardError = errors
@@ -139,14 +152,18 @@ struct LiveBroadcastEndToEndTests {
         // A listener joins the stream a second in.
         var streamPath = ""
         try await waitUntil("the broadcast is on air", deadline: .seconds(10)) {
-            guard let s = try? station.json(["live", "show"]) as? [String: Any], s["ended_at"] == nil, (s["packets"] as? Int ?? 0) >= 50 else { return false }
+            guard let s = try? station.json(["live", "show"]) as? [String: Any], s["ended_at"] == nil, (s["packets"] as? Int ?? 0) >= 50 else {
+                return false
+            }
             streamPath = s["stream_path"] as? String ?? ""
             return true
         }
         let listened = station.dir.file("listener.raw")
-        let listener = try await ExternalTools.runDetached("ffmpeg", [
-            "-nostdin", "-v", "error", "-i", "http://\(address)\(streamPath)", "-f", "f32le", "-ac", "1", "-ar", "48000", "-y", listened.path,
-        ], timeout: .seconds(40))
+        let listener = try await ExternalTools.runDetached(
+            "ffmpeg",
+            [
+                "-nostdin", "-v", "error", "-i", "http://\(address)\(streamPath)", "-f", "f32le", "-ac", "1", "-ar", "48000", "-y", listened.path,
+            ], timeout: .seconds(40))
         #expect(listener.status == 0, "\(listener.stderr)")
 
         let exited = try await ExternalTools.offCooperativePool { () -> Int32 in
@@ -186,7 +203,8 @@ struct LiveBroadcastEndToEndTests {
 
     static func speechFile(_ dir: TemporaryDirectory, seconds: Double) throws -> URL {
         let url = dir.file("live-\(Int(seconds)).wav")
-        try WAVWriter.make(channels: [TestSignals.speechLike(seconds: seconds, sampleRate: 48_000)], sampleRate: 48_000, format: .pcm16).write(to: url)
+        try WAVWriter.make(channels: [TestSignals.speechLike(seconds: seconds, sampleRate: 48_000)], sampleRate: 48_000, format: .pcm16).write(
+            to: url)
         return url
     }
 
@@ -195,15 +213,24 @@ struct LiveBroadcastEndToEndTests {
         func envelope(_ x: [Float]) -> [Double] {
             stride(from: 0, to: x.count - 480, by: 480).map { i in sqrt(x[i..<i + 480].reduce(0) { $0 + Double($1 * $1) } / 480) }
         }
-        let h = envelope(heard), s = envelope(source)
+        let h = envelope(heard)
+        let s = envelope(source)
         var best = (correlation: -1.0, offsetSamples: 0)
         for lag in 0..<max(1, s.count - 100) {
             let n = min(h.count, s.count - lag)
             guard n >= 100 else { break }
-            let a = Array(h[0..<n]), b = Array(s[lag..<lag + n])
-            let ma = a.reduce(0, +) / Double(n), mb = b.reduce(0, +) / Double(n)
-            var num = 0.0, da = 0.0, db = 0.0
-            for i in 0..<n { num += (a[i] - ma) * (b[i] - mb); da += (a[i] - ma) * (a[i] - ma); db += (b[i] - mb) * (b[i] - mb) }
+            let a = Array(h[0..<n])
+            let b = Array(s[lag..<lag + n])
+            let ma = a.reduce(0, +) / Double(n)
+            let mb = b.reduce(0, +) / Double(n)
+            var num = 0.0
+            var da = 0.0
+            var db = 0.0
+            for i in 0..<n {
+                num += (a[i] - ma) * (b[i] - mb)
+                da += (a[i] - ma) * (a[i] - ma)
+                db += (b[i] - mb) * (b[i] - mb)
+            }
             let r = num / max(1e-12, sqrt(da * db))
             if r > best.correlation { best = (r, lag * 480) }
         }
@@ -228,20 +255,21 @@ extension LiveBroadcastEndToEndTests {
         let tone = (0..<48_000 * 10).map { Int16(16_000 * sin(2 * Double.pi * 440 * Double($0) / 48_000)) }
         try tone.withUnsafeBytes { Data($0) }.write(to: station.dir.file("mic.raw"))
         try """
-            pcm.testmic {
-                type file
-                slave.pcm "null"
-                file "/dev/null"
-                infile "\(station.dir.file("mic.raw").path)"
-                format "raw"
-            }
-            """.write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+        pcm.testmic {
+            type file
+            slave.pcm "null"
+            file "/dev/null"
+            infile "\(station.dir.file("mic.raw").path)"
+            format "raw"
+        }
+        """.write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
 
         let cli = Process()
         cli.executableURL = URL(fileURLWithPath: try BuiltProducts.path("commcast"))
         cli.arguments = ["live", "--mic", "--device", "testmic", "--zone", "tinh/xa-a"]
         cli.environment = ProcessInfo.processInfo.environment.merging(["COMMCAST_SOCKET": station.socket, "HOME": home.path]) { $1 }
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         cli.standardOutput = output
         cli.standardError = errors
         try cli.run()
@@ -254,9 +282,11 @@ extension LiveBroadcastEndToEndTests {
         }
         let listened = station.dir.file("mic-listener.raw")
         let listener = Task {
-            try await ExternalTools.runDetached("ffmpeg", [
-                "-nostdin", "-v", "error", "-i", "http://\(address)\(streamPath)", "-f", "f32le", "-ac", "1", "-ar", "48000", "-y", listened.path,
-            ], timeout: .seconds(40))
+            try await ExternalTools.runDetached(
+                "ffmpeg",
+                [
+                    "-nostdin", "-v", "error", "-i", "http://\(address)\(streamPath)", "-f", "f32le", "-ac", "1", "-ar", "48000", "-y", listened.path,
+                ], timeout: .seconds(40))
         }
         try await waitUntil("two seconds went out", deadline: .seconds(15)) {
             ((try? station.json(["live", "show"]) as? [String: Any])?["packets"] as? Int ?? 0) >= 100
@@ -295,7 +325,8 @@ extension LiveBroadcastEndToEndTests {
         // 5 s of speech, then 8 s of silence, as MP3.
         let signal = TestSignals.speechLike(seconds: 5, sampleRate: 48_000) + Array(repeating: 0, count: 48_000 * 8)
         try WAVWriter.make(channels: [signal], sampleRate: 48_000, format: .pcm16).write(to: media.file("radio.wav"))
-        let mp3 = try ExternalTools.run("ffmpeg", ["-nostdin", "-v", "error", "-i", media.file("radio.wav").path, "-b:a", "64k", media.file("radio.mp3").path])
+        let mp3 = try ExternalTools.run(
+            "ffmpeg", ["-nostdin", "-v", "error", "-i", media.file("radio.wav").path, "-b:a", "64k", media.file("radio.mp3").path])
         #expect(mp3.status == 0, "\(mp3.stderr)")
         let server = Process()
         server.executableURL = URL(fileURLWithPath: try #require(ExternalTools.which("python3")))
@@ -312,14 +343,15 @@ extension LiveBroadcastEndToEndTests {
         calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
         func hhmm(_ d: Date) -> String { String(format: "%02d:%02d", calendar.component(.hour, from: d), calendar.component(.minute, from: d)) }
         let hours = "\(hhmm(Date().addingTimeInterval(-120)))-\(hhmm(Date().addingTimeInterval(600)))"
-        let station = try SchedulingEndToEndTests.Station(extra: """
-            [[relay]]
-            name = "Đài tỉnh"
-            url = "http://127.0.0.1:\(serverPort)/radio.mp3"
-            zones = ["tinh/xa-a"]
-            hours = "\(hours)"
-            silence_seconds = 3
-            """, schedule: "quiet_hours = \"none\"")
+        let station = try SchedulingEndToEndTests.Station(
+            extra: """
+                [[relay]]
+                name = "Đài tỉnh"
+                url = "http://127.0.0.1:\(serverPort)/radio.mp3"
+                zones = ["tinh/xa-a"]
+                hours = "\(hours)"
+                silence_seconds = 3
+                """, schedule: "quiet_hours = \"none\"")
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
         #expect(try station.commcast(["cluster", "add", "a1", "--name", "Cụm 1", "--zone", "tinh/xa-a"]).status == 0)
@@ -365,8 +397,11 @@ extension LiveBroadcastEndToEndTests {
         #expect(priority.status == 65, "\(priority.stderr)")
         #expect(priority.stderr.contains("quiet hours (00:00–23:59)"), "\(priority.stderr)")
 
-        let emergency = Task { try await ExternalTools.runDetached(try BuiltProducts.path("commcast"), ["live", "--file", speech.path],
-                                                                   environment: ProcessInfo.processInfo.environment.merging(["COMMCAST_SOCKET": station.socket]) { $1 }) }
+        let emergency = Task {
+            try await ExternalTools.runDetached(
+                try BuiltProducts.path("commcast"), ["live", "--file", speech.path],
+                environment: ProcessInfo.processInfo.environment.merging(["COMMCAST_SOCKET": station.socket]) { $1 })
+        }
         try await waitUntil("the emergency is on air", deadline: .seconds(15)) {
             let s = (try? station.json(["live", "show"]) as? [String: Any]) ?? [:]
             return s["level"] as? String == "emergency" && s["ended_at"] == nil

@@ -5,8 +5,8 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 
 /// Reporting to the province and bulletins from it (docs/provincial-api.md), with
 /// the province a real HTTP server in the test process.
@@ -25,15 +25,17 @@ struct ProvinceEndToEndTests {
             dir = try TemporaryDirectory()
             let tokenFile = dir.file("province.token")
             try ProvinceEndToEndTests.token.write(to: tokenFile, atomically: true, encoding: .utf8)
-            (config, socket) = try DaemonLifecycleTests.writeConfig(dir, extra: """
-                [province]
-                report_url = "\(reportURL)"
-                station_id = "xa-a"
-                token_file = "\(tokenFile.path)"
-                batch_size = \(batchSize)
-                interval_seconds = 1
-                max_backoff_seconds = 2
-                """)
+            (config, socket) = try DaemonLifecycleTests.writeConfig(
+                dir,
+                extra: """
+                    [province]
+                    report_url = "\(reportURL)"
+                    station_id = "xa-a"
+                    token_file = "\(tokenFile.path)"
+                    batch_size = \(batchSize)
+                    interval_seconds = 1
+                    max_backoff_seconds = 2
+                    """)
             try FileManager.default.createDirectory(at: dir.file("state"), withIntermediateDirectories: true)
         }
 
@@ -51,7 +53,8 @@ struct ProvinceEndToEndTests {
         func reportStatus() throws -> [String: Any] {
             var env = ProcessInfo.processInfo.environment
             env["COMMCAST_SOCKET"] = socket
-            let r = try ExternalTools.run(try BuiltProducts.path("commcast"), ["report", "status", "--json"], environment: env, timeout: .seconds(60))
+            let r = try ExternalTools.run(
+                try BuiltProducts.path("commcast"), ["report", "status", "--json"], environment: env, timeout: .seconds(60))
             guard r.status == 0 else { throw ExternalTools.Failure("report status exited \(r.status): \(r.stderr)") }
             return try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
         }
@@ -65,8 +68,10 @@ struct ProvinceEndToEndTests {
     /// Every report in the outbox, in order, and how many still wait.
     static func outbox(_ db: CommcastDatabase) throws -> (keys: [String], pending: Int) {
         try db.pool.read { db in
-            (try String.fetchAll(db, sql: "SELECT idempotency_key FROM report_outbox ORDER BY id"),
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report_outbox WHERE delivered_at IS NULL") ?? -1)
+            (
+                try String.fetchAll(db, sql: "SELECT idempotency_key FROM report_outbox ORDER BY id"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report_outbox WHERE delivered_at IS NULL") ?? -1
+            )
         }
     }
 
@@ -153,16 +158,18 @@ struct ProvinceEndToEndTests {
 
     func bulletinsByLevel() async throws {
         let hash = SHA256.hash(data: Data(Self.token.utf8)).map { String(format: "%02x", $0) }.joined()
-        let station = try SchedulingEndToEndTests.Station(extra: """
-            [province]
-            webhook_listen = "127.0.0.1:0"
-            webhook_token_sha256 = "\(hash)"
-            max_bulletin_mb = 1
-            """)
+        let station = try SchedulingEndToEndTests.Station(
+            extra: """
+                [province]
+                webhook_listen = "127.0.0.1:0"
+                webhook_token_sha256 = "\(hash)"
+                max_bulletin_mb = 1
+                """)
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         let csv = station.dir.file("clusters.csv")
-        try (["id,name,zone"] + (0..<5).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        try (["id,name,zone"] + (0..<5).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(
+            to: csv, atomically: true, encoding: .utf8)
         let credentials = station.dir.file("credentials.csv")
         #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
         let status = try #require(try station.json(["report", "status"]) as? [String: Any])
@@ -184,7 +191,9 @@ struct ProvinceEndToEndTests {
         let audio = wav.base64EncodedString()
 
         // Refused, each with its reason, and nothing is kept.
-        let good: [String: Any] = ["id": "T-1", "title": "Thông báo lịch họp", "level": "normal", "zones": ["tinh/xa-a"], "text": "Mời bà con họp lúc 8 giờ."]
+        let good: [String: Any] = [
+            "id": "T-1", "title": "Thông báo lịch họp", "level": "normal", "zones": ["tinh/xa-a"], "text": "Mời bà con họp lúc 8 giờ.",
+        ]
         let (noToken, _) = try await post(try bulletin(good), token: nil)
         #expect(noToken == 401)
         let (wrongToken, _) = try await post(try bulletin(good), token: "guess")
@@ -238,8 +247,11 @@ struct ProvinceEndToEndTests {
         #expect(try station.commcast(["inbox", "reject", "\(secondID)", "--reason", "trùng nội dung"]).status == 0)
 
         // Priority: queued at once, ahead of ordinary content.
-        let (priority, priorityReply) = try await post(try bulletin(["id": "P-1", "title": "Lịch cắt điện", "level": "priority",
-                                                                     "zones": ["tinh/xa-a"], "audio_base64": audio]))
+        let (priority, priorityReply) = try await post(
+            try bulletin([
+                "id": "P-1", "title": "Lịch cắt điện", "level": "priority",
+                "zones": ["tinh/xa-a"], "audio_base64": audio,
+            ]))
         #expect(priority == 202 && priorityReply["state"] as? String == "queued", "\(priorityReply)")
         let priorityBulletin = try #require(priorityReply["bulletin_id"] as? Int)
         #expect((try station.json(["bulletin", "show", "\(priorityBulletin)"]) as? [String: Any])?["level"] as? String == "priority")
@@ -247,15 +259,20 @@ struct ProvinceEndToEndTests {
         // Emergency: on the air at once to every connected cluster of its zones, to the end.
         let address = try ClusterLinkEndToEndTests.linkAddress(station)
         let sim = Task {
-            try await ExternalTools.runDetached(try BuiltProducts.path("commcast-sim"), [
-                "--station", address, "--credentials", credentials.path, "--json", "--duration", "20", "--reconnect-jitter", "0.5",
-            ], timeout: .seconds(60))
+            try await ExternalTools.runDetached(
+                try BuiltProducts.path("commcast-sim"),
+                [
+                    "--station", address, "--credentials", credentials.path, "--json", "--duration", "20", "--reconnect-jitter", "0.5",
+                ], timeout: .seconds(60))
         }
         try await waitUntil("the five clusters to connect", deadline: .seconds(90)) {
             (try station.json(["status"]) as? [String: Any])?["clusters_connected"] as? Int == 5
         }
-        let (emergency, emergencyReply) = try await post(try bulletin(["id": "E-1", "title": "Bão số 9", "level": "emergency",
-                                                                       "zones": ["tinh/xa-a"], "audio_base64": audio]))
+        let (emergency, emergencyReply) = try await post(
+            try bulletin([
+                "id": "E-1", "title": "Bão số 9", "level": "emergency",
+                "zones": ["tinh/xa-a"], "audio_base64": audio,
+            ]))
         #expect(emergency == 202 && emergencyReply["state"] as? String == "on_air", "\(emergencyReply)")
         let live = try #require(try station.json(["live", "show"]) as? [String: Any])
         #expect(live["level"] as? String == "emergency" && live["source"] as? String == "province" && live["receiving"] as? Int == 5, "\(live)")
@@ -270,12 +287,16 @@ struct ProvinceEndToEndTests {
         // Every step was acknowledged to the province through the outbox.
         let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
         let keys = Set(try Self.outbox(db).keys)
-        for key in ["province:T-1:received", "province:T-1:approved", "province:T-2:received", "province:T-2:rejected",
-                    "province:P-1:received", "province:P-1:queued", "province:E-1:received", "province:E-1:on_air", "province:E-1:aired",
-                    "bulletin:\(approvedBulletin):created", "bulletin:\(priorityBulletin):created"] {
+        for key in [
+            "province:T-1:received", "province:T-1:approved", "province:T-2:received", "province:T-2:rejected",
+            "province:P-1:received", "province:P-1:queued", "province:E-1:received", "province:E-1:on_air", "province:E-1:aired",
+            "bulletin:\(approvedBulletin):created", "bulletin:\(priorityBulletin):created",
+        ] {
             #expect(keys.contains(key), "outbox has \(key)")
         }
-        let rejection = try await db.pool.read { try String.fetchOne($0, sql: "SELECT payload FROM report_outbox WHERE idempotency_key = 'province:T-2:rejected'") }
+        let rejection = try await db.pool.read {
+            try String.fetchOne($0, sql: "SELECT payload FROM report_outbox WHERE idempotency_key = 'province:T-2:rejected'")
+        }
         #expect(rejection?.contains("trùng nội dung") == true)
         #expect(!station.daemon.log.contains("Fatal"), "the daemon carried on through the bad requests")
     }
@@ -293,19 +314,23 @@ struct ProvinceEndToEndTests {
         calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
         let october = calendar.date(from: DateComponents(year: 2026, month: 10, day: 10))!
         let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
-        let media = MediaRecord(sha256: String(repeating: "cd", count: 32), sizeBytes: 100, durationMilliseconds: 120_000, sourceKind: "file",
-                                sourceContainer: "WAV", measuredLUFS: -16, gainDB: 0, createdAt: 0)
-        _ = try db.createBulletin(NewBulletin(title: "Tin, \"sáng\"", level: .normal, sourceKind: .file, media: media, targets: [.zone("tinh/xa-a")],
-                                              rules: [RecurrenceRule(pattern: .times([TimeOfDay(hour: 6, minute: 0)]), validFrom: october)]),
-                                  by: Actor(name: "Lan", origin: "test"), at: october)
+        let media = MediaRecord(
+            sha256: String(repeating: "cd", count: 32), sizeBytes: 100, durationMilliseconds: 120_000, sourceKind: "file",
+            sourceContainer: "WAV", measuredLUFS: -16, gainDB: 0, createdAt: 0)
+        _ = try db.createBulletin(
+            NewBulletin(
+                title: "Tin, \"sáng\"", level: .normal, sourceKind: .file, media: media, targets: [.zone("tinh/xa-a")],
+                rules: [RecurrenceRule(pattern: .times([TimeOfDay(hour: 6, minute: 0)]), validFrom: october)]),
+            by: Actor(name: "Lan", origin: "test"), at: october)
         let horizon = DateInterval(start: october, duration: 3 * 86_400)
         try db.savePlan(Planner(calendar: calendar).plan(try db.plannerInput(horizon: horizon, defaultQuietHours: nil)))
         let airings = try db.airings(from: horizon.start, to: horizon.end)
         #expect(airings.count == 6)
         for a in airings.dropLast() {
             try db.recordReceipt(.init(receiptID: "s-\(a.id)", airingID: a.id, kind: .started, at: a.plannedAt), receivedAt: horizon.end)
-            try db.recordReceipt(.init(receiptID: "c-\(a.id)", airingID: a.id, kind: .completed, at: a.plannedAt.addingTimeInterval(120)),
-                                 receivedAt: horizon.end)
+            try db.recordReceipt(
+                .init(receiptID: "c-\(a.id)", airingID: a.id, kind: .completed, at: a.plannedAt.addingTimeInterval(120)),
+                receivedAt: horizon.end)
         }
         try db.markMissed(before: horizon.end, at: horizon.end)
 
@@ -315,7 +340,7 @@ struct ProvinceEndToEndTests {
         #expect(lines.first?.hasPrefix("scope,key,label,planned,aired,completed,interrupted,failed,missed,minutes_aired,completion_share") == true)
         #expect(lines.dropFirst().first == "month,2026-10,2026-10,6,5,5,0,0,1,10.00,0.8333,1,", "\(lines)")
         #expect(lines.filter { $0.hasPrefix("day,2026-10-1") }.count == 3, "\(lines)")
-        #expect(lines.contains { $0.hasPrefix("zone,tinh/xa-a,")  && $0.contains(",6,5,5,0,0,1,10.00,") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("zone,tinh/xa-a,") && $0.contains(",6,5,5,0,0,1,10.00,") }, "\(lines)")
         let json = try #require(try station.json(["report", "export", "--month", "2026-10", "--format", "json"]) as? [String: Any])
         #expect(json["bulletins_produced"] as? Int == 1 && (json["days"] as? [Any])?.count == 3)
         let bad = try station.commcast(["report", "export", "--month", "2026-13"])

@@ -1,9 +1,9 @@
 import Foundation
-import TestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TestSupport
 
 /// The provincial system for the tests: a real HTTP server in the test process that
 /// stores report events de-duplicated by key, as docs/provincial-api.md asks of a
@@ -94,7 +94,8 @@ final class ProvinceReceiver: Sendable {
             let behaviour = s.script.isEmpty ? .accept : s.script.removeFirst()
             if behaviour == .fail500 { return (behaviour, .internalServerError) }
             guard let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
-                  let events = json["events"] as? [[String: Any]] else {
+                let events = json["events"] as? [[String: Any]]
+            else {
                 s.malformed += 1
                 return (.accept, .badRequest)
             }
@@ -135,7 +136,9 @@ final class ProvinceReceiver: Sendable {
                     break
                 case .slow(let delay):
                     let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                    context.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)) {
+                    context.eventLoop.scheduleTask(
+                        in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
+                    ) {
                         let (handler, context) = loopBound.value
                         handler.respond(status, context: context)
                     }

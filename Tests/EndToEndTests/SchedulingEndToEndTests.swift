@@ -3,8 +3,8 @@ import CommcastStore
 import Crypto
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// An operator's day through the real binaries: zones and clusters from CSV,
 /// bulletins from a recording and from text, the plan, scopes, the audit log,
@@ -30,28 +30,30 @@ struct SchedulingEndToEndTests {
         init(link: (TemporaryDirectory) throws -> String = { _ in "" }, extra: String = "", schedule: String = "", logLevel: String = "info") throws {
             dir = try TemporaryDirectory()
             func hash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined() }
-            let (config, socket) = try DaemonLifecycleTests.writeConfig(dir, extra: """
-                [tts]
-                max_characters = 300
-                [schedule]
-                replan_interval_seconds = 5
-                \(schedule)
-                [[operators]]
-                name = "Lan"
-                token_sha256 = "\(hash(SchedulingEndToEndTests.lanToken))"
-                zones = ["tinh/xa-a"]
-                [[operators]]
-                name = "Huyện"
-                token_sha256 = "\(hash(SchedulingEndToEndTests.districtToken))"
-                roles = ["operator", "supervisor"]
-                zones = ["tinh"]
-                [[operators]]
-                name = "Ban chỉ huy"
-                token_sha256 = "\(hash(SchedulingEndToEndTests.rescueToken))"
-                roles = ["emergency"]
-                zones = ["tinh/xa-a"]
-                \(extra)
-                """, link: try link(dir), logLevel: logLevel)
+            let (config, socket) = try DaemonLifecycleTests.writeConfig(
+                dir,
+                extra: """
+                    [tts]
+                    max_characters = 300
+                    [schedule]
+                    replan_interval_seconds = 5
+                    \(schedule)
+                    [[operators]]
+                    name = "Lan"
+                    token_sha256 = "\(hash(SchedulingEndToEndTests.lanToken))"
+                    zones = ["tinh/xa-a"]
+                    [[operators]]
+                    name = "Huyện"
+                    token_sha256 = "\(hash(SchedulingEndToEndTests.districtToken))"
+                    roles = ["operator", "supervisor"]
+                    zones = ["tinh"]
+                    [[operators]]
+                    name = "Ban chỉ huy"
+                    token_sha256 = "\(hash(SchedulingEndToEndTests.rescueToken))"
+                    roles = ["emergency"]
+                    zones = ["tinh/xa-a"]
+                    \(extra)
+                    """, link: try link(dir), logLevel: logLevel)
             self.socket = socket
             daemon = try DaemonProcess(config: config, socketPath: socket, directory: dir)
             try daemon.notify.waitFor("READY=1")
@@ -157,35 +159,48 @@ struct SchedulingEndToEndTests {
         let wav = try Self.speechWAV(station.dir)
 
         // Lan queues the classic 06:00 and 17:00 rhythm into her commune from a recording.
-        let added = try station.json(["bulletin", "add", "--title", "Lịch tiêm chủng", "--file", wav.path,
-                                      "--zone", "tinh/xa-a", "--daily", "06:00,17:00"], token: Self.lanToken) as? [String: Any]
+        let added =
+            try station.json(
+                [
+                    "bulletin", "add", "--title", "Lịch tiêm chủng", "--file", wav.path,
+                    "--zone", "tinh/xa-a", "--daily", "06:00,17:00",
+                ], token: Self.lanToken) as? [String: Any]
         let lanBulletin = try #require(added?["id"] as? Int)
         #expect(added?["author"] as? String == "Lan")
         #expect(abs((added?["duration_seconds"] as? Double ?? 0) - 4) < 0.1)
 
         // The district queues a text bulletin into commune B through the TTS hook (espeak-ng).
-        let text = try station.json(["bulletin", "add", "--title", "Thông báo PCCC",
-                                     "--text", "UBND xã thông báo: kiểm tra PCCC lúc 7h30 ngày 24/11/2026.",
-                                     "--zone", "tinh/xa-b", "--daily", "08:00"], token: Self.districtToken) as? [String: Any]
+        let text =
+            try station.json(
+                [
+                    "bulletin", "add", "--title", "Thông báo PCCC",
+                    "--text", "UBND xã thông báo: kiểm tra PCCC lúc 7h30 ngày 24/11/2026.",
+                    "--zone", "tinh/xa-b", "--daily", "08:00",
+                ], token: Self.districtToken) as? [String: Any]
         let districtBulletin = try #require(text?["id"] as? Int)
         #expect((text?["duration_seconds"] as? Double ?? 0) > 2, "synthesised speech of a sentence")
         #expect(text?["source_kind"] as? String == "text")
 
         // Scope: Lan cannot queue to, cancel, pause or emergency-queue outside her rights; nothing changes.
         let before = try station.bulletinCount()
-        let intoB = try station.commcast(["bulletin", "add", "--title", "x", "--file", wav.path, "--zone", "tinh/xa-b", "--daily", "06:00"],
-                                         token: Self.lanToken)
+        let intoB = try station.commcast(
+            ["bulletin", "add", "--title", "x", "--file", wav.path, "--zone", "tinh/xa-b", "--daily", "06:00"],
+            token: Self.lanToken)
         #expect(intoB.status == 77)
         #expect(intoB.stderr.contains("tinh/xa-b"), "\(intoB.stderr)")
-        let clusterInB = try station.commcast(["bulletin", "add", "--title", "x", "--file", wav.path, "--cluster", "b1", "--daily", "06:00"],
-                                              token: Self.lanToken)
+        let clusterInB = try station.commcast(
+            ["bulletin", "add", "--title", "x", "--file", wav.path, "--cluster", "b1", "--daily", "06:00"],
+            token: Self.lanToken)
         #expect(clusterInB.status == 77, "\(clusterInB.stderr)")
         for verb in ["cancel", "pause"] {
             let r = try station.commcast(["bulletin", verb, "\(districtBulletin)"], token: Self.lanToken)
             #expect(r.status == 77, "\(verb): \(r.stderr)")
         }
-        let emergency = try station.commcast(["bulletin", "add", "--title", "x", "--file", wav.path, "--zone", "tinh/xa-a",
-                                              "--level", "emergency", "--daily", "06:00"], token: Self.lanToken)
+        let emergency = try station.commcast(
+            [
+                "bulletin", "add", "--title", "x", "--file", wav.path, "--zone", "tinh/xa-a",
+                "--level", "emergency", "--daily", "06:00",
+            ], token: Self.lanToken)
         #expect(emergency.status == 77)
         #expect(emergency.stderr.contains("emergency role"), "\(emergency.stderr)")
         #expect(try station.bulletinCount() == before)
@@ -196,8 +211,11 @@ struct SchedulingEndToEndTests {
         #expect(lanList?.compactMap { $0["id"] as? Int } == [lanBulletin])
 
         // The emergency role may queue emergency level in its commune.
-        let alarm = try station.commcast(["bulletin", "add", "--title", "Lũ quét", "--file", wav.path, "--zone", "tinh/xa-a",
-                                          "--level", "emergency", "--daily", "23:30"], token: Self.rescueToken)
+        let alarm = try station.commcast(
+            [
+                "bulletin", "add", "--title", "Lũ quét", "--file", wav.path, "--zone", "tinh/xa-a",
+                "--level", "emergency", "--daily", "23:30",
+            ], token: Self.rescueToken)
         #expect(alarm.status == 0, "\(alarm.stderr)")
 
         // Validation up front: each names the problem, exits 65 and creates nothing.
@@ -231,13 +249,16 @@ struct SchedulingEndToEndTests {
         // The plan for tomorrow: Lan's bulletin twice on each of her clusters, the text one at 08:00 on b1,
         // the emergency at 23:30 despite quiet hours; a normal one at 21:00 and 23:00 airs at 21:00 and
         // is held back at 23:00 with the reason, as the warning said when it was queued.
-        let partly = try station.commcast(["bulletin", "add", "--title", "Nhạc tối", "--file", wav.path, "--zone", "tinh/xa-b",
-                                           "--daily", "21:00,23:00"])
+        let partly = try station.commcast([
+            "bulletin", "add", "--title", "Nhạc tối", "--file", wav.path, "--zone", "tinh/xa-b",
+            "--daily", "21:00,23:00",
+        ])
         #expect(partly.status == 0, "\(partly.stderr)")
         #expect(partly.stdoutText.contains("airing(s) on 1 cluster(s)"), "\(partly.stdoutText)")
         #expect(partly.stderr.contains("will not air") && partly.stderr.contains("quiet hours"), "\(partly.stderr)")
-        let quietID = try #require(partly.stdoutText.split(separator: "#").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) },
-                                   "\(partly.stdoutText)")
+        let quietID = try #require(
+            partly.stdoutText.split(separator: "#").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) },
+            "\(partly.stdoutText)")
         let plan = try #require(try station.json(["schedule", "--day", "tomorrow"]) as? [String: Any])
         #expect(plan["time_zone"] as? String == "Asia/Ho_Chi_Minh")
         let airings = plan["airings"] as? [[String: Any]] ?? []
@@ -271,8 +292,11 @@ struct SchedulingEndToEndTests {
         #expect((lanAdds.first?["origin"] as? String)?.contains("token") == true)
         #expect(audit.contains { $0["action"] as? String == "bulletin.pause" && $0["target"] as? String == "bulletin #\(lanBulletin)" })
         #expect(audit.contains { $0["action"] as? String == "bulletin.cancel" })
-        #expect(!audit.contains { ($0["action"] as? String)?.hasPrefix("bulletin.") == true && $0["actor"] as? String == "Lan"
-                && $0["target"] as? String == "bulletin #\(districtBulletin)" }, "refused actions change nothing")
+        #expect(
+            !audit.contains {
+                ($0["action"] as? String)?.hasPrefix("bulletin.") == true && $0["actor"] as? String == "Lan"
+                    && $0["target"] as? String == "bulletin #\(districtBulletin)"
+            }, "refused actions change nothing")
         #expect(try station.commcast(["audit"], token: Self.lanToken).status == 77)
         #expect(try station.commcast(["status"], token: "not-a-token").status == 77)
     }
@@ -285,8 +309,11 @@ struct SchedulingEndToEndTests {
             #expect(try station.commcast(["cluster", "add", id, "--name", id, "--zone", "tinh/xa-a"]).status == 0)
         }
         let wav = try Self.speechWAV(station.dir, seconds: 6)
-        let added = try station.json(["bulletin", "add", "--title", "Tin sáng", "--file", wav.path, "--zone", "tinh/xa-a",
-                                      "--daily", "06:00,17:00"]) as? [String: Any]
+        let added =
+            try station.json([
+                "bulletin", "add", "--title", "Tin sáng", "--file", wav.path, "--zone", "tinh/xa-a",
+                "--daily", "06:00,17:00",
+            ]) as? [String: Any]
         let bulletin = try #require(added?["id"] as? Int64)
 
         // The scheduler stores the next 24 h of airings: two per cluster. Wait for it, with a deadline.
@@ -303,13 +330,16 @@ struct SchedulingEndToEndTests {
         for a in airings.prefix(3) {
             for _ in 0..<2 {
                 try db.recordReceipt(.init(receiptID: "s-\(a.id)", airingID: a.id, kind: .started, at: a.plannedAt), receivedAt: now)
-                try db.recordReceipt(.init(receiptID: "c-\(a.id)", airingID: a.id, kind: .completed, at: a.plannedAt.addingTimeInterval(6)), receivedAt: now)
+                try db.recordReceipt(
+                    .init(receiptID: "c-\(a.id)", airingID: a.id, kind: .completed, at: a.plannedAt.addingTimeInterval(6)), receivedAt: now)
             }
         }
         let last = airings[3]
         try db.recordReceipt(.init(receiptID: "s-\(last.id)", airingID: last.id, kind: .started, at: last.plannedAt), receivedAt: now)
-        try db.recordReceipt(.init(receiptID: "i-\(last.id)", airingID: last.id, kind: .interrupted, at: last.plannedAt.addingTimeInterval(3),
-                                   reason: "power cut"), receivedAt: now)
+        try db.recordReceipt(
+            .init(
+                receiptID: "i-\(last.id)", airingID: last.id, kind: .interrupted, at: last.plannedAt.addingTimeInterval(3),
+                reason: "power cut"), receivedAt: now)
 
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
@@ -317,8 +347,9 @@ struct SchedulingEndToEndTests {
             let d = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: offset, to: now)!)
             return String(format: "%04d-%02d-%02d", d.year!, d.month!, d.day!)
         }
-        let report = try #require(try station.json(["stats", "--since", day(0), "--until", day(1), "--by", "bulletin", "--format", "json"])
-            as? [String: Any])
+        let report = try #require(
+            try station.json(["stats", "--since", day(0), "--until", day(1), "--by", "bulletin", "--format", "json"])
+                as? [String: Any])
         let total = try #require(report["total"] as? [String: Any])
         #expect(report["bulletins_produced"] as? Int == 1)
         #expect(total["planned"] as? Int == 4)

@@ -1,8 +1,8 @@
 import CommcastStore
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// The daemon and `commcast-sim` together: 48 clusters in the target zone and 4
 /// outside it, links dropping at random, all of them at once during the downloads
@@ -34,7 +34,8 @@ struct SimulatorEndToEndTests {
         let airAt = Date().addingTimeInterval(25)
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: airAt)
         let at = String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
-        let added = try station.json(["bulletin", "add", "--title", "Thông báo", "--file", wav.path, "--zone", "tinh/xa-a", "--at", at])
+        let added =
+            try station.json(["bulletin", "add", "--title", "Thông báo", "--file", wav.path, "--zone", "tinh/xa-a", "--at", at])
             as? [String: Any]
         let bulletin = try #require(added?["id"] as? Int)
         let address = try ClusterLinkEndToEndTests.linkAddress(station)
@@ -42,11 +43,13 @@ struct SimulatorEndToEndTests {
         // Slow downloads (4 KiB/s: a ~25 KB file takes seconds), so the first mass drop
         // at 3 s lands mid-download; the second lands 4 s into the airing.
         let dropDuringAiring = airAt.timeIntervalSinceNow + 4
-        let sim = try await ExternalTools.runDetached(try BuiltProducts.path("commcast-sim"), [
-            "--station", address, "--credentials", credentials.path, "--json", "--duration", "90", "--until-completed", "48",
-            "--download-kibps", "4", "--drop-all-at", "3", "--drop-all-at", String(format: "%.1f", dropDuringAiring),
-            "--drop-mean", "20", "--reconnect-jitter", "1", "--hostile", "2",
-        ], timeout: .seconds(150))
+        let sim = try await ExternalTools.runDetached(
+            try BuiltProducts.path("commcast-sim"),
+            [
+                "--station", address, "--credentials", credentials.path, "--json", "--duration", "90", "--until-completed", "48",
+                "--download-kibps", "4", "--drop-all-at", "3", "--drop-all-at", String(format: "%.1f", dropDuringAiring),
+                "--drop-mean", "20", "--reconnect-jitter", "1", "--hostile", "2",
+            ], timeout: .seconds(150))
         #expect(sim.status == 0, "\(sim.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: sim.stdout) as? [String: Any], "\(sim.stdoutText)")
         #expect(summary["clusters"] as? Int == 52)
@@ -61,11 +64,15 @@ struct SimulatorEndToEndTests {
 
         // The station's counts match the clusters' exactly: 48 planned, 48 aired, none twice.
         let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
-        let airings = try db.airings(from: airAt.addingTimeInterval(-60), to: airAt.addingTimeInterval(60)).filter { $0.bulletinID == Int64(bulletin) }
+        let airings = try db.airings(from: airAt.addingTimeInterval(-60), to: airAt.addingTimeInterval(60)).filter {
+            $0.bulletinID == Int64(bulletin)
+        }
         #expect(airings.count == 48)
         let notCompleted = airings.filter { $0.outcome != "completed" }
-        #expect(airings.allSatisfy { $0.outcome == "completed" && $0.clusterID.hasPrefix("a") },
-                "\(notCompleted); what the daemon and the simulator logged of them:\n\(Self.logLines(naming: notCompleted.map(\.clusterID), in: station.daemon.log + sim.stderr))")
+        #expect(
+            airings.allSatisfy { $0.outcome == "completed" && $0.clusterID.hasPrefix("a") },
+            "\(notCompleted); what the daemon and the simulator logged of them:\n\(Self.logLines(naming: notCompleted.map(\.clusterID), in: station.daemon.log + sim.stderr))"
+        )
         #expect(airings.allSatisfy { $0.startedAt.map { abs($0.timeIntervalSince(airAt)) < 2 } ?? false }, "each aired at the planned time")
         let receipts = try await db.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM airing_receipts") }
         #expect(receipts == 96, "one started and one completed per airing, however often they were sent")

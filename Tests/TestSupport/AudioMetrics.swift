@@ -18,14 +18,24 @@ public enum AudioMetrics {
         let start = max(0, -lag)
         let end = min(a.count, b.count - lag)
         guard end - start > 1 else { return 0 }
-        var sab = 0.0, saa = 0.0, sbb = 0.0, sa = 0.0, sb = 0.0
+        var sab = 0.0
+        var saa = 0.0
+        var sbb = 0.0
+        var sa = 0.0
+        var sb = 0.0
         let n = Double(end - start)
         for i in start..<end {
-            let x = Double(a[i]), y = Double(b[i + lag])
-            sab += x * y; saa += x * x; sbb += y * y; sa += x; sb += y
+            let x = Double(a[i])
+            let y = Double(b[i + lag])
+            sab += x * y
+            saa += x * x
+            sbb += y * y
+            sa += x
+            sb += y
         }
         let cov = sab - sa * sb / n
-        let va = saa - sa * sa / n, vb = sbb - sb * sb / n
+        let va = saa - sa * sa / n
+        let vb = sbb - sb * sb / n
         guard va > 0, vb > 0 else { return 0 }
         return cov / (va * vb).squareRoot()
     }
@@ -40,7 +50,8 @@ public enum AudioMetrics {
                 return (sum / Float(block)).squareRoot()
             }
         }
-        let ea = envelope(a), eb = envelope(b)
+        let ea = envelope(a)
+        let eb = envelope(b)
         let n = min(ea.count, eb.count)
         return correlation(Array(ea.prefix(n)), Array(eb.prefix(n)), lag: 0)
     }

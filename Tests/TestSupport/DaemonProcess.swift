@@ -9,12 +9,14 @@ public final class DaemonProcess: @unchecked Sendable {
     public let socketPath: String
 
     /// Starts `commcastd --config <config>`; `extraEnvironment` adds e.g. `WATCHDOG_USEC`.
-    public init(config: URL, socketPath: String, directory: TemporaryDirectory,
-                extraEnvironment: [String: String] = [:]) throws {
+    public init(
+        config: URL, socketPath: String, directory: TemporaryDirectory,
+        extraEnvironment: [String: String] = [:]
+    ) throws {
         self.socketPath = socketPath
         notify = try NotifySocketListener(path: directory.file("notify-\(UUID().uuidString.prefix(6)).sock").path)
         stderrFile = directory.file("commcastd-\(UUID().uuidString.prefix(6)).log")
-        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: try BuiltProducts.path("commcastd"))
         process.arguments = ["--config", config.path]
         var env = ProcessInfo.processInfo.environment

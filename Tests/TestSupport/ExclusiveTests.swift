@@ -21,7 +21,10 @@ public final class ExclusiveTests: Sendable {
     public func shared<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = state.withLock { s -> Bool in
-                guard !s.exclusiveHeld, s.exclusiveWaiters.isEmpty else { s.sharedWaiters.append(c); return false }
+                guard !s.exclusiveHeld, s.exclusiveWaiters.isEmpty else {
+                    s.sharedWaiters.append(c)
+                    return false
+                }
                 s.sharedHolders += 1
                 return true
             }
@@ -35,7 +38,10 @@ public final class ExclusiveTests: Sendable {
     public func exclusive<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = state.withLock { s -> Bool in
-                guard !s.exclusiveHeld, s.sharedHolders == 0 else { s.exclusiveWaiters.append(c); return false }
+                guard !s.exclusiveHeld, s.sharedHolders == 0 else {
+                    s.exclusiveWaiters.append(c)
+                    return false
+                }
                 s.exclusiveHeld = true
                 return true
             }
@@ -60,6 +66,6 @@ public final class ExclusiveTests: Sendable {
             s.sharedWaiters = []
             return waiting
         }
-        wake.forEach { $0.resume() }
+        for waiter in wake { waiter.resume() }
     }
 }

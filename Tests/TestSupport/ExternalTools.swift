@@ -27,14 +27,18 @@ public enum ExternalTools {
     }
 
     /// Runs `executable` (a path or a name on PATH) and waits at most `timeout`.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           stdin: Data? = nil, timeout: Duration = .seconds(120)) throws -> Result {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        stdin: Data? = nil, timeout: Duration = .seconds(120)
+    ) throws -> Result {
         let process = Process()
         let path = executable.contains("/") ? executable : (which(executable) ?? executable)
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
@@ -48,9 +52,15 @@ public enum ExternalTools {
         nonisolated(unsafe) var errData = Data()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            outData = out.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         if group.wait(timeout: .now() + seconds) == .timedOut {
             process.terminate()
@@ -62,8 +72,10 @@ public enum ExternalTools {
 
     /// `run`, awaited without holding a cooperative thread: on a 2-core machine a test
     /// blocked for a minute on a child process would starve the async tests beside it.
-    public static func runDetached(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                                   timeout: Duration = .seconds(120)) async throws -> Result {
+    public static func runDetached(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Duration = .seconds(120)
+    ) async throws -> Result {
         try await offCooperativePool { try run(executable, arguments, environment: environment, timeout: timeout) }
     }
 

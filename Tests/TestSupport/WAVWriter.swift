@@ -33,34 +33,48 @@ public enum WAVWriter {
                 case .pcm16: body.appendLE(UInt16(bitPattern: Int16((s * 32767).rounded())))
                 case .pcm24:
                     let v = Int32((s * 8_388_607).rounded())
-                    body.append(UInt8(truncatingIfNeeded: v)); body.append(UInt8(truncatingIfNeeded: v >> 8)); body.append(UInt8(truncatingIfNeeded: v >> 16))
+                    body.append(UInt8(truncatingIfNeeded: v))
+                    body.append(UInt8(truncatingIfNeeded: v >> 8))
+                    body.append(UInt8(truncatingIfNeeded: v >> 16))
                 case .pcm32: body.appendLE(UInt32(bitPattern: Int32((Double(s) * 2_147_483_647).rounded())))
                 case .float32: body.appendLE(s.bitPattern)
                 case .float64: body.appendLE(Double(s).bitPattern)
                 }
             }
         }
-        return header(channels: channelCount, sampleRate: sampleRate, formatTag: format.tag, bits: format.bits,
-                      dataBytes: body.count, extensible: extensible) + body
+        return header(
+            channels: channelCount, sampleRate: sampleRate, formatTag: format.tag, bits: format.bits,
+            dataBytes: body.count, extensible: extensible) + body
     }
 
     /// A header with arbitrary fields, for malformed-input tests.
-    public static func header(channels: Int, sampleRate: Int, formatTag: UInt16, bits: Int, dataBytes: Int,
-                              extensible: Bool = false, declaredDataBytes: Int? = nil) -> Data {
+    public static func header(
+        channels: Int, sampleRate: Int, formatTag: UInt16, bits: Int, dataBytes: Int,
+        extensible: Bool = false, declaredDataBytes: Int? = nil
+    ) -> Data {
         var d = Data()
         let fmtSize = extensible ? 40 : 16
         let blockAlign = channels * bits / 8
-        d.append(contentsOf: Array("RIFF".utf8)); d.appendLE(UInt32(4 + 8 + fmtSize + 8 + dataBytes))
+        d.append(contentsOf: Array("RIFF".utf8))
+        d.appendLE(UInt32(4 + 8 + fmtSize + 8 + dataBytes))
         d.append(contentsOf: Array("WAVE".utf8))
-        d.append(contentsOf: Array("fmt ".utf8)); d.appendLE(UInt32(fmtSize))
-        d.appendLE(extensible ? UInt16(0xFFFE) : formatTag); d.appendLE(UInt16(channels))
-        d.appendLE(UInt32(sampleRate)); d.appendLE(UInt32(sampleRate * blockAlign))
-        d.appendLE(UInt16(blockAlign)); d.appendLE(UInt16(bits))
+        d.append(contentsOf: Array("fmt ".utf8))
+        d.appendLE(UInt32(fmtSize))
+        d.appendLE(extensible ? UInt16(0xFFFE) : formatTag)
+        d.appendLE(UInt16(channels))
+        d.appendLE(UInt32(sampleRate))
+        d.appendLE(UInt32(sampleRate * blockAlign))
+        d.appendLE(UInt16(blockAlign))
+        d.appendLE(UInt16(bits))
         if extensible {
-            d.appendLE(UInt16(22)); d.appendLE(UInt16(bits)); d.appendLE(UInt32(0))
-            d.appendLE(formatTag); d.append(contentsOf: [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71])
+            d.appendLE(UInt16(22))
+            d.appendLE(UInt16(bits))
+            d.appendLE(UInt32(0))
+            d.appendLE(formatTag)
+            d.append(contentsOf: [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71])
         }
-        d.append(contentsOf: Array("data".utf8)); d.appendLE(UInt32(declaredDataBytes ?? dataBytes))
+        d.append(contentsOf: Array("data".utf8))
+        d.appendLE(UInt32(declaredDataBytes ?? dataBytes))
         return d
     }
 }

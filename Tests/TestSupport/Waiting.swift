@@ -10,15 +10,19 @@ public struct TimedOut: Error, CustomStringConvertible {
 /// Polls `condition` until it holds; throws `TimedOut` naming `what` once
 /// `deadline` passes. The one way the tests wait for another process or a
 /// service to catch up: on the event itself, with a deadline, never a fixed sleep.
-public func waitUntil(_ what: String, deadline: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
-                      _ condition: () async throws -> Bool) async throws {
+public func waitUntil(
+    _ what: String, deadline: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
+    _ condition: () async throws -> Bool
+) async throws {
     _ = try await waitFor(what, deadline: deadline, every: interval) { try await condition() ? true : nil }
 }
 
 /// Polls `produce` until it returns a value, and returns it; throws `TimedOut`
 /// naming `what` once `deadline` passes.
-public func waitFor<T>(_ what: String, deadline: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
-                       _ produce: () async throws -> T?) async throws -> T {
+public func waitFor<T>(
+    _ what: String, deadline: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
+    _ produce: () async throws -> T?
+) async throws -> T {
     let end = ContinuousClock.now + deadline
     while true {
         if let value = try await produce() { return value }
@@ -28,8 +32,10 @@ public func waitFor<T>(_ what: String, deadline: Duration = .seconds(30), every 
 }
 
 /// `waitFor` for synchronous tests, which block their thread while they wait.
-public func blockingWaitFor<T>(_ what: String, deadline: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
-                               _ produce: () throws -> T?) throws -> T {
+public func blockingWaitFor<T>(
+    _ what: String, deadline: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
+    _ produce: () throws -> T?
+) throws -> T {
     let end = ContinuousClock.now + deadline
     while true {
         if let value = try produce() { return value }

@@ -51,9 +51,11 @@ struct IngestBenchmark {
             let t = try time {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: "/usr/bin/opusenc")
-                p.arguments = ["--quiet", "--bitrate", "\(settings.bitrate / 1000)", "--speech", "--framesize", "20",
-                               "--comp", "\(settings.complexity)", "--expect-loss", "\(settings.expectedLossPercent)",
-                               "--set-ctl-int", "4012=1", source48k.path, out.path]
+                p.arguments = [
+                    "--quiet", "--bitrate", "\(settings.bitrate / 1000)", "--speech", "--framesize", "20",
+                    "--comp", "\(settings.complexity)", "--expect-loss", "\(settings.expectedLossPercent)",
+                    "--set-ctl-int", "4012=1", source48k.path, out.path,
+                ]
                 try p.run()
                 p.waitUntilExit()
                 precondition(p.terminationStatus == 0, "opusenc failed")
@@ -69,11 +71,14 @@ struct IngestBenchmark {
             pipelineTimes.append(try time { result = try IngestPipeline().ingest(file: source) })
         }
 
-        let ours = median(oursTimes), theirs = median(opusencTimes), pipeline = median(pipelineTimes)
+        let ours = median(oursTimes)
+        let theirs = median(opusencTimes)
+        let pipeline = median(pipelineTimes)
         print("input: \(source.lastPathComponent), \(String(format: "%.1f", audioSeconds)) s of audio; median of \(runs) runs")
         func row(_ name: String, _ seconds: Double, _ audio: Double, _ bytes: Int) {
-            print(name.padding(toLength: 34, withPad: " ", startingAt: 0)
-                  + String(format: "%9.3f %12.0f %10d", seconds, audio / seconds, bytes))
+            print(
+                name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                    + String(format: "%9.3f %12.0f %10d", seconds, audio / seconds, bytes))
         }
         print("step".padding(toLength: 34, withPad: " ", startingAt: 0) + "  seconds  x real time      bytes")
         row("commcast encoder (libopusenc)", ours, audioSeconds, oursBytes)
@@ -81,8 +86,10 @@ struct IngestBenchmark {
         row("commcast full ingest pipeline", pipeline, result?.duration ?? 0, result?.oggOpus.count ?? 0)
         print(String(format: "encoder time ratio commcast/opusenc: %.3f (target <= 1.10)", ours / theirs))
         if let r = result {
-            print(String(format: "source %d Hz %d ch; measured %.1f LUFS, true peak %.1f dBTP, gain %+.1f dB",
-                         r.sourceSampleRate, r.sourceChannels, r.measuredLUFS ?? .nan, r.measuredTruePeakDBTP, r.appliedGainDB))
+            print(
+                String(
+                    format: "source %d Hz %d ch; measured %.1f LUFS, true peak %.1f dBTP, gain %+.1f dB",
+                    r.sourceSampleRate, r.sourceChannels, r.measuredLUFS ?? .nan, r.measuredTruePeakDBTP, r.appliedGainDB))
         }
     }
 }

@@ -37,11 +37,15 @@ struct OggListeners {
         let path = u.path + (u.query.map { "?\($0)" } ?? "")
         return try await ClientBootstrap(group: group)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(OggPageReader(record: record, reference: reference)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(OggPageReader(record: record, reference: reference))
+                }
             }
             .connect(host: u.host!, port: u.port!).flatMap { channel in
                 // HTTP/1.0: no chunked framing in the body, from the station or Icecast.
-                channel.writeAndFlush(ByteBuffer(string: "GET \(path) HTTP/1.0\r\nHost: \(u.host!)\r\nUser-Agent: commcast-bench\r\n\r\n")).map { channel }
+                channel.writeAndFlush(ByteBuffer(string: "GET \(path) HTTP/1.0\r\nHost: \(u.host!)\r\nUser-Agent: commcast-bench\r\n\r\n")).map {
+                    channel
+                }
             }.get()
     }
 }

@@ -44,7 +44,8 @@ struct PlannerBenchmark {
         let rssAfterPlanner = peakRSSMiB()
 
         // 2. The scheduler's cycle: read, plan, store. The first store inserts every airing.
-        var firstCycle = 0.0, inserted = 0
+        var firstCycle = 0.0
+        var inserted = 0
         firstCycle = try time {
             let p = planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default))
             inserted = try db.savePlan(p).inserted
@@ -53,11 +54,12 @@ struct PlannerBenchmark {
         var readOnly: [Double] = []
         for _ in 0..<runs {
             readOnly.append(try time { _ = try db.plannerInput(horizon: horizon, defaultQuietHours: .default) })
-            steady.append(try time {
-                let p = planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default))
-                let changed = try db.savePlan(p)
-                precondition(changed == (0, 0), "an unchanged plan must not rewrite rows")
-            })
+            steady.append(
+                try time {
+                    let p = planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default))
+                    let changed = try db.savePlan(p)
+                    precondition(changed == (0, 0), "an unchanged plan must not rewrite rows")
+                })
         }
         let rssEnd = peakRSSMiB()
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -90,17 +92,22 @@ struct PlannerBenchmark {
 
         let actor = Actor(name: "bench", origin: "bench")
         func media(_ minutes: Double, _ n: Int) -> MediaRecord {
-            MediaRecord(sha256: String(format: "%064x", n), sizeBytes: Int(minutes * 180_000), durationMilliseconds: Int(minutes * 60_000),
-                        sourceKind: "file", sourceContainer: "WAV", measuredLUFS: -16, gainDB: 0, createdAt: 0)
+            MediaRecord(
+                sha256: String(format: "%064x", n), sizeBytes: Int(minutes * 180_000), durationMilliseconds: Int(minutes * 60_000),
+                sourceKind: "file", sourceContainer: "WAV", measuredLUFS: -16, gainDB: 0, createdAt: 0)
         }
         func t(_ s: String) -> TimeOfDay { try! TimeOfDay(parsing: s) }
         var count = 0
-        func add(_ title: String, _ level: BulletinLevel, _ minutes: Double, _ targets: [BulletinTarget], _ pattern: RecurrenceRule.Pattern,
-                 weekdays: Weekdays = .all) throws {
+        func add(
+            _ title: String, _ level: BulletinLevel, _ minutes: Double, _ targets: [BulletinTarget], _ pattern: RecurrenceRule.Pattern,
+            weekdays: Weekdays = .all
+        ) throws {
             count += 1
-            _ = try db.createBulletin(NewBulletin(title: title, level: level, sourceKind: .file, media: media(minutes, count), targets: targets,
-                                                  rules: [RecurrenceRule(pattern: pattern, weekdays: weekdays, validFrom: now.addingTimeInterval(-86_400))]),
-                                      by: actor, at: now.addingTimeInterval(Double(count)))
+            _ = try db.createBulletin(
+                NewBulletin(
+                    title: title, level: level, sourceKind: .file, media: media(minutes, count), targets: targets,
+                    rules: [RecurrenceRule(pattern: pattern, weekdays: weekdays, validFrom: now.addingTimeInterval(-86_400))]),
+                by: actor, at: now.addingTimeInterval(Double(count)))
         }
         // Each commune: the 06:00/17:00 rhythm, a weekday noon notice, hourly reminders
         // in the morning, and a priority notice at 17:00 that pushes the normal one back.

@@ -80,14 +80,18 @@ public struct WAVFile: Sendable {
                 }
                 if fmt != nil { break }
             } else if id == "fmt " {
-                guard size >= 16, available >= 16 else { throw .malformedWAV(reason: "fmt chunk is \(min(size, available)) bytes, expected at least 16") }
+                guard size >= 16, available >= 16 else {
+                    throw .malformedWAV(reason: "fmt chunk is \(min(size, available)) bytes, expected at least 16")
+                }
                 var tag = Int(bytes.readLE16(at: body))
                 let channels = Int(bytes.readLE16(at: body + 2))
                 let rate = Int(bytes.readLE32(at: body + 4))
                 let blockAlign = Int(bytes.readLE16(at: body + 12))
                 let bits = Int(bytes.readLE16(at: body + 14))
                 if tag == 0xFFFE {
-                    guard size >= 40, available >= 40 else { throw .malformedWAV(reason: "WAVE_FORMAT_EXTENSIBLE fmt chunk is shorter than 40 bytes") }
+                    guard size >= 40, available >= 40 else {
+                        throw .malformedWAV(reason: "WAVE_FORMAT_EXTENSIBLE fmt chunk is shorter than 40 bytes")
+                    }
                     tag = Int(bytes.readLE16(at: body + 24))
                 }
                 fmt = (tag, channels, rate, blockAlign, bits)

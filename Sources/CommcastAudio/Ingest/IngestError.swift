@@ -38,10 +38,12 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedFormat(let detected):
             return "unsupported input format (\(detected)); expected WAV, or MP3/M4A/AAC/Ogg/FLAC through ffmpeg"
         case .ffmpegMissing(let format, let path):
-            return "decoding \(format) needs ffmpeg, which was not found as '\(path)': install it with 'apt-get install ffmpeg' or set ingest.ffmpeg_path; WAV needs no ffmpeg"
+            return
+                "decoding \(format) needs ffmpeg, which was not found as '\(path)': install it with 'apt-get install ffmpeg' or set ingest.ffmpeg_path; WAV needs no ffmpeg"
         case .ffmpegFailed(let format, let status, let stderr):
             let detail = stderr.split(whereSeparator: \.isNewline).suffix(3).joined(separator: "; ")
-            return "ffmpeg could not decode the \(format) input (exit \(status)): \(detail.isEmpty ? "no message" : detail); the file is corrupt or not audio"
+            return
+                "ffmpeg could not decode the \(format) input (exit \(status)): \(detail.isEmpty ? "no message" : detail); the file is corrupt or not audio"
         case .malformedWAV(let reason):
             return "malformed WAV: \(reason)"
         case .truncated(let declared, let available):
@@ -53,7 +55,8 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedSampleRate(let rate):
             return "sample rate \(rate) Hz is outside \(IngestLimits.sampleRateRange.lowerBound)–\(IngestLimits.sampleRateRange.upperBound) Hz"
         case .unsupportedSampleFormat(let tag, let bits):
-            return "WAV sample format tag \(tag) with \(bits) bits per sample is not supported; expected PCM 8/16/24/32-bit integer or 32/64-bit float"
+            return
+                "WAV sample format tag \(tag) with \(bits) bits per sample is not supported; expected PCM 8/16/24/32-bit integer or 32/64-bit float"
         case .noAudio:
             return "input holds no audio samples"
         case .tooLong(let seconds, let limit):

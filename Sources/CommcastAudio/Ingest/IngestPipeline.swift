@@ -24,9 +24,11 @@ public struct IngestOptions: Sendable {
     public var ffmpeg: FFmpegTranscoder
     public var metadata: OggOpusEncoder.Metadata
 
-    public init(encoder: EncoderSettings = .default, loudness: LoudnessTarget = .default,
-                limits: IngestLimits = .default, ffmpeg: FFmpegTranscoder = .init(),
-                metadata: OggOpusEncoder.Metadata = .init()) {
+    public init(
+        encoder: EncoderSettings = .default, loudness: LoudnessTarget = .default,
+        limits: IngestLimits = .default, ffmpeg: FFmpegTranscoder = .init(),
+        metadata: OggOpusEncoder.Metadata = .init()
+    ) {
         self.encoder = encoder
         self.loudness = loudness
         self.limits = limits

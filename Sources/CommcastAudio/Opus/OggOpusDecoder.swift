@@ -52,8 +52,10 @@ public enum OggOpusDecoder {
                 if n < 0 { return .failure(.decoderFailed("corrupt stream at sample \(samples.count / max(channels, 1)) (\(describe(n)))")) }
                 samples.append(contentsOf: buffer[0..<Int(n) * channels])
             }
-            return .success(DecodedOpus(samples: samples, channels: channels, preSkip: Int(head.pointee.pre_skip),
-                                        inputSampleRate: Int(head.pointee.input_sample_rate), tags: tags))
+            return .success(
+                DecodedOpus(
+                    samples: samples, channels: channels, preSkip: Int(head.pointee.pre_skip),
+                    inputSampleRate: Int(head.pointee.input_sample_rate), tags: tags))
         }
         return try result.get()
     }

@@ -56,8 +56,11 @@ public final class OggOpusEncoder {
             close: { _ in 0 }
         )
         var error: Int32 = 0
-        guard let enc = ope_encoder_create_callbacks(&callbacks, ref.toOpaque(), comments,
-                                                     Int32(EncoderSettings.sampleRate), 1, 0, &error) else {
+        guard
+            let enc = ope_encoder_create_callbacks(
+                &callbacks, ref.toOpaque(), comments,
+                Int32(EncoderSettings.sampleRate), 1, 0, &error)
+        else {
             ref.release()
             throw .encoderFailed(String(cString: ope_strerror(error)))
         }

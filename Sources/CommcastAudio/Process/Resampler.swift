@@ -59,8 +59,9 @@ public final class Resampler {
                     if flushing {
                         return soxr_process(soxr, nil, 0, nil, dst.baseAddress, dst.count, &outDone)
                     }
-                    return soxr_process(soxr, src.baseAddress! + consumed, src.count - consumed, &inDone,
-                                        dst.baseAddress, dst.count, &outDone)
+                    return soxr_process(
+                        soxr, src.baseAddress! + consumed, src.count - consumed, &inDone,
+                        dst.baseAddress, dst.count, &outDone)
                 }
             }
             if let error { throw .resamplerFailed(String(cString: error)) }

@@ -25,8 +25,10 @@ public struct TextToSpeechHook: Sendable {
         /// Where synthesised WAVs are cached; nil disables the cache.
         public var cacheDirectory: URL?
 
-        public init(command: [String] = Self.espeakCommand, voice: String = "vi-vn-x-south", rate: Int = 150,
-                    timeout: Duration = .seconds(120), maxCharacters: Int = 20_000, cacheDirectory: URL? = nil) {
+        public init(
+            command: [String] = Self.espeakCommand, voice: String = "vi-vn-x-south", rate: Int = 150,
+            timeout: Duration = .seconds(120), maxCharacters: Int = 20_000, cacheDirectory: URL? = nil
+        ) {
             self.command = command
             self.voice = voice
             self.rate = rate
@@ -101,7 +103,7 @@ public struct TextToSpeechHook: Sendable {
 
     func run(_ text: String, logger: Logger, progress: (@Sendable (Double) -> Void)?) throws(Failure) -> Data {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("commcast-tts-\(UUID().uuidString).wav")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
         let substitutions = ["{voice}": configuration.voice, "{rate}": String(configuration.rate), "{output}": output.path]
         let argv = configuration.command.map { arg in substitutions.reduce(arg) { $0.replacingOccurrences(of: $1.key, with: $1.value) } }
@@ -119,7 +121,9 @@ public struct TextToSpeechHook: Sendable {
         env["COMMCAST_TTS_RATE"] = String(configuration.rate)
         env["COMMCAST_TTS_OUTPUT"] = output.path
         process.environment = env
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
@@ -136,9 +140,15 @@ public struct TextToSpeechHook: Sendable {
             group.leave()
         }
         group.enter()
-        DispatchQueue.global().async { box.setOut(stdout.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+        DispatchQueue.global().async {
+            box.setOut(stdout.fileHandleForReading.readDataToEndOfFile())
+            group.leave()
+        }
         group.enter()
-        DispatchQueue.global().async { box.setErr(stderr.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+        DispatchQueue.global().async {
+            box.setErr(stderr.fileHandleForReading.readDataToEndOfFile())
+            group.leave()
+        }
 
         let started = ContinuousClock.now
         var timedOut = false

@@ -21,8 +21,10 @@ public struct Operator: Sendable, Hashable, Codable {
     /// Whether scope checks are skipped (root and the daemon's own user).
     public var isAdministrator: Bool
 
-    public init(name: String, unixUser: String? = nil, tokenSHA256: String? = nil, roles: Set<OperatorRole>,
-                zonePaths: [String], isAdministrator: Bool = false) {
+    public init(
+        name: String, unixUser: String? = nil, tokenSHA256: String? = nil, roles: Set<OperatorRole>,
+        zonePaths: [String], isAdministrator: Bool = false
+    ) {
         self.name = name
         self.unixUser = unixUser
         self.tokenSHA256 = tokenSHA256

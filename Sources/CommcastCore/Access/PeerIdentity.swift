@@ -14,7 +14,8 @@ public struct PeerIdentity: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         // Spelled so that snake_case conversion yields `group_ids`, not `group_i_ds`.
-        case pid, uid, gid, userName, groupIDs = "groupIds"
+        case pid, uid, gid, userName
+        case groupIDs = "groupIds"
     }
 
     public init(pid: Int32, uid: UInt32, gid: UInt32, userName: String? = nil, groupIDs: [UInt32] = []) {

@@ -19,7 +19,7 @@ public struct LoudnessTarget: Sendable, Equatable, Codable {
         if !(-40.0 ... -5.0).contains(integratedLUFS) {
             problems.append(.init(field: "target_lufs", value: "\(integratedLUFS)", expected: "-40 to -5 LUFS"))
         }
-        if !(-9.0 ... 0.0).contains(truePeakCeilingDBTP) {
+        if !(-9.0...0.0).contains(truePeakCeilingDBTP) {
             problems.append(.init(field: "true_peak_dbtp", value: "\(truePeakCeilingDBTP)", expected: "-9 to 0 dBTP"))
         }
         return problems

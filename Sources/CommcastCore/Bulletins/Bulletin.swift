@@ -48,9 +48,11 @@ public struct Bulletin: Sendable, Hashable, Codable {
     public var targets: [BulletinTarget]
     public var rules: [StoredRule]
 
-    public init(id: Int64, title: String, level: BulletinLevel, state: BulletinState, sourceKind: SourceKind, author: String,
-                createdAt: Date, updatedAt: Date, durationSeconds: Double, mediaSHA256: String?, text: String?,
-                targets: [BulletinTarget], rules: [StoredRule]) {
+    public init(
+        id: Int64, title: String, level: BulletinLevel, state: BulletinState, sourceKind: SourceKind, author: String,
+        createdAt: Date, updatedAt: Date, durationSeconds: Double, mediaSHA256: String?, text: String?,
+        targets: [BulletinTarget], rules: [StoredRule]
+    ) {
         self.id = id
         self.title = title
         self.level = level

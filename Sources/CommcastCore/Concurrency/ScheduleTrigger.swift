@@ -11,7 +11,10 @@ public final class ScheduleTrigger: Sendable {
     /// Requests a replan.
     public func fire() {
         let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in
-            if let w = s.waiter { s.waiter = nil; return w }
+            if let w = s.waiter {
+                s.waiter = nil
+                return w
+            }
             s.pending = true
             return nil
         }
@@ -24,7 +27,10 @@ public final class ScheduleTrigger: Sendable {
             group.addTask { [self] in
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                     let resumeNow: Bool = state.withLock { s in
-                        if s.pending { s.pending = false; return true }
+                        if s.pending {
+                            s.pending = false
+                            return true
+                        }
                         s.waiter = c
                         return false
                     }

@@ -31,8 +31,10 @@ public struct HealthPolicy: Sendable, Equatable {
     /// More clock skew than this is degraded.
     public var maxClockSkew: TimeInterval
 
-    public init(heartbeatInterval: TimeInterval = 30, lateAfterIntervals: Double = 2, offlineAfterIntervals: Double = 3,
-                weakSignalDBm: Int = -110, maxClockSkew: TimeInterval = 2) {
+    public init(
+        heartbeatInterval: TimeInterval = 30, lateAfterIntervals: Double = 2, offlineAfterIntervals: Double = 3,
+        weakSignalDBm: Int = -110, maxClockSkew: TimeInterval = 2
+    ) {
         self.heartbeatInterval = heartbeatInterval
         self.lateAfterIntervals = lateAfterIntervals
         self.offlineAfterIntervals = offlineAfterIntervals
@@ -77,7 +79,9 @@ public struct HealthPolicy: Sendable, Equatable {
         if let h = o.lastHeartbeat {
             if h.activity == .fault { reasons.append("cluster reports a fault") }
             if let s = h.signalDBm, s < weakSignalDBm { reasons.append("weak signal \(s) dBm") }
-            if abs(h.clockSkew) > maxClockSkew { reasons.append(String(format: "clock %@ by %.1f s", h.clockSkew > 0 ? "ahead" : "behind", abs(h.clockSkew))) }
+            if abs(h.clockSkew) > maxClockSkew {
+                reasons.append(String(format: "clock %@ by %.1f s", h.clockSkew > 0 ? "ahead" : "behind", abs(h.clockSkew)))
+            }
             reasons += h.errors.prefix(3)
         }
         if o.missingMediaSoon > 0 { reasons.append("\(o.missingMediaSoon) media file(s) for the next hour not cached") }
@@ -94,7 +98,10 @@ public struct HealthTransition: Sendable, Equatable, Codable {
     public var reason: String
 
     // Spelled so the control API's snake_case coding turns `cluster_id` back into it.
-    enum CodingKeys: String, CodingKey { case clusterID = "clusterId", from, to, at, reason }
+    enum CodingKeys: String, CodingKey {
+        case clusterID = "clusterId"
+        case from, to, at, reason
+    }
 
     public init(clusterID: String, from: HealthState, to: HealthState, at: Date, reason: String) {
         self.clusterID = clusterID
@@ -122,7 +129,8 @@ public struct HealthStateMachine: Sendable {
         let previous = states[clusterID] ?? .neverSeen
         states[clusterID] = state
         guard state != previous else { return nil }
-        return HealthTransition(clusterID: clusterID, from: previous, to: state, at: now,
-                                reason: reasons.isEmpty ? "all well" : reasons.joined(separator: "; "))
+        return HealthTransition(
+            clusterID: clusterID, from: previous, to: state, at: now,
+            reason: reasons.isEmpty ? "all well" : reasons.joined(separator: "; "))
     }
 }

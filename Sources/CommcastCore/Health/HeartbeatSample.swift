@@ -26,9 +26,11 @@ public struct HeartbeatSample: Sendable, Equatable {
     /// Current problems in words.
     public var errors: [String]
 
-    public init(receivedAt: Date, clusterTime: Date, activity: Activity = .idle, playingAiringID: Int64? = nil, volume: Int = 70,
-                signalDBm: Int? = nil, uptimeSeconds: Int = 0, firmware: String = "", cached: [String] = [],
-                pendingReceipts: Int = 0, errors: [String] = []) {
+    public init(
+        receivedAt: Date, clusterTime: Date, activity: Activity = .idle, playingAiringID: Int64? = nil, volume: Int = 70,
+        signalDBm: Int? = nil, uptimeSeconds: Int = 0, firmware: String = "", cached: [String] = [],
+        pendingReceipts: Int = 0, errors: [String] = []
+    ) {
         self.receivedAt = receivedAt
         self.clusterTime = clusterTime
         self.activity = activity

@@ -31,11 +31,12 @@ public struct CommcastProvincialProtocol: ProvincialProtocol {
         body.append(contentsOf: #","version":1}"#.utf8)
         let first = events.first?.sequence ?? 0
         let last = events.last?.sequence ?? 0
-        return ProvincialRequest(headers: [
-            ("Content-Type", "application/json"),
-            // The whole batch has a key too, for receivers that de-duplicate requests rather than events.
-            ("Idempotency-Key", "\(station):\(first)-\(last)"),
-        ], body: body)
+        return ProvincialRequest(
+            headers: [
+                ("Content-Type", "application/json"),
+                // The whole batch has a key too, for receivers that de-duplicate requests rather than events.
+                ("Idempotency-Key", "\(station):\(first)-\(last)"),
+            ], body: body)
     }
 
     public func verdict(status: Int, body: Data) -> ReportBatchVerdict {
@@ -65,10 +66,13 @@ public struct CommcastProvincialProtocol: ProvincialProtocol {
             let field = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
             throw ValueError(field: field.isEmpty ? "body" : field, value: "a value of the wrong type", expected: context.debugDescription)
         } catch {
-            throw ValueError(field: "body", value: "\(body.count) bytes that are not a JSON object", expected: "a JSON bulletin (docs/provincial-api.md)")
+            throw ValueError(
+                field: "body", value: "\(body.count) bytes that are not a JSON object", expected: "a JSON bulletin (docs/provincial-api.md)")
         }
         guard let id = wire.id, !id.isEmpty else { throw ValueError(field: "id", value: "nothing", expected: "the province's id for the bulletin") }
-        guard id.count <= 100, id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0)) }) else {
+        guard id.count <= 100,
+            id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0)) })
+        else {
             throw ValueError(field: "id", value: "\"\(id.prefix(120))\"", expected: "1 to 100 characters of A-Z, a-z, 0-9, - _ . :")
         }
         guard let rawTitle = wire.title else { throw ValueError(field: "title", value: "nothing", expected: "1 to 500 characters") }
@@ -91,8 +95,9 @@ public struct CommcastProvincialProtocol: ProvincialProtocol {
             }
             content = .audio(data)
         default:
-            throw ValueError(field: "text/audio_base64", value: wire.text == nil ? "neither" : "both",
-                             expected: "exactly one of text or audio_base64")
+            throw ValueError(
+                field: "text/audio_base64", value: wire.text == nil ? "neither" : "both",
+                expected: "exactly one of text or audio_base64")
         }
         var airAt: Date?
         if let text = wire.airAt {

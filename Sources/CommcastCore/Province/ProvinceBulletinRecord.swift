@@ -27,9 +27,11 @@ public struct ProvinceBulletinRecord: Sendable, Codable, Equatable {
     public var decidedAt: Date?
     public var reason: String?
 
-    public init(id: Int64, provinceId: String, title: String, level: BulletinLevel, zones: [String], mediaSha256: String?,
-                durationSeconds: Double?, text: String?, airAt: Date?, receivedAt: Date, state: State, bulletinId: Int64?,
-                liveId: String?, decidedBy: String?, decidedAt: Date?, reason: String?) {
+    public init(
+        id: Int64, provinceId: String, title: String, level: BulletinLevel, zones: [String], mediaSha256: String?,
+        durationSeconds: Double?, text: String?, airAt: Date?, receivedAt: Date, state: State, bulletinId: Int64?,
+        liveId: String?, decidedBy: String?, decidedAt: Date?, reason: String?
+    ) {
         self.id = id
         self.provinceId = provinceId
         self.title = title

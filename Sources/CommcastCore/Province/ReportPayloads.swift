@@ -17,8 +17,10 @@ public struct BulletinReport: Sendable, Codable, Equatable {
     public var zones: [String]
     public var at: Date
 
-    public init(bulletinId: Int64, event: String, title: String, level: BulletinLevel, state: String, durationSeconds: Double,
-                sourceKind: String, author: String, origin: String, zones: [String], at: Date) {
+    public init(
+        bulletinId: Int64, event: String, title: String, level: BulletinLevel, state: String, durationSeconds: Double,
+        sourceKind: String, author: String, origin: String, zones: [String], at: Date
+    ) {
         self.bulletinId = bulletinId
         self.event = event
         self.title = title
@@ -46,8 +48,10 @@ public struct AiringReport: Sendable, Codable, Equatable {
     public var outcome: String
     public var reason: String?
 
-    public init(airingId: Int64, bulletinId: Int64, clusterId: String, zone: String, plannedAt: Date, startedAt: Date?,
-                endedAt: Date?, outcome: String, reason: String?) {
+    public init(
+        airingId: Int64, bulletinId: Int64, clusterId: String, zone: String, plannedAt: Date, startedAt: Date?,
+        endedAt: Date?, outcome: String, reason: String?
+    ) {
         self.airingId = airingId
         self.bulletinId = bulletinId
         self.clusterId = clusterId
@@ -131,8 +135,10 @@ public struct DailyStatisticsReport: Sendable, Codable, Equatable {
     /// Share of clusters online in the status snapshots of the day (0…1); nil without snapshots.
     public var clustersOnlineShare: Double?
 
-    public init(day: String, bulletinsProduced: Int, airingsPlanned: Int, airings: Int, completed: Int, interrupted: Int,
-                failed: Int, missed: Int, minutesAired: Double, clustersOnlineShare: Double?) {
+    public init(
+        day: String, bulletinsProduced: Int, airingsPlanned: Int, airings: Int, completed: Int, interrupted: Int,
+        failed: Int, missed: Int, minutesAired: Double, clustersOnlineShare: Double?
+    ) {
         self.day = day
         self.bulletinsProduced = bulletinsProduced
         self.airingsPlanned = airingsPlanned
@@ -158,8 +164,10 @@ public struct ProvinceBulletinOutcome: Sendable, Codable, Equatable {
     public var by: String?
     public var at: Date
 
-    public init(provinceId: String, outcome: String, bulletinId: Int64? = nil, liveId: String? = nil, reason: String? = nil,
-                by: String? = nil, at: Date) {
+    public init(
+        provinceId: String, outcome: String, bulletinId: Int64? = nil, liveId: String? = nil, reason: String? = nil,
+        by: String? = nil, at: Date
+    ) {
         self.provinceId = provinceId
         self.outcome = outcome
         self.bulletinId = bulletinId

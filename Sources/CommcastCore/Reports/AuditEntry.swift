@@ -20,4 +20,3 @@ public struct AuditEntry: Sendable, Codable, Equatable {
         self.origin = origin
     }
 }
-

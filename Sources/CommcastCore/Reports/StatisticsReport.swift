@@ -48,4 +48,3 @@ public struct StatisticsReport: Sendable, Codable, Equatable {
         self.rows = rows
     }
 }
-

@@ -40,8 +40,10 @@ public struct Planner: Sendable {
         /// Every cluster the bulletin targets (zones already expanded).
         public var clusterIDs: [String]
 
-        public init(id: Int64, title: String = "", level: BulletinLevel, duration: TimeInterval, queuedAt: Date,
-                    rules: [Rule], clusterIDs: [String]) {
+        public init(
+            id: Int64, title: String = "", level: BulletinLevel, duration: TimeInterval, queuedAt: Date,
+            rules: [Rule], clusterIDs: [String]
+        ) {
             self.id = id
             self.title = title
             self.level = level
@@ -141,12 +143,13 @@ public struct Planner: Sendable {
             guard var candidates = byCluster[cluster.id] else { continue }
             let quiet = cluster.quietHours.map { QuietWindow(hours: $0, spans: quietSpans[$0] ?? []) }
             candidates.sort()
-            var busy: [PlannedAiring] = [] // kept sorted by start
+            var busy: [PlannedAiring] = []  // kept sorted by start
             var counts: [Int64: Int] = [:]
             for c in candidates {
                 let key = RuleCluster(ruleID: c.rule.id, clusterID: cluster.id)
                 if let max = c.rule.rule.maxAirings,
-                   input.priorAirings[key, default: 0] + counts[c.rule.id, default: 0] >= max {
+                    input.priorAirings[key, default: 0] + counts[c.rule.id, default: 0] >= max
+                {
                     continue
                 }
                 switch place(c, clusterID: cluster.id, quiet: quiet, limit: limits.limit(for: c, planner: self), busy: busy) {
@@ -155,8 +158,10 @@ public struct Planner: Sendable {
                     busy.insert(airing, at: index)
                     counts[c.rule.id, default: 0] += 1
                 case .failure(let reason):
-                    skipped.append(SkippedAiring(bulletinID: c.bulletin.id, ruleID: c.rule.id, clusterID: cluster.id,
-                                                 level: c.bulletin.level, wantedAt: c.wanted, reason: reason.text))
+                    skipped.append(
+                        SkippedAiring(
+                            bulletinID: c.bulletin.id, ruleID: c.rule.id, clusterID: cluster.id,
+                            level: c.bulletin.level, wantedAt: c.wanted, reason: reason.text))
                 }
             }
             airings.append(contentsOf: busy)
@@ -177,20 +182,27 @@ public struct Planner: Sendable {
 
     /// Shift limits per (rule, wanted time); every cluster of a rule shares them.
     struct ShiftLimits {
-        struct Key: Hashable { var rule: Int64; var wanted: Date; var duration: TimeInterval }
+        struct Key: Hashable {
+            var rule: Int64
+            var wanted: Date
+            var duration: TimeInterval
+        }
         var cache: [Key: (latestStart: Date, latestEnd: Date?)] = [:]
         mutating func limit(for c: Candidate, planner: Planner) -> (latestStart: Date, latestEnd: Date?) {
             let key = Key(rule: c.rule.id, wanted: c.wanted, duration: c.bulletin.duration)
             if let hit = cache[key] { return hit }
-            let limit = c.rule.rule.shiftLimit(for: c.wanted, duration: c.bulletin.duration, maxShift: planner.configuration.maxShift,
-                                               calendar: planner.calendar)
+            let limit = c.rule.rule.shiftLimit(
+                for: c.wanted, duration: c.bulletin.duration, maxShift: planner.configuration.maxShift,
+                calendar: planner.calendar)
             cache[key] = limit
             return limit
         }
     }
 
-    func place(_ c: Candidate, clusterID: String, quiet: QuietWindow?, limit: (latestStart: Date, latestEnd: Date?),
-               busy: [PlannedAiring]) -> Result<PlannedAiring, Refusal> {
+    func place(
+        _ c: Candidate, clusterID: String, quiet: QuietWindow?, limit: (latestStart: Date, latestEnd: Date?),
+        busy: [PlannedAiring]
+    ) -> Result<PlannedAiring, Refusal> {
         let d = c.bulletin.duration
         let emergency = c.bulletin.level == .emergency
         if !emergency, let quiet, quiet.overlaps(from: c.wanted, to: c.wanted.addingTimeInterval(d)) {
@@ -205,7 +217,9 @@ public struct Planner: Sendable {
         for s in starts.sorted() where s <= limit.latestStart {
             let e = s.addingTimeInterval(d)
             if let latestEnd = limit.latestEnd, e > latestEnd { break }
-            if let clash = busy.first(where: { $0.start < e.addingTimeInterval(configuration.gap) && s < $0.end.addingTimeInterval(configuration.gap) }) {
+            if let clash = busy.first(where: {
+                $0.start < e.addingTimeInterval(configuration.gap) && s < $0.end.addingTimeInterval(configuration.gap)
+            }) {
                 blocker = blocker ?? clash
                 continue
             }
@@ -216,12 +230,15 @@ public struct Planner: Sendable {
             if s != c.wanted, let b = blocker {
                 reason = "shifted \(Int((s.timeIntervalSince(c.wanted) / 60).rounded(.up))) min: slot held by bulletin #\(b.bulletinID) (\(b.level))"
             }
-            return .success(PlannedAiring(bulletinID: c.bulletin.id, ruleID: c.rule.id, clusterID: clusterID,
-                                          level: c.bulletin.level, wantedAt: c.wanted, start: s, end: e, reason: reason))
+            return .success(
+                PlannedAiring(
+                    bulletinID: c.bulletin.id, ruleID: c.rule.id, clusterID: clusterID,
+                    level: c.bulletin.level, wantedAt: c.wanted, start: s, end: e, reason: reason))
         }
         let holder = blocker ?? busy.first { $0.start < c.wanted.addingTimeInterval(d) && c.wanted < $0.end }
         if let holder {
-            return .failure(Refusal(text: "conflict: slot held by bulletin #\(holder.bulletinID) (\(holder.level)) and no free gap within the shift limit"))
+            return .failure(
+                Refusal(text: "conflict: slot held by bulletin #\(holder.bulletinID) (\(holder.level)) and no free gap within the shift limit"))
         }
         return .failure(Refusal(text: "no free gap before quiet hours"))
     }

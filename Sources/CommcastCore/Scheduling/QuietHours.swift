@@ -18,7 +18,8 @@ public struct QuietHours: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Whether the minute-of-day `m` falls inside.
     func contains(minuteOfDay m: Int) -> Bool {
-        let s = start.minutesSinceMidnight, e = end.minutesSinceMidnight
+        let s = start.minutesSinceMidnight
+        let e = end.minutesSinceMidnight
         if s == e { return false }
         return s < e ? (m >= s && m < e) : (m >= s || m < e)
     }

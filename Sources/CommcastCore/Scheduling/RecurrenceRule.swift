@@ -48,7 +48,8 @@ public struct RecurrenceRule: Sendable, Hashable, Codable {
                 problems.append(.init(field: "every", value: "\(minutes) minutes", expected: "1 to 1440 minutes"))
             }
             if from >= to {
-                problems.append(.init(field: "window", value: "\(from)–\(to)", expected: "a window whose start is before its end on the same day (empty window)"))
+                problems.append(
+                    .init(field: "window", value: "\(from)–\(to)", expected: "a window whose start is before its end on the same day (empty window)"))
             }
         }
         if weekdays.isEmpty { problems.append(.init(field: "weekdays", value: "none", expected: "at least one day")) }
@@ -96,9 +97,12 @@ public struct RecurrenceRule: Sendable, Hashable, Codable {
 
     /// The latest start the planner may shift an occurrence wanted at `wanted` to,
     /// and the latest end: the daily window for `every` rules, `maxShift` otherwise.
-    public func shiftLimit(for wanted: Date, duration: TimeInterval, maxShift: TimeInterval, calendar: Calendar) -> (latestStart: Date, latestEnd: Date?) {
+    public func shiftLimit(for wanted: Date, duration: TimeInterval, maxShift: TimeInterval, calendar: Calendar) -> (
+        latestStart: Date, latestEnd: Date?
+    ) {
         if case .every(_, _, let to) = pattern,
-           let end = calendar.date(bySettingHour: to.hour, minute: to.minute, second: 0, of: wanted) {
+            let end = calendar.date(bySettingHour: to.hour, minute: to.minute, second: 0, of: wanted)
+        {
             return (end.addingTimeInterval(-duration), end)
         }
         return (wanted.addingTimeInterval(maxShift), nil)

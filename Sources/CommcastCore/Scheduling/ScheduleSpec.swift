@@ -23,8 +23,10 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
     /// At most this many airings per cluster.
     public var times: Int?
 
-    public init(at: String? = nil, daily: [String]? = nil, weekdays: String? = nil, every: Int? = nil, window: String? = nil,
-                from: String? = nil, until: String? = nil, times: Int? = nil) {
+    public init(
+        at: String? = nil, daily: [String]? = nil, weekdays: String? = nil, every: Int? = nil, window: String? = nil,
+        from: String? = nil, until: String? = nil, times: Int? = nil
+    ) {
         self.at = at
         self.daily = daily
         self.weekdays = weekdays
@@ -46,8 +48,10 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
         var problems: [ValueError] = []
         let kinds = [at != nil, daily != nil, every != nil].filter { $0 }.count
         if kinds != 1 {
-            problems.append(.init(field: "schedule", value: kinds == 0 ? "none" : "several",
-                                  expected: "exactly one of --at, --daily or --every"))
+            problems.append(
+                .init(
+                    field: "schedule", value: kinds == 0 ? "none" : "several",
+                    expected: "exactly one of --at, --daily or --every"))
         }
         var weekdaySet = Weekdays.all
         if let w = weekdays {
@@ -55,19 +59,25 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
         }
         var validFrom = now
         if let f = from {
-            if let d = Self.date(f, calendar: calendar) { validFrom = max(d, now) } else {
+            if let d = Self.date(f, calendar: calendar) {
+                validFrom = max(d, now)
+            } else {
                 problems.append(.init(field: "from", value: f, expected: "a date YYYY-MM-DD"))
             }
         }
         var validUntil: Date?
         if let u = until {
-            if let d = Self.date(u, calendar: calendar) { validUntil = calendar.date(byAdding: .day, value: 1, to: d) } else {
+            if let d = Self.date(u, calendar: calendar) {
+                validUntil = calendar.date(byAdding: .day, value: 1, to: d)
+            } else {
                 problems.append(.init(field: "until", value: u, expected: "a date YYYY-MM-DD"))
             }
         }
         var pattern: RecurrenceRule.Pattern = .times([])
         if let at {
-            if let d = Self.dateTime(at, calendar: calendar, now: now) { pattern = .once(d) } else {
+            if let d = Self.dateTime(at, calendar: calendar, now: now) {
+                pattern = .once(d)
+            } else {
                 problems.append(.init(field: "at", value: at, expected: "YYYY-MM-DD HH:MM[:SS], or HH:MM[:SS] for today"))
             }
         } else if let daily {
@@ -84,8 +94,9 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
                 problems.append(.init(field: "window", value: window!, expected: "HH:MM-HH:MM"))
             } else {
                 do {
-                    pattern = .every(minutes: every, from: try TimeOfDay(parsing: parts[0], field: "window"),
-                                     to: try TimeOfDay(parsing: parts[1], field: "window"))
+                    pattern = .every(
+                        minutes: every, from: try TimeOfDay(parsing: parts[0], field: "window"),
+                        to: try TimeOfDay(parsing: parts[1], field: "window"))
                 } catch { problems.append(error) }
             }
         }
@@ -105,8 +116,9 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
     static func date(_ s: String, calendar: Calendar) -> Date? {
         let p = s.split(separator: "-").compactMap { Int($0) }
         guard p.count == 3, (1...12).contains(p[1]), (1...31).contains(p[2]),
-              let d = calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2])),
-              calendar.component(.day, from: d) == p[2] else { return nil }
+            let d = calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2])),
+            calendar.component(.day, from: d) == p[2]
+        else { return nil }
         return d
     }
 
@@ -117,7 +129,8 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
             let pieces = text.split(separator: ":", omittingEmptySubsequences: false)
             if pieces.count == 3 {
                 guard let t = try? TimeOfDay(parsing: "\(pieces[0]):\(pieces[1])"), pieces[2].count == 2,
-                      let sec = Int(pieces[2]), (0...59).contains(sec) else { return nil }
+                    let sec = Int(pieces[2]), (0...59).contains(sec)
+                else { return nil }
                 return (t, sec)
             }
             return (try? TimeOfDay(parsing: text)).map { ($0, 0) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A wall-clock time in the station's time zone, minute resolution.
 public struct TimeOfDay: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     /// 0–23.
@@ -17,12 +19,17 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public init(parsing text: String, field: String = "time") throws(ValueError) {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         let parts: [Substring]
-        if t.contains(":") { parts = t.split(separator: ":", omittingEmptySubsequences: false) }
-        else if t.contains("h") { parts = t.split(separator: "h", omittingEmptySubsequences: false) }
-        else { parts = [] }
+        if t.contains(":") {
+            parts = t.split(separator: ":", omittingEmptySubsequences: false)
+        } else if t.contains("h") {
+            parts = t.split(separator: "h", omittingEmptySubsequences: false)
+        } else {
+            parts = []
+        }
         guard parts.count == 2, let h = Int(parts[0]), (0...23).contains(h),
-              let m = parts[1].isEmpty ? 0 : Int(parts[1]), (0...59).contains(m),
-              parts[1].count <= 2 else {
+            let m = parts[1].isEmpty ? 0 : Int(parts[1]), (0...59).contains(m),
+            parts[1].count <= 2
+        else {
             throw ValueError(field: field, value: text, expected: "a time of day such as 06:00 or 17:30")
         }
         self.init(hour: h, minute: m)
@@ -47,5 +54,3 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
     }
 }
-
-import Foundation

@@ -35,9 +35,18 @@ public struct Weekdays: OptionSet, Sendable, Hashable, Codable, CustomStringConv
     /// ranges like `mon-fri`; a range may wrap the week (`fri-mon` is Friday to Monday).
     public init(parsing text: String) throws(ValueError) {
         let t = text.lowercased().replacingOccurrences(of: " ", with: "")
-        if t == "all" || t == "daily" || t == "everyday" { self = .all; return }
-        if t == "weekdays" || t == "workdays" { self = .workdays; return }
-        if t == "weekend" || t == "weekends" { self = .weekend; return }
+        if t == "all" || t == "daily" || t == "everyday" {
+            self = .all
+            return
+        }
+        if t == "weekdays" || t == "workdays" {
+            self = .workdays
+            return
+        }
+        if t == "weekend" || t == "weekends" {
+            self = .weekend
+            return
+        }
         var result: Weekdays = []
         for item in t.split(separator: ",", omittingEmptySubsequences: false) {
             let ends = item.split(separator: "-", omittingEmptySubsequences: false).map(String.init)

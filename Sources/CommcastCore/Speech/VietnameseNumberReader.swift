@@ -26,7 +26,10 @@ public struct VietnameseNumberReader: Sendable {
         let scales = ["", thousand, "triệu", "tỷ"]
         var groups: [Int] = []
         var rest = n
-        while rest > 0 { groups.append(rest % 1000); rest /= 1000 }
+        while rest > 0 {
+            groups.append(rest % 1000)
+            rest /= 1000
+        }
         // Beyond tỷ, Vietnamese repeats: 10^12 is "ngàn tỷ".
         var words: [String] = []
         for i in stride(from: groups.count - 1, through: 0, by: -1) {
@@ -42,7 +45,9 @@ public struct VietnameseNumberReader: Sendable {
 
     /// Reads 0–999; `full` reads leading zeros ("không trăm lẻ năm") as inside a larger number.
     func readGroup(_ g: Int, full: Bool) -> String {
-        let h = g / 100, t = g % 100 / 10, u = g % 10
+        let h = g / 100
+        let t = g % 100 / 10
+        let u = g % 10
         var words: [String] = []
         if h > 0 || full { words += [Self.digits[h], "trăm"] }
         if t == 0 {

@@ -7,8 +7,10 @@ public enum PrintableText {
     public static func check(_ text: String, field: String, maxLength: Int) throws(ValueError) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let bad = text.unicodeScalars.first(where: isForbidden) {
-            throw ValueError(field: field, value: shown(text),
-                             expected: "printable text on one line (it holds U+\(String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)), a control character)")
+            throw ValueError(
+                field: field, value: shown(text),
+                expected:
+                    "printable text on one line (it holds U+\(String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)), a control character)")
         }
         guard !trimmed.isEmpty, trimmed.count <= maxLength else {
             throw ValueError(field: field, value: shown(text), expected: "1 to \(maxLength) characters")

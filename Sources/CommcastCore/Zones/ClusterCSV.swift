@@ -1,3 +1,5 @@
+import Foundation
+
 /// The cluster CSV a province loads its clusters from and exports them to:
 /// `id,name,zone,latitude,longitude,tags` with a header row, UTF-8, RFC 4180 quoting,
 /// tags separated by `;`.
@@ -25,15 +27,22 @@ public enum ClusterCSV {
     /// Parses a whole file. Rows with problems are all reported; none is returned then.
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
         let records = splitRecords(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)
-        guard let header = records.first else { throw ParseError(problems: ["line 1: empty file; expected a header row: \(columns.joined(separator: ","))"]) }
+        guard let header = records.first else {
+            throw ParseError(problems: ["line 1: empty file; expected a header row: \(columns.joined(separator: ","))"])
+        }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var index: [String: Int] = [:]
         for (i, n) in names.enumerated() { index[n] = i }
         let missing = ["id", "name", "zone"].filter { index[$0] == nil }
         let unknown = names.filter { !columns.contains($0) && !$0.isEmpty }
         var problems: [String] = []
-        if !missing.isEmpty { problems.append("line \(header.line): header lacks column(s) \(missing.joined(separator: ", ")); expected \(columns.joined(separator: ","))") }
-        if !unknown.isEmpty { problems.append("line \(header.line): unknown column(s) \(unknown.joined(separator: ", ")); expected \(columns.joined(separator: ","))") }
+        if !missing.isEmpty {
+            problems.append(
+                "line \(header.line): header lacks column(s) \(missing.joined(separator: ", ")); expected \(columns.joined(separator: ","))")
+        }
+        if !unknown.isEmpty {
+            problems.append("line \(header.line): unknown column(s) \(unknown.joined(separator: ", ")); expected \(columns.joined(separator: ","))")
+        }
         guard problems.isEmpty else { throw ParseError(problems: problems) }
 
         var rows: [Row] = []
@@ -51,14 +60,18 @@ public enum ClusterCSV {
             func number(_ name: String) -> Double? {
                 let s = field(name)
                 if s.isEmpty { return nil }
-                guard let v = Double(s) else { rowProblems.append("line \(record.line): \(name): got \"\(s)\", expected a decimal number such as 11.5375"); return nil }
+                guard let v = Double(s) else {
+                    rowProblems.append("line \(record.line): \(name): got \"\(s)\", expected a decimal number such as 11.5375")
+                    return nil
+                }
                 return v
             }
             var zone = field("zone")
             do { zone = try ZonePath.normalize(zone) } catch { rowProblems.append("line \(record.line): \(error)") }
             let tags = field("tags").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            let cluster = Cluster(id: field("id"), name: field("name"), zonePath: zone, latitude: number("latitude"),
-                                  longitude: number("longitude"), tags: tags)
+            let cluster = Cluster(
+                id: field("id"), name: field("name"), zonePath: zone, latitude: number("latitude"),
+                longitude: number("longitude"), tags: tags)
             rowProblems += cluster.validate().map { "line \(record.line): \($0)" }
             if rowProblems.isEmpty { rows.append(Row(line: record.line, cluster: cluster)) } else { problems += rowProblems }
         }
@@ -70,8 +83,10 @@ public enum ClusterCSV {
     public static func render(_ clusters: [Cluster]) -> String {
         var out = columns.joined(separator: ",") + "\n"
         for c in clusters {
-            let fields = [c.id, c.name, c.zonePath, c.latitude.map { "\($0)" } ?? "", c.longitude.map { "\($0)" } ?? "",
-                          c.tags.joined(separator: ";")]
+            let fields = [
+                c.id, c.name, c.zonePath, c.latitude.map { "\($0)" } ?? "", c.longitude.map { "\($0)" } ?? "",
+                c.tags.joined(separator: ";"),
+            ]
             out += fields.map(quote).joined(separator: ",") + "\n"
         }
         return out
@@ -98,15 +113,25 @@ public enum ClusterCSV {
         var chars = Array(text).makeIterator()
         var pending: Character?
         func next() -> Character? {
-            if let p = pending { pending = nil; return p }
+            if let p = pending {
+                pending = nil
+                return p
+            }
             return chars.next()
         }
         while let c = next() {
             if quoted {
                 if c == "\"" {
                     if let n = next() {
-                        if n == "\"" { field.append("\"") } else { quoted = false; pending = n }
-                    } else { quoted = false }
+                        if n == "\"" {
+                            field.append("\"")
+                        } else {
+                            quoted = false
+                            pending = n
+                        }
+                    } else {
+                        quoted = false
+                    }
                 } else {
                     if c == "\n" || c == "\r\n" { line += 1 }
                     field.append(c)
@@ -115,10 +140,14 @@ public enum ClusterCSV {
             }
             switch c {
             case "\"": quoted = true
-            case ",": fields.append(field); field = ""
+            case ",":
+                fields.append(field)
+                field = ""
             case "\n", "\r\n", "\r":
-                fields.append(field); field = ""
-                records.append(Record(line: recordLine, fields: fields)); fields = []
+                fields.append(field)
+                field = ""
+                records.append(Record(line: recordLine, fields: fields))
+                fields = []
                 line += 1
                 recordLine = line
             default: field.append(c)
@@ -131,5 +160,3 @@ public enum ClusterCSV {
         return records
     }
 }
-
-import Foundation

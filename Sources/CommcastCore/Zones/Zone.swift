@@ -1,3 +1,5 @@
+import Foundation
+
 /// A node of the zone tree.
 public struct Zone: Sendable, Hashable, Codable {
     public var id: Int64
@@ -59,5 +61,3 @@ public struct Cluster: Sendable, Hashable, Codable {
         return problems
     }
 }
-
-import Foundation

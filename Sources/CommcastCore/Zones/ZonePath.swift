@@ -1,3 +1,5 @@
+import Foundation
+
 /// A zone's place in the administrative tree, written `province/commune/hamlet`
 /// with any number of levels (the 2025 reform removed districts; trees change).
 public enum ZonePath {
@@ -6,7 +8,8 @@ public enum ZonePath {
     /// At most this many characters a name.
     public static let maxNameLength = 64
 
-    static let grammar = "a zone path such as binh-phuoc/dong-xoai/tan-phu: 1 to \(maxDepth) names separated by /, "
+    static let grammar =
+        "a zone path such as binh-phuoc/dong-xoai/tan-phu: 1 to \(maxDepth) names separated by /, "
         + "each 1 to \(maxNameLength) lowercase letters, digits, '-', '_' or '.', starting with a letter or a digit"
 
     /// Splits and checks a path against the grammar in docs/scheduling.md ("Zone
@@ -19,7 +22,8 @@ public enum ZonePath {
         }
         for part in parts {
             guard let first = part.first, first.isLetter || first.isNumber, part.count <= maxNameLength,
-                  part.allSatisfy({ ($0.isLetter && !$0.isUppercase) || $0.isNumber || "-_.".contains($0) }) else {
+                part.allSatisfy({ ($0.isLetter && !$0.isUppercase) || $0.isNumber || "-_.".contains($0) })
+            else {
                 throw ValueError(field: field, value: PrintableText.shown(path), expected: grammar)
             }
         }
@@ -42,5 +46,3 @@ public enum ZonePath {
         return String(path[..<slash])
     }
 }
-
-import Foundation

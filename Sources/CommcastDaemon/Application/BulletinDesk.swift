@@ -21,8 +21,10 @@ public struct BulletinDesk: Sendable {
     /// - Parameters:
     ///   - replanRequests: fired after every change that affects the plan.
     ///   - now: the station clock.
-    public init(settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, scope: OperatorScope,
-                replanRequests: ScheduleTrigger, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, scope: OperatorScope,
+        replanRequests: ScheduleTrigger, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.settings = settings
         self.database = database
         self.media = media
@@ -77,7 +79,8 @@ public struct BulletinDesk: Sendable {
         case (nil, let text?):
             // Refused before the voice speaks when the duration cannot matter: no
             // cluster, or no occurrence at all; otherwise after, with its real length.
-            try requireAirings(try planPreview(rule, level: request.level, duration: 1, clusterIDs: clusterIDs), request: request, clusterIDs: clusterIDs)
+            try requireAirings(
+                try planPreview(rule, level: request.level, duration: 1, clusterIDs: clusterIDs), request: request, clusterIDs: clusterIDs)
             let spoken = try await synthesize(text)
             preview = try planPreview(rule, level: request.level, duration: spoken.duration, clusterIDs: clusterIDs)
             try requireAirings(preview, request: request, clusterIDs: clusterIDs)
@@ -87,8 +90,9 @@ public struct BulletinDesk: Sendable {
             throw Refusal.invalid("give exactly one of media_sha256 (a recording) or text (for the synthetic voice)")
         }
         let bulletin = try database.createBulletin(
-            NewBulletin(title: title, level: request.level, sourceKind: kind, media: media, text: request.text,
-                        targets: request.targets, rules: [rule]),
+            NewBulletin(
+                title: title, level: request.level, sourceKind: kind, media: media, text: request.text,
+                targets: request.targets, rules: [rule]),
             by: actor, at: at)
         replanRequests.fire()
         return (bulletin, preview)
@@ -113,13 +117,16 @@ public struct BulletinDesk: Sendable {
         var input = try database.plannerInput(horizon: horizon, defaultQuietHours: settings.current.schedule.quietHours, clusterIDs: clusterIDs)
         // An id no stored bulletin has: the candidate is planned beside the others, never saved.
         let candidate = Int64.min
-        input.bulletins.append(Planner.Bulletin(id: candidate, level: level, duration: duration, queuedAt: now(),
-                                                rules: [.init(id: candidate, rule: rule)], clusterIDs: clusterIDs.sorted()))
+        input.bulletins.append(
+            Planner.Bulletin(
+                id: candidate, level: level, duration: duration, queuedAt: now(),
+                rules: [.init(id: candidate, rule: rule)], clusterIDs: clusterIDs.sorted()))
         let plan = Planner(configuration: settings.plannerConfiguration, calendar: settings.calendar).plan(input)
         let airings = plan.airings.filter { $0.bulletinID == candidate }
         let skipped = plan.skipped.filter { $0.bulletinID == candidate }
-        return PlanPreview(airings: airings.count, clusters: clusterIDs.count, firstAiring: airings.map(\.start).min(),
-                           skipped: Dictionary(grouping: skipped, by: \.reason).mapValues(\.count), until: horizon.end)
+        return PlanPreview(
+            airings: airings.count, clusters: clusterIDs.count, firstAiring: airings.map(\.start).min(),
+            skipped: Dictionary(grouping: skipped, by: \.reason).mapValues(\.count), until: horizon.end)
     }
 
     /// Refuses a bulletin with no airing, saying why and what to do instead.
@@ -127,17 +134,24 @@ public struct BulletinDesk: Sendable {
         guard preview.airings == 0 else { return }
         let targets = request.targets.map(\.description).joined(separator: ", ")
         if clusterIDs.isEmpty {
-            throw Refusal(.invalid, code: "will_not_air", "targets: \(targets) has no cluster yet, so the bulletin would never air; add clusters to the zone first")
+            throw Refusal(
+                .invalid, code: "will_not_air",
+                "targets: \(targets) has no cluster yet, so the bulletin would never air; add clusters to the zone first")
         }
         let until = preview.until.formatted(Date.ISO8601FormatStyle(timeZone: settings.calendar.timeZone).year().month().day())
         guard preview.skippedCount > 0 else {
-            throw Refusal(.invalid, code: "will_not_air", "schedule: no occurrence between now and \(until), so the bulletin would never air; check --at, --from, --until and --weekdays")
+            throw Refusal(
+                .invalid, code: "will_not_air",
+                "schedule: no occurrence between now and \(until), so the bulletin would never air; check --at, --from, --until and --weekdays")
         }
         let reasons = preview.skipped.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        let wayOut = preview.skipped.keys.contains { $0.hasPrefix("quiet hours") } && request.level != .emergency
+        let wayOut =
+            preview.skipped.keys.contains { $0.hasPrefix("quiet hours") } && request.level != .emergency
             ? "choose a time outside quiet hours, or --level emergency if it must air then"
             : "choose another time"
-        throw Refusal(.invalid, code: "will_not_air", "schedule: every occurrence up to \(until) would be skipped (\(reasons)), so the bulletin would never air; \(wayOut)")
+        throw Refusal(
+            .invalid, code: "will_not_air",
+            "schedule: every occurrence up to \(until) would be skipped (\(reasons)), so the bulletin would never air; \(wayOut)")
     }
 
     /// The bulletins the operator sees, in the given states (all when nil).
@@ -168,9 +182,10 @@ public struct BulletinDesk: Sendable {
             throw Refusal(.conflict, code: "conflict", "province bulletin #\(record.id) has no audio")
         }
         let at = now()
-        let bulletin = NewBulletin(title: record.title, level: record.level, sourceKind: record.text == nil ? .file : .text, media: media,
-                                   text: record.text, targets: record.zones.map { .zone($0) },
-                                   rules: [RecurrenceRule(pattern: .once(max(record.airAt ?? at, at)), validFrom: at)], origin: "province")
+        let bulletin = NewBulletin(
+            title: record.title, level: record.level, sourceKind: record.text == nil ? .file : .text, media: media,
+            text: record.text, targets: record.zones.map { .zone($0) },
+            rules: [RecurrenceRule(pattern: .once(max(record.airAt ?? at, at)), validFrom: at)], origin: "province")
         let queued = try database.queueProvinceBulletin(id: record.id, as: bulletin, state: state, by: actor, at: at)
         replanRequests.fire()
         return queued
@@ -200,7 +215,9 @@ public struct BulletinDesk: Sendable {
     func inboxRecord(_ id: Int64, for op: Operator) throws -> ProvinceBulletinRecord {
         guard let record = try database.provinceBulletin(id: id) else { throw Refusal.notFound("unknown province bulletin #\(id)") }
         for zone in record.zones { try scope.requireZone(zone, for: op) }
-        guard op.mayQueue(record.level) else { throw Refusal.forbidden("\(op.name) may not queue \(record.level) bulletins (needs the emergency role)") }
+        guard op.mayQueue(record.level) else {
+            throw Refusal.forbidden("\(op.name) may not queue \(record.level) bulletins (needs the emergency role)")
+        }
         return record
     }
 
@@ -215,10 +232,11 @@ public struct BulletinDesk: Sendable {
     /// Saves encoded audio to the media store and its row to the database.
     func store(_ result: IngestResult, kind: SourceKind) throws -> MediaRecord {
         let sha = try media.put(result.oggOpus)
-        let record = MediaRecord(sha256: sha, sizeBytes: result.oggOpus.count, durationMilliseconds: Int((result.duration * 1000).rounded()),
-                                 sourceKind: kind.rawValue, sourceContainer: result.sourceContainer.rawValue,
-                                 measuredLUFS: result.measuredLUFS, gainDB: result.appliedGainDB,
-                                 createdAt: Int64(now().timeIntervalSince1970 * 1000))
+        let record = MediaRecord(
+            sha256: sha, sizeBytes: result.oggOpus.count, durationMilliseconds: Int((result.duration * 1000).rounded()),
+            sourceKind: kind.rawValue, sourceContainer: result.sourceContainer.rawValue,
+            measuredLUFS: result.measuredLUFS, gainDB: result.appliedGainDB,
+            createdAt: Int64(now().timeIntervalSince1970 * 1000))
         try database.recordMedia(record)
         return record
     }

@@ -17,8 +17,10 @@ public struct ClusterCommands: Sendable {
     let now: @Sendable () -> Date
 
     /// - Parameter planStored: fired after a resync so the cluster is sent its schedule again.
-    public init(database: CommcastDatabase, scope: OperatorScope, registry: LinkRegistry, planStored: ScheduleTrigger,
-                timeout: Duration = .seconds(10), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        database: CommcastDatabase, scope: OperatorScope, registry: LinkRegistry, planStored: ScheduleTrigger,
+        timeout: Duration = .seconds(10), now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.database = database
         self.scope = scope
         self.registry = registry

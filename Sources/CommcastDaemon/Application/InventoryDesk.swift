@@ -15,8 +15,10 @@ public struct InventoryDesk: Sendable {
     let replanRequests: ScheduleTrigger
     let now: @Sendable () -> Date
 
-    public init(database: CommcastDatabase, scope: OperatorScope, registry: LinkRegistry, replanRequests: ScheduleTrigger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        database: CommcastDatabase, scope: OperatorScope, registry: LinkRegistry, replanRequests: ScheduleTrigger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.database = database
         self.scope = scope
         self.registry = registry
@@ -66,8 +68,9 @@ public struct InventoryDesk: Sendable {
         try scope.requireInventory(cluster.zonePath, for: op)
         let credential = ClusterCredential(newFor: cluster.id)
         try database.addCluster(cluster, publicKey: credential.publicKey, at: now())
-        try database.audit(actor, action: "cluster.add", target: cluster.id,
-                           details: ["zone": cluster.zonePath, "key": LinkAuthentication.fingerprint(publicKey: credential.publicKey)], at: now())
+        try database.audit(
+            actor, action: "cluster.add", target: cluster.id,
+            details: ["zone": cluster.zonePath, "key": LinkAuthentication.fingerprint(publicKey: credential.publicKey)], at: now())
         replanRequests.fire()
         return AddedCluster(cluster: cluster, credential: Self.issued(credential))
     }
@@ -78,8 +81,9 @@ public struct InventoryDesk: Sendable {
         try scope.requireInventory(cluster.zonePath, for: op)
         let credential = ClusterCredential(newFor: id)
         try database.setClusterKey(id: id, publicKey: credential.publicKey, at: now())
-        try database.audit(actor, action: "cluster.rotate-key", target: id,
-                           details: ["key": LinkAuthentication.fingerprint(publicKey: credential.publicKey)], at: now())
+        try database.audit(
+            actor, action: "cluster.rotate-key", target: id,
+            details: ["key": LinkAuthentication.fingerprint(publicKey: credential.publicKey)], at: now())
         registry.credentialChanged(id)
         return Self.issued(credential)
     }
@@ -122,13 +126,16 @@ public struct InventoryDesk: Sendable {
         var firstLine: [String: Int] = [:]
         for row in rows {
             if let earlier = firstLine[row.cluster.id] {
-                throw Refusal.invalid("line \(row.line): id: \"\(row.cluster.id)\" is already on line \(earlier), expected each cluster once; nothing imported")
+                throw Refusal.invalid(
+                    "line \(row.line): id: \"\(row.cluster.id)\" is already on line \(earlier), expected each cluster once; nothing imported")
             }
             firstLine[row.cluster.id] = row.line
         }
         let outside = rows.filter { !op.covers(zonePath: $0.cluster.zonePath) || !op.managesInventory }
         if let first = outside.first {
-            throw Refusal.forbidden("line \(first.line): \(op.name) may not add clusters to \(first.cluster.zonePath) (\(outside.count) row(s) outside your zones); nothing imported")
+            throw Refusal.forbidden(
+                "line \(first.line): \(op.name) may not add clusters to \(first.cluster.zonePath) (\(outside.count) row(s) outside your zones); nothing imported"
+            )
         }
         let credentials = rows.map { ClusterCredential(newFor: $0.cluster.id) }
         let keys = Dictionary(credentials.map { ($0.clusterID, $0.publicKey) }) { first, _ in first }

@@ -22,8 +22,10 @@ public struct OnAir: Sendable {
     /// The daemon itself, for ends nobody asked for (a silent source, shutdown).
     public static let station = Actor(name: "commcastd", origin: "daemon")
 
-    public init(broadcaster: LiveBroadcaster, registry: LinkRegistry, database: CommcastDatabase, settings: RunningConfiguration,
-                scope: OperatorScope, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        broadcaster: LiveBroadcaster, registry: LinkRegistry, database: CommcastDatabase, settings: RunningConfiguration,
+        scope: OperatorScope, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.broadcaster = broadcaster
         self.registry = registry
         self.database = database
@@ -61,19 +63,23 @@ public struct OnAir: Sendable {
         if level != .emergency {
             let quiet = try clustersInQuietHours(ids)
             if let span = quiet.first?.span, quiet.count == ids.count {
-                throw Refusal(.conflict, code: "quiet_hours", "it is quiet hours (\(span)) for every targeted cluster; only an emergency broadcast may air now")
+                throw Refusal(
+                    .conflict, code: "quiet_hours", "it is quiet hours (\(span)) for every targeted cluster; only an emergency broadcast may air now")
             }
             ids.subtract(quiet.map(\.id))
         }
-        return try begin(level: level, clusterIDs: ids, targets: request.zones + request.clusters, source: request.source,
-                         title: title, actor: actor, details: [:])
+        return try begin(
+            level: level, clusterIDs: ids, targets: request.zones + request.clusters, source: request.source,
+            title: title, actor: actor, details: [:])
     }
 
     /// The clusters among `ids` inside their quiet hours now, with the span that holds each.
     func clustersInQuietHours(_ ids: Set<String>) throws -> [(id: String, span: QuietHours)] {
         let at = now()
-        let clusters = try database.plannerInput(horizon: DateInterval(start: at, duration: 1),
-                                                 defaultQuietHours: settings.current.schedule.quietHours, clusterIDs: ids).clusters
+        let clusters = try database.plannerInput(
+            horizon: DateInterval(start: at, duration: 1),
+            defaultQuietHours: settings.current.schedule.quietHours, clusterIDs: ids
+        ).clusters
         return clusters.compactMap { c in
             guard let q = c.quietHours, q.overlaps(from: at, to: at.addingTimeInterval(1), calendar: settings.calendar) else { return nil }
             return (c.id, q)
@@ -84,8 +90,10 @@ public struct OnAir: Sendable {
     /// the province): the caller has already decided it may air.
     ///
     /// - Throws: `Refusal` with code `busy` when a broadcast of the same or a higher level is on air.
-    public func startForStation(level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String,
-                                actor: Actor, details: [String: String] = [:]) throws -> LiveBroadcastStatus {
+    public func startForStation(
+        level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String,
+        actor: Actor, details: [String: String] = [:]
+    ) throws -> LiveBroadcastStatus {
         var ids = clusterIDs
         if level != .emergency {
             let quiet = try clustersInQuietHours(ids)
@@ -97,23 +105,32 @@ public struct OnAir: Sendable {
         return try begin(level: level, clusterIDs: ids, targets: targets, source: source, title: title, actor: actor, details: details)
     }
 
-    private func begin(level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String,
-                       actor: Actor, details: [String: String]) throws -> LiveBroadcastStatus {
+    private func begin(
+        level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String,
+        actor: Actor, details: [String: String]
+    ) throws -> LiveBroadcastStatus {
         let at = now()
-        let started: LiveBroadcastStatus, replaced: LiveBroadcastStatus?
+        let started: LiveBroadcastStatus
+        let replaced: LiveBroadcastStatus?
         do {
-            (started, replaced) = try broadcaster.start(.init(level: level, clusterIDs: clusterIDs, targets: targets, source: source,
-                                                             title: title, operatorName: actor.name),
-                                                       registry: registry, now: at)
+            (started, replaced) = try broadcaster.start(
+                .init(
+                    level: level, clusterIDs: clusterIDs, targets: targets, source: source,
+                    title: title, operatorName: actor.name),
+                registry: registry, now: at)
         } catch LiveBroadcaster.Refusal.busy(let running) {
-            throw Refusal(.conflict, code: "busy",
-                          "a \(running.level) broadcast (\(running.liveId), by \(running.operatorName)) is on air; stop it first or start an emergency")
+            throw Refusal(
+                .conflict, code: "busy",
+                "a \(running.level) broadcast (\(running.liveId), by \(running.operatorName)) is on air; stop it first or start an emergency")
         }
         if let replaced { recordEnd(replaced, actor: actor) }
-        let audited = ["level": level.rawValue, "source": source, "title": title,
-                       "targets": targets.joined(separator: ","), "clusters": "\(clusterIDs.count)"]
-        try database.recordLiveEvent(actor, kind: "live_started", liveID: started.liveId,
-                                     details: audited.merging(details) { _, extra in extra }, at: at)
+        let audited = [
+            "level": level.rawValue, "source": source, "title": title,
+            "targets": targets.joined(separator: ","), "clusters": "\(clusterIDs.count)",
+        ]
+        try database.recordLiveEvent(
+            actor, kind: "live_started", liveID: started.liveId,
+            details: audited.merging(details) { _, extra in extra }, at: at)
         return started
     }
 
@@ -175,10 +192,12 @@ public struct OnAir: Sendable {
     private func recordEnd(_ ended: LiveBroadcastStatus, actor: Actor) {
         let endedAt = ended.endedAt ?? now()
         do {
-            try database.recordLiveEvent(actor, kind: "live_stopped", liveID: ended.liveId, details: [
-                "reason": ended.endReason ?? "", "level": ended.level, "source": ended.source,
-                "packets": "\(ended.packets)", "seconds": "\(Int(endedAt.timeIntervalSince(ended.startedAt)))",
-            ], at: endedAt)
+            try database.recordLiveEvent(
+                actor, kind: "live_stopped", liveID: ended.liveId,
+                details: [
+                    "reason": ended.endReason ?? "", "level": ended.level, "source": ended.source,
+                    "packets": "\(ended.packets)", "seconds": "\(Int(endedAt.timeIntervalSince(ended.startedAt)))",
+                ], at: endedAt)
         } catch {
             logger.error("cannot record the end of a live broadcast", metadata: ["live_id": "\(ended.liveId)", "error": "\(error)"])
         }

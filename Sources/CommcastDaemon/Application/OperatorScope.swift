@@ -64,9 +64,10 @@ public struct OperatorScope: Sendable {
     /// Whether any of `zonePaths` reaches into the operator's zones, including
     /// province-wide targets above them.
     public func reaches(_ zonePaths: [String], op: Operator) -> Bool {
-        op.isAdministrator || zonePaths.contains { p in
-            op.zonePaths.contains { ZonePath.isWithin(p, scope: $0) || ZonePath.isWithin($0, scope: p) }
-        }
+        op.isAdministrator
+            || zonePaths.contains { p in
+                op.zonePaths.contains { ZonePath.isWithin(p, scope: $0) || ZonePath.isWithin($0, scope: p) }
+            }
     }
 
     /// An operator sees bulletins that reach into their zones.

@@ -22,7 +22,8 @@ public struct ConfigurationLoader: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigurationError(file: path, problems: [.init(key: "", message: "cannot read \(path): \((error as NSError).localizedDescription)")])
+            throw ConfigurationError(
+                file: path, problems: [.init(key: "", message: "cannot read \(path): \((error as NSError).localizedDescription)")])
         }
         let (configuration, problems) = parse(text)
         guard problems.isEmpty else { throw ConfigurationError(file: path, problems: problems) }
@@ -38,13 +39,25 @@ public struct ConfigurationLoader: Sendable {
         do {
             root = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            return (config, [.init(key: "", message: "TOML syntax error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")])
+            return (
+                config,
+                [
+                    .init(
+                        key: "",
+                        message: "TOML syntax error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+                ]
+            )
         } catch {
             return (config, [.init(key: "", message: "TOML syntax error: \(error)")])
         }
 
         for key in root.keys.sorted() where !Self.sections.contains(key) {
-            reader.problems.append(.init(key: key, message: "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [live], [health], [province], [[operators]], [[relay]]"))
+            reader.problems.append(
+                .init(
+                    key: key,
+                    message:
+                        "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [live], [health], [province], [[operators]], [[relay]]"
+                ))
         }
 
         if let t = reader.section(root, "daemon") { parseDaemon(t, into: &config, reader: &reader) }

@@ -52,13 +52,19 @@ extension ConfigurationLoader {
 
         mutating func string(_ t: TOMLTable, _ section: String, _ key: String) -> String? {
             guard let value = value(t, section, key) else { return nil }
-            guard let s = value.string else { problem("\(section).\(key)", render(value), "expected a string"); return nil }
+            guard let s = value.string else {
+                problem("\(section).\(key)", render(value), "expected a string")
+                return nil
+            }
             return s
         }
 
         mutating func int(_ t: TOMLTable, _ section: String, _ key: String) -> Int? {
             guard let value = value(t, section, key) else { return nil }
-            guard let i = value.int else { problem("\(section).\(key)", render(value), "expected an integer"); return nil }
+            guard let i = value.int else {
+                problem("\(section).\(key)", render(value), "expected an integer")
+                return nil
+            }
             return i
         }
 
@@ -72,16 +78,26 @@ extension ConfigurationLoader {
 
         mutating func bool(_ t: TOMLTable, _ section: String, _ key: String) -> Bool? {
             guard let value = value(t, section, key) else { return nil }
-            guard let b = value.bool else { problem("\(section).\(key)", render(value), "expected true or false"); return nil }
+            guard let b = value.bool else {
+                problem("\(section).\(key)", render(value), "expected true or false")
+                return nil
+            }
             return b
         }
 
         mutating func stringArray(_ t: TOMLTable, _ section: String, _ key: String) -> [String]? {
             guard let value = value(t, section, key) else { return nil }
-            guard let array = value.array else { problem("\(section).\(key)", render(value), "expected an array of names"); return nil }
+            guard let array = value.array else {
+                problem("\(section).\(key)", render(value), "expected an array of names")
+                return nil
+            }
             var out: [String] = []
             for element in array {
-                if let s = element.string { out.append(s) } else if let i = element.int { out.append(String(i)) } else {
+                if let s = element.string {
+                    out.append(s)
+                } else if let i = element.int {
+                    out.append(String(i))
+                } else {
                     problem("\(section).\(key)", render(element), "expected a name or a number")
                 }
             }

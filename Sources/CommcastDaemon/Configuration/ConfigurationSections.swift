@@ -40,7 +40,8 @@ extension ConfigurationLoader {
         if let v = reader.string(t, "control", "socket_mode") {
             if let mode = UInt16(v, radix: 8), mode <= 0o777 {
                 if mode & 0o002 != 0 {
-                    reader.problem("control.socket_mode", quoted(v), "lets every local user connect; expected a mode without the world-write bit, e.g. \"0660\"")
+                    reader.problem(
+                        "control.socket_mode", quoted(v), "lets every local user connect; expected a mode without the world-write bit, e.g. \"0660\"")
                 } else {
                     config.control.socketMode = mode
                 }
@@ -95,16 +96,22 @@ extension ConfigurationLoader {
         if let v = reader.string(t, "ingest", "ffmpeg_path") {
             if v.isEmpty { reader.problem("ingest.ffmpeg_path", "\"\"", "expected a command name or path") } else { ingest.ffmpegPath = v }
         }
-        let keyNames = ["bitrate": "bitrate_kbps", "complexity": "complexity", "expected_loss_percent": "expected_loss_percent",
-                        "target_lufs": "target_lufs", "true_peak_dbtp": "true_peak_dbtp"]
+        let keyNames = [
+            "bitrate": "bitrate_kbps", "complexity": "complexity", "expected_loss_percent": "expected_loss_percent",
+            "target_lufs": "target_lufs", "true_peak_dbtp": "true_peak_dbtp",
+        ]
         for problem in ingest.encoder.validate() + ingest.loudness.validate() {
             let key = keyNames[problem.field] ?? problem.field
             let value = key == "bitrate_kbps" ? "\(ingest.encoder.bitrate / 1000)" : problem.value
             let expected = key == "bitrate_kbps" ? "expected 6 to 256 (kbit/s)" : "expected \(problem.expected)"
             reader.problem("ingest.\(key)", value, expected)
         }
-        if ingest.encoder.validate().isEmpty && ingest.loudness.validate().isEmpty { config.ingest = ingest }
-        else { config.ingest.limits = ingest.limits; config.ingest.ffmpegPath = ingest.ffmpegPath }
+        if ingest.encoder.validate().isEmpty && ingest.loudness.validate().isEmpty {
+            config.ingest = ingest
+        } else {
+            config.ingest.limits = ingest.limits
+            config.ingest.ffmpegPath = ingest.ffmpegPath
+        }
     }
 
     /// `[schedule]`.
@@ -115,20 +122,38 @@ extension ConfigurationLoader {
             } else if let q = Self.parseQuietHours(v) {
                 config.schedule.quietHours = q
             } else {
-                reader.problem("schedule.quiet_hours", quoted(v), "expected a span between two different times such as \"22:00-05:00\", or \"none\" for no quiet hours")
+                reader.problem(
+                    "schedule.quiet_hours", quoted(v),
+                    "expected a span between two different times such as \"22:00-05:00\", or \"none\" for no quiet hours")
             }
         }
         if let v = reader.int(t, "schedule", "horizon_hours") {
-            if (1...168).contains(v) { config.schedule.horizonHours = v } else { reader.problem("schedule.horizon_hours", "\(v)", "expected 1 to 168") }
+            if (1...168).contains(v) {
+                config.schedule.horizonHours = v
+            } else {
+                reader.problem("schedule.horizon_hours", "\(v)", "expected 1 to 168")
+            }
         }
         if let v = reader.int(t, "schedule", "max_shift_minutes") {
-            if (0...720).contains(v) { config.schedule.maxShiftMinutes = v } else { reader.problem("schedule.max_shift_minutes", "\(v)", "expected 0 to 720") }
+            if (0...720).contains(v) {
+                config.schedule.maxShiftMinutes = v
+            } else {
+                reader.problem("schedule.max_shift_minutes", "\(v)", "expected 0 to 720")
+            }
         }
         if let v = reader.int(t, "schedule", "replan_interval_seconds") {
-            if (5...3600).contains(v) { config.schedule.replanIntervalSeconds = v } else { reader.problem("schedule.replan_interval_seconds", "\(v)", "expected 5 to 3600") }
+            if (5...3600).contains(v) {
+                config.schedule.replanIntervalSeconds = v
+            } else {
+                reader.problem("schedule.replan_interval_seconds", "\(v)", "expected 5 to 3600")
+            }
         }
         if let v = reader.int(t, "schedule", "missed_after_minutes") {
-            if (1...10_080).contains(v) { config.schedule.missedAfterMinutes = v } else { reader.problem("schedule.missed_after_minutes", "\(v)", "expected 1 to 10080") }
+            if (1...10_080).contains(v) {
+                config.schedule.missedAfterMinutes = v
+            } else {
+                reader.problem("schedule.missed_after_minutes", "\(v)", "expected 1 to 10080")
+            }
         }
     }
 
@@ -145,10 +170,18 @@ extension ConfigurationLoader {
             if (1...3600).contains(v) { config.tts.timeoutSeconds = v } else { reader.problem("tts.timeout_seconds", "\(v)", "expected 1 to 3600") }
         }
         if let v = reader.int(t, "tts", "max_characters") {
-            if (1...1_000_000).contains(v) { config.tts.maxCharacters = v } else { reader.problem("tts.max_characters", "\(v)", "expected 1 to 1000000") }
+            if (1...1_000_000).contains(v) {
+                config.tts.maxCharacters = v
+            } else {
+                reader.problem("tts.max_characters", "\(v)", "expected 1 to 1000000")
+            }
         }
         if let v = reader.string(t, "tts", "dialect") {
-            if let d = VietnameseNumberReader.Dialect(rawValue: v) { config.tts.dialect = d } else { reader.problem("tts.dialect", quoted(v), "expected southern or northern") }
+            if let d = VietnameseNumberReader.Dialect(rawValue: v) {
+                config.tts.dialect = d
+            } else {
+                reader.problem("tts.dialect", quoted(v), "expected southern or northern")
+            }
         }
         if let v = reader.string(t, "tts", "abbreviations_file"), !v.isEmpty {
             config.tts.abbreviationsFile = v
@@ -166,12 +199,20 @@ extension ConfigurationLoader {
             if (20...2000).contains(v) { config.live.jitterMilliseconds = v } else { reader.problem("live.jitter_ms", "\(v)", "expected 20 to 2000") }
         }
         if let v = reader.int(t, "live", "emergency_volume") {
-            if v == -1 { config.live.emergencyVolume = nil }
-            else if (0...100).contains(v) { config.live.emergencyVolume = v }
-            else { reader.problem("live.emergency_volume", "\(v)", "expected 0 to 100, or -1 to leave each cluster's volume") }
+            if v == -1 {
+                config.live.emergencyVolume = nil
+            } else if (0...100).contains(v) {
+                config.live.emergencyVolume = v
+            } else {
+                reader.problem("live.emergency_volume", "\(v)", "expected 0 to 100, or -1 to leave each cluster's volume")
+            }
         }
         if let v = reader.int(t, "live", "source_timeout_seconds") {
-            if (1...300).contains(v) { config.live.sourceTimeoutSeconds = v } else { reader.problem("live.source_timeout_seconds", "\(v)", "expected 1 to 300") }
+            if (1...300).contains(v) {
+                config.live.sourceTimeoutSeconds = v
+            } else {
+                reader.problem("live.source_timeout_seconds", "\(v)", "expected 1 to 300")
+            }
         }
         if let v = reader.int(t, "live", "bitrate") {
             if (6_000...128_000).contains(v) { config.live.bitrate = v } else { reader.problem("live.bitrate", "\(v)", "expected 6000 to 128000") }
@@ -180,28 +221,39 @@ extension ConfigurationLoader {
             if (1...5).contains(v) { config.live.framesPerWrite = v } else { reader.problem("live.frames_per_write", "\(v)", "expected 1 to 5") }
         }
         if let v = reader.string(t, "live", "microphone") {
-            if v.isEmpty { reader.problem("live.microphone", "\"\"", "expected an ALSA device name such as default or hw:1,0") }
-            else { config.live.microphone = v }
+            if v.isEmpty {
+                reader.problem("live.microphone", "\"\"", "expected an ALSA device name such as default or hw:1,0")
+            } else {
+                config.live.microphone = v
+            }
         }
     }
 
     /// `[link]`.
     func parseLink(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
         if let v = reader.string(t, "link", "listen_address") {
-            if v.isEmpty || v.contains(" ") { reader.problem("link.listen_address", quoted(v), "expected an IP address such as 0.0.0.0 or 127.0.0.1") }
-            else { config.link.listenAddress = v }
+            if v.isEmpty || v.contains(" ") {
+                reader.problem("link.listen_address", quoted(v), "expected an IP address such as 0.0.0.0 or 127.0.0.1")
+            } else {
+                config.link.listenAddress = v
+            }
         }
         if let v = reader.int(t, "link", "port") {
             if (0...65_535).contains(v) { config.link.port = v } else { reader.problem("link.port", "\(v)", "expected 0 to 65535") }
         }
         if let v = reader.int(t, "link", "heartbeat_seconds") {
-            if (5...600).contains(v) { config.link.heartbeatSeconds = v } else { reader.problem("link.heartbeat_seconds", "\(v)", "expected 5 to 600") }
+            if (5...600).contains(v) {
+                config.link.heartbeatSeconds = v
+            } else {
+                reader.problem("link.heartbeat_seconds", "\(v)", "expected 5 to 600")
+            }
         }
         let certificate = reader.string(t, "link", "tls_certificate") ?? ""
         let key = reader.string(t, "link", "tls_key") ?? ""
         if certificate.isEmpty != key.isEmpty {
-            reader.problem(certificate.isEmpty ? "link.tls_certificate" : "link.tls_key", "\"\"",
-                           "expected both tls_certificate and tls_key, or neither")
+            reader.problem(
+                certificate.isEmpty ? "link.tls_certificate" : "link.tls_key", "\"\"",
+                "expected both tls_certificate and tls_key, or neither")
         } else {
             for (name, path) in [("link.tls_certificate", certificate), ("link.tls_key", key)] where !path.isEmpty {
                 if !FileManager.default.isReadableFile(atPath: path) { reader.problem(name, quoted(path), "expected a readable PEM file") }
@@ -214,11 +266,18 @@ extension ConfigurationLoader {
     /// `[health]`.
     func parseHealth(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
         if let v = reader.int(t, "health", "retention_days") {
-            if (1...3650).contains(v) { config.health.retentionDays = v } else { reader.problem("health.retention_days", "\(v)", "expected 1 to 3650") }
+            if (1...3650).contains(v) {
+                config.health.retentionDays = v
+            } else {
+                reader.problem("health.retention_days", "\(v)", "expected 1 to 3650")
+            }
         }
         if let v = reader.int(t, "health", "sample_interval_seconds") {
-            if (10...86_400).contains(v) { config.health.sampleIntervalSeconds = v }
-            else { reader.problem("health.sample_interval_seconds", "\(v)", "expected 10 to 86400") }
+            if (10...86_400).contains(v) {
+                config.health.sampleIntervalSeconds = v
+            } else {
+                reader.problem("health.sample_interval_seconds", "\(v)", "expected 10 to 86400")
+            }
         }
     }
 
@@ -247,14 +306,18 @@ extension ConfigurationLoader {
                     op.unixUser = user
                 }
                 if let token {
-                    if token.count == 64, token.allSatisfy(\.isHexDigit) { op.tokenSHA256 = token.lowercased() } else {
+                    if token.count == 64, token.allSatisfy(\.isHexDigit) {
+                        op.tokenSHA256 = token.lowercased()
+                    } else {
                         reader.problem("\(key).token_sha256", quoted(token), "expected 64 hex digits (sha256sum of the token)")
                     }
                 }
                 if let roles {
                     var set = Set<OperatorRole>()
                     for r in roles {
-                        if let role = OperatorRole(rawValue: r) { set.insert(role) } else {
+                        if let role = OperatorRole(rawValue: r) {
+                            set.insert(role)
+                        } else {
                             reader.problem("\(key).roles", quoted(r), "expected operator, supervisor or emergency")
                         }
                     }
@@ -262,11 +325,15 @@ extension ConfigurationLoader {
                 }
                 if let zones {
                     for z in zones {
-                        do { op.zonePaths.append(try ZonePath.normalize(z)) } catch { reader.problem("\(key).zones", quoted(z), "expected \(error.expected)") }
+                        do { op.zonePaths.append(try ZonePath.normalize(z)) } catch {
+                            reader.problem("\(key).zones", quoted(z), "expected \(error.expected)")
+                        }
                     }
                 }
                 if op.zonePaths.isEmpty { reader.problem("\(key).zones", nil, "expected at least one zone path the operator may act on") }
-                if op.unixUser == nil && op.tokenSHA256 == nil { reader.problem(key, quoted(name), "needs unix_user or token_sha256 to be identified") }
+                if op.unixUser == nil && op.tokenSHA256 == nil {
+                    reader.problem(key, quoted(name), "needs unix_user or token_sha256 to be identified")
+                }
                 config.operators.append(op)
             }
         } else {
@@ -303,7 +370,11 @@ extension ConfigurationLoader {
                 }
                 var relay = DaemonConfiguration.Relay(name: name, url: url, zones: zones, slot: RelaySlot(start: span.start, end: span.end))
                 if let v = silenceSeconds {
-                    if (1...600).contains(v) { relay.silenceSeconds = v } else { reader.problem("\(key).silence_seconds", "\(v)", "expected 1 to 600") }
+                    if (1...600).contains(v) {
+                        relay.silenceSeconds = v
+                    } else {
+                        reader.problem("\(key).silence_seconds", "\(v)", "expected 1 to 600")
+                    }
                 }
                 if let v = silenceDBFS {
                     if (-90...0).contains(v) { relay.silenceDBFS = v } else { reader.problem("\(key).silence_dbfs", "\(v)", "expected -90 to 0") }
@@ -318,11 +389,18 @@ extension ConfigurationLoader {
     /// `[province]`.
     func parseProvince(_ t: TOMLTable, into p: inout DaemonConfiguration.ProvinceSection, reader: inout Reader) {
         if let v = reader.string(t, "province", "report_url") {
-            if v.isEmpty || (URL(string: v).map { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil } ?? false) { p.reportURL = v }
-            else { reader.problem("province.report_url", quoted(v), "expected an https:// URL such as https://httt.example.gov.vn/commcast/v1/events") }
+            if v.isEmpty || (URL(string: v).map { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil } ?? false) {
+                p.reportURL = v
+            } else {
+                reader.problem("province.report_url", quoted(v), "expected an https:// URL such as https://httt.example.gov.vn/commcast/v1/events")
+            }
         }
         if let v = reader.string(t, "province", "station_id") {
-            if !v.isEmpty, v.count <= 100 { p.stationID = v } else { reader.problem("province.station_id", quoted(v), "expected 1 to 100 characters") }
+            if !v.isEmpty, v.count <= 100 {
+                p.stationID = v
+            } else {
+                reader.problem("province.station_id", quoted(v), "expected 1 to 100 characters")
+            }
         }
         if let v = reader.string(t, "province", "token_file") {
             if let token = try? String(contentsOfFile: v, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
@@ -333,7 +411,11 @@ extension ConfigurationLoader {
             }
         }
         if let v = reader.string(t, "province", "ca_bundle") {
-            if FileManager.default.isReadableFile(atPath: v) { p.caBundle = v } else { reader.problem("province.ca_bundle", quoted(v), "expected a readable PEM file") }
+            if FileManager.default.isReadableFile(atPath: v) {
+                p.caBundle = v
+            } else {
+                reader.problem("province.ca_bundle", quoted(v), "expected a readable PEM file")
+            }
         }
         func int(_ key: String, _ range: ClosedRange<Int>, _ set: (Int) -> Void) {
             guard let v = reader.int(t, "province", key) else { return }
@@ -347,19 +429,30 @@ extension ConfigurationLoader {
         int("max_bulletin_mb", 1...200) { p.maxBulletinMB = $0 }
         if let v = reader.string(t, "province", "webhook_listen") {
             let parts = v.split(separator: ":")
-            if v.isEmpty || (parts.count == 2 && !parts[0].isEmpty && Int(parts[1]).map { (0...65_535).contains($0) } == true) { p.webhookListen = v }
-            else { reader.problem("province.webhook_listen", quoted(v), "expected address:port such as 0.0.0.0:7471") }
+            if v.isEmpty || (parts.count == 2 && !parts[0].isEmpty && Int(parts[1]).map { (0...65_535).contains($0) } == true) {
+                p.webhookListen = v
+            } else {
+                reader.problem("province.webhook_listen", quoted(v), "expected address:port such as 0.0.0.0:7471")
+            }
         }
         if let v = reader.string(t, "province", "webhook_token_sha256") {
-            if v.count == 64, v.allSatisfy(\.isHexDigit) { p.webhookTokenSHA256 = v.lowercased() }
-            else { reader.problem("province.webhook_token_sha256", quoted(v), "expected 64 hex digits (sha256sum of the token)") }
+            if v.count == 64, v.allSatisfy(\.isHexDigit) {
+                p.webhookTokenSHA256 = v.lowercased()
+            } else {
+                reader.problem("province.webhook_token_sha256", quoted(v), "expected 64 hex digits (sha256sum of the token)")
+            }
         }
         if let v = reader.string(t, "province", "emergency_policy") {
-            if let policy = DaemonConfiguration.ProvinceSection.EmergencyPolicy(rawValue: v) { p.emergencyPolicy = policy }
-            else { reader.problem("province.emergency_policy", quoted(v), "expected air or inbox") }
+            if let policy = DaemonConfiguration.ProvinceSection.EmergencyPolicy(rawValue: v) {
+                p.emergencyPolicy = policy
+            } else {
+                reader.problem("province.emergency_policy", quoted(v), "expected air or inbox")
+            }
         }
         if !p.webhookListen.isEmpty, p.webhookTokenSHA256.isEmpty {
-            reader.problem("province.webhook_token_sha256", "\"\"", "expected the token's sha256 when webhook_listen is set: the webhook never runs without authentication")
+            reader.problem(
+                "province.webhook_token_sha256", "\"\"",
+                "expected the token's sha256 when webhook_listen is set: the webhook never runs without authentication")
         }
         if !p.reportURL.isEmpty, p.token.isEmpty {
             reader.problem("province.token_file", "\"\"", "expected a token file when report_url is set")

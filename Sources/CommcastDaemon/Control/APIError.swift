@@ -18,13 +18,14 @@ struct APIError: Error {
         switch error {
         case let e as APIError: return e
         case let e as Refusal:
-            let status: HTTPResponse.Status = switch e.kind {
-            case .invalid: .badRequest
-            case .forbidden: .forbidden
-            case .notFound: .notFound
-            case .conflict: .conflict
-            case .unavailable: .serviceUnavailable
-            }
+            let status: HTTPResponse.Status =
+                switch e.kind {
+                case .invalid: .badRequest
+                case .forbidden: .forbidden
+                case .notFound: .notFound
+                case .conflict: .conflict
+                case .unavailable: .serviceUnavailable
+                }
             return .init(status: status, code: e.code, message: e.message)
         case let e as StoreError:
             switch e.kind {

@@ -12,9 +12,11 @@ extension ControlAPIService {
             let op = try context.requireOperator()
             let data = try await RequestBody.bytes(request, limit: settings.ingestOptions.limits.maxInputBytes)
             let (record, result) = try await desk.ingestRecording(data, by: context.actor(op))
-            return try JSONResponse.ok(MediaResponse(sha256: record.sha256, durationSeconds: result.duration,
-                                                     sourceFormat: result.sourceContainer.rawValue, measuredLufs: result.measuredLUFS,
-                                                     gainDb: result.appliedGainDB, sizeBytes: record.sizeBytes), status: .created)
+            return try JSONResponse.ok(
+                MediaResponse(
+                    sha256: record.sha256, durationSeconds: result.duration,
+                    sourceFormat: result.sourceContainer.rawValue, measuredLufs: result.measuredLUFS,
+                    gainDb: result.appliedGainDB, sizeBytes: record.sizeBytes), status: .created)
         }
 
         v1.post("bulletins") { request, context in

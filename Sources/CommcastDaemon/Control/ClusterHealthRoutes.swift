@@ -33,17 +33,20 @@ extension ControlAPIService {
             let op = try context.requireOperator()
             let id = try context.parameters.require("id")
             let cluster = try scope.cluster(id, for: op)
-            let hours = try request.uri.queryParameters.get("hours").map { raw -> Int in
-                guard let h = Int(raw), (1...24 * 31).contains(h) else { throw APIError.badRequest("hours: got \"\(raw)\", expected 1 to 744") }
-                return h
-            } ?? 6
+            let hours =
+                try request.uri.queryParameters.get("hours").map { raw -> Int in
+                    guard let h = Int(raw), (1...24 * 31).contains(h) else { throw APIError.badRequest("hours: got \"\(raw)\", expected 1 to 744") }
+                    return h
+                } ?? 6
             let since = Date().addingTimeInterval(-Double(hours) * 3600)
             let samples = try db.healthSamples(clusterID: id, since: since).map {
-                HealthHistorySample(at: $0.at, state: $0.state, signalDbm: $0.signalDBm, volume: $0.volume, uptimeSeconds: $0.uptimeSeconds,
-                                    firmware: $0.firmware, playingAiringId: $0.playingAiringID, cachedCount: $0.cachedCount)
+                HealthHistorySample(
+                    at: $0.at, state: $0.state, signalDbm: $0.signalDBm, volume: $0.volume, uptimeSeconds: $0.uptimeSeconds,
+                    firmware: $0.firmware, playingAiringId: $0.playingAiringID, cachedCount: $0.cachedCount)
             }
-            let detail = ClusterHealthDetail(status: try Self.statuses(of: [cluster], registry: registry, database: db)[0], hours: hours,
-                                             transitions: try db.healthTransitions(clusterID: id, since: since), samples: samples)
+            let detail = ClusterHealthDetail(
+                status: try Self.statuses(of: [cluster], registry: registry, database: db)[0], hours: hours,
+                transitions: try db.healthTransitions(clusterID: id, since: since), samples: samples)
             return try JSONResponse.ok(detail)
         }
 
@@ -85,12 +88,14 @@ extension ControlAPIService {
             if let report = live[c.id] {
                 // The stored transition is the start of the current state unless the pass just changed it.
                 let stateSince = stored[c.id]?.to == report.state ? since : nil
-                return ClusterStatus(cluster: c, state: report.state, reasons: report.reasons, stateSince: stateSince,
-                                     linkSince: report.since, lastHeartbeat: report.lastHeartbeat.map(HeartbeatView.init))
+                return ClusterStatus(
+                    cluster: c, state: report.state, reasons: report.reasons, stateSince: stateSince,
+                    linkSince: report.since, lastHeartbeat: report.lastHeartbeat.map(HeartbeatView.init))
             }
             let state: HealthState = stored[c.id].map { $0.to == .neverSeen ? .neverSeen : .offline } ?? .neverSeen
-            return ClusterStatus(cluster: c, state: state, reasons: state == .neverSeen ? ["never connected"] : ["link down"],
-                                 stateSince: since, linkSince: nil, lastHeartbeat: nil)
+            return ClusterStatus(
+                cluster: c, state: state, reasons: state == .neverSeen ? ["never connected"] : ["link down"],
+                stateSince: since, linkSince: nil, lastHeartbeat: nil)
         }
     }
 }

@@ -7,8 +7,9 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The control API the CLI talks to: HTTP + JSON on a Unix socket whose file
@@ -31,10 +32,12 @@ public struct ControlAPIService: Service {
     /// - Parameters:
     ///   - identify: who is calling; the kernel's peer credentials unless a test says otherwise.
     ///   - onReady: called once the socket is listening with its final permissions.
-    public init(settings: RunningConfiguration, station: Station, database: CommcastDatabase, media: MediaStore,
-                registry: LinkRegistry, reporterProgress: ReporterProgress,
-                addresses: ListeningAddresses, socketPath: String, identify: CallerIdentification = .peerCredentials(),
-                logger: Logger, onReady: @escaping @Sendable () async -> Void) {
+    public init(
+        settings: RunningConfiguration, station: Station, database: CommcastDatabase, media: MediaStore,
+        registry: LinkRegistry, reporterProgress: ReporterProgress,
+        addresses: ListeningAddresses, socketPath: String, identify: CallerIdentification = .peerCredentials(),
+        logger: Logger, onReady: @escaping @Sendable () async -> Void
+    ) {
         self.settings = settings
         self.station = station
         self.database = database
@@ -96,7 +99,9 @@ public struct ControlAPIService: Service {
                     logger.error("cannot chmod control socket", metadata: ["path": "\(path)", "errno": "\(errno)"])
                 }
                 if let group, chown(path, uid_t.max, group) != 0 {
-                    logger.error("cannot give control socket to its group", metadata: ["path": "\(path)", "group": "\(control.socketGroup)", "errno": "\(errno)"])
+                    logger.error(
+                        "cannot give control socket to its group",
+                        metadata: ["path": "\(path)", "group": "\(control.socketGroup)", "errno": "\(errno)"])
                 }
                 logger.info("control API listening", metadata: ["socket": "\(path)", "mode": "\(String(control.socketMode, radix: 8))"])
                 await onReady()

@@ -40,8 +40,9 @@ extension ControlAPIService {
         v1.get("clusters/export") { request, context in
             let op = try context.requireOperator()
             let clusters = try scope.clusters(under: request.uri.queryParameters.get("zone"), for: op)
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: ClusterCSV.render(clusters))))
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: ClusterCSV.render(clusters))))
         }
 
         v1.get("clusters/:id") { _, context in
@@ -82,8 +83,9 @@ extension ControlAPIService {
             let op = try context.requireOperator()
             let data = try await RequestBody.bytes(request, limit: 32 << 20)
             let createZones = request.uri.queryParameters.get("create_zones") == "true"
-            return try JSONResponse.ok(try inventory.importClusters(csv: data, createZones: createZones, by: op, actor: context.actor(op)),
-                                       status: .created)
+            return try JSONResponse.ok(
+                try inventory.importClusters(csv: data, createZones: createZones, by: op, actor: context.actor(op)),
+                status: .created)
         }
     }
 }

@@ -16,14 +16,16 @@ enum JSONResponse {
     /// A 2xx response with `value` as its body.
     static func ok(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// An error response carrying `APIErrorBody`.
     static func error(_ status: HTTPResponse.Status, code: String, message: String) -> Response {
         let data = (try? encoder.encode(APIErrorBody(code: code, message: message))) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -1,9 +1,9 @@
 import CommcastControlAPI
 import CommcastCore
-import HTTPTypes
-import Hummingbird
 import Crypto
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Logging
 import NIOCore
 
@@ -41,9 +41,11 @@ struct PeerAccessMiddleware: RouterMiddleware {
             response.headers[HTTPField.Name("X-Commcast-Time-Zone")!] = settings.current.daemon.timeZone
             return response
         case .denied(let reason):
-            context.logger.warning("control API call refused", metadata: [
-                "uid": "\(peer.uid)", "pid": "\(peer.pid)", "path": "\(request.uri.path)", "reason": "\(reason)",
-            ])
+            context.logger.warning(
+                "control API call refused",
+                metadata: [
+                    "uid": "\(peer.uid)", "pid": "\(peer.pid)", "path": "\(request.uri.path)", "reason": "\(reason)",
+                ])
             return JSONResponse.error(.forbidden, code: "forbidden", message: reason)
         }
     }

@@ -1,7 +1,8 @@
 import CommcastCore
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads the kernel's record of who connected to a Unix socket (`SO_PEERCRED`).
@@ -20,7 +21,8 @@ public enum PeerCredentials {
             throw Unavailable(description: "connection does not expose socket options")
         }
         let cred: KernelPeerCredentials = try await provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)).get()
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
+        ).get()
         let name = accounts.userName(for: cred.uid)
         let groups = name.map { accounts.groupIDs(forUser: $0, primaryGroup: cred.gid) } ?? [cred.gid]
         return PeerIdentity(pid: cred.pid, uid: cred.uid, gid: cred.gid, userName: name, groupIDs: groups)
@@ -35,4 +37,3 @@ struct KernelPeerCredentials: Sendable {
     var uid: UInt32 = 0
     var gid: UInt32 = 0
 }
-

@@ -20,36 +20,46 @@ extension ControlAPIService {
                 clusters = clusters.filter { $0.id == only }
                 if clusters.isEmpty { throw APIError.notFound("unknown cluster \(only)") }
             }
-            let input = try db.plannerInput(horizon: horizon, defaultQuietHours: settings.current.schedule.quietHours,
-                                            clusterIDs: Set(clusters.map(\.id)))
+            let input = try db.plannerInput(
+                horizon: horizon, defaultQuietHours: settings.current.schedule.quietHours,
+                clusterIDs: Set(clusters.map(\.id)))
             let plan = Planner(configuration: settings.plannerConfiguration, calendar: calendar).plan(input)
             let titles = Dictionary(uniqueKeysWithValues: input.bulletins.map { ($0.id, ($0.title, $0.duration)) })
             let airings = plan.airings.map {
-                ScheduleEntry(start: $0.start, end: $0.end, wantedAt: $0.wantedAt, clusterId: $0.clusterID, bulletinId: $0.bulletinID,
-                              title: titles[$0.bulletinID]?.0 ?? "", level: $0.level, reason: $0.reason)
+                ScheduleEntry(
+                    start: $0.start, end: $0.end, wantedAt: $0.wantedAt, clusterId: $0.clusterID, bulletinId: $0.bulletinID,
+                    title: titles[$0.bulletinID]?.0 ?? "", level: $0.level, reason: $0.reason)
             }.sorted { ($0.start, $0.clusterId) < ($1.start, $1.clusterId) }
             let skipped = plan.skipped.map {
-                ScheduleEntry(start: $0.wantedAt, end: $0.wantedAt.addingTimeInterval(titles[$0.bulletinID]?.1 ?? 0), wantedAt: $0.wantedAt,
-                              clusterId: $0.clusterID, bulletinId: $0.bulletinID, title: titles[$0.bulletinID]?.0 ?? "",
-                              level: $0.level, reason: $0.reason)
+                ScheduleEntry(
+                    start: $0.wantedAt, end: $0.wantedAt.addingTimeInterval(titles[$0.bulletinID]?.1 ?? 0), wantedAt: $0.wantedAt,
+                    clusterId: $0.clusterID, bulletinId: $0.bulletinID, title: titles[$0.bulletinID]?.0 ?? "",
+                    level: $0.level, reason: $0.reason)
             }.sorted { ($0.start, $0.clusterId) < ($1.start, $1.clusterId) }
-            return try JSONResponse.ok(ScheduleResponse(day: dayStart.formatted(Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day()),
-                                                        timeZone: calendar.timeZone.identifier, airings: airings, skipped: skipped))
+            return try JSONResponse.ok(
+                ScheduleResponse(
+                    day: dayStart.formatted(Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day()),
+                    timeZone: calendar.timeZone.identifier, airings: airings, skipped: skipped))
         }
 
         v1.get("stats") { request, context in
             let op = try context.requireOperator()
             let calendar = settings.calendar
             let q = request.uri.queryParameters
-            let until = try q.get("until").map { try Self.day($0, calendar: calendar, field: "until") }
+            let until =
+                try q.get("until").map { try Self.day($0, calendar: calendar, field: "until") }
                 .map { calendar.date(byAdding: .day, value: 1, to: $0)! } ?? Date()
-            let since = try q.get("since").map { try Self.day($0, calendar: calendar, field: "since") }
+            let since =
+                try q.get("since").map { try Self.day($0, calendar: calendar, field: "since") }
                 ?? calendar.date(byAdding: .day, value: -30, to: calendar.startOfDay(for: until))!
             guard since < until else { throw APIError.badRequest("since: must be before until") }
-            let grouping = try q.get("by").map { v -> StatisticsGrouping in
-                guard let g = StatisticsGrouping(rawValue: v) else { throw APIError.badRequest("by: got \(v), expected bulletin, zone, cluster or day") }
-                return g
-            } ?? .day
+            let grouping =
+                try q.get("by").map { v -> StatisticsGrouping in
+                    guard let g = StatisticsGrouping(rawValue: v) else {
+                        throw APIError.badRequest("by: got \(v), expected bulletin, zone, cluster or day")
+                    }
+                    return g
+                } ?? .day
             var zones = scope.statisticsScope(for: op)
             if let zone = q.get("zone") {
                 let z = try ZonePath.normalize(zone)
@@ -81,7 +91,8 @@ extension ControlAPIService {
         default:
             let p = text.split(separator: "-").compactMap { Int($0) }
             guard p.count == 3, let d = calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2])),
-                  calendar.component(.day, from: d) == p[2] else {
+                calendar.component(.day, from: d) == p[2]
+            else {
                 throw APIError.badRequest("\(field): got \(text), expected today, tomorrow or YYYY-MM-DD")
             }
             return d

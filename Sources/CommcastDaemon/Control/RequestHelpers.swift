@@ -2,6 +2,7 @@ import CommcastCore
 import CommcastStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 extension ControlRequestContext {
     /// The operator behind this request, or a 403 that says how to become one.
@@ -60,5 +61,3 @@ enum RequestBody {
         return p.isEmpty ? "body" : p
     }
 }
-
-import NIOCore

@@ -35,11 +35,14 @@ struct LinkScheduleSender: Sendable {
         for id in targets.sorted() {
             let airings = byCluster[id] ?? []
             guard let revision = registry.noteSchedule(id, hash: airings.hashValue, media: Set(airings.map(\.mediaSHA256))) else { continue }
-            let message = ScheduleMessage(revision: revision, from: from, until: until, airings: airings.map {
-                LinkAiring(airingID: $0.airingID, bulletinID: $0.bulletinID, title: $0.title, level: $0.level, start: $0.start,
-                           end: $0.start.addingTimeInterval(Double($0.durationMilliseconds) / 1000),
-                           media: .init(sha256: $0.mediaSHA256, size: $0.mediaSize, durationMS: $0.durationMilliseconds))
-            })
+            let message = ScheduleMessage(
+                revision: revision, from: from, until: until,
+                airings: airings.map {
+                    LinkAiring(
+                        airingID: $0.airingID, bulletinID: $0.bulletinID, title: $0.title, level: $0.level, start: $0.start,
+                        end: $0.start.addingTimeInterval(Double($0.durationMilliseconds) / 1000),
+                        media: .init(sha256: $0.mediaSHA256, size: $0.mediaSize, durationMS: $0.durationMilliseconds))
+                })
             if registry.send(id, .text(LinkCodec.encode(message))) { sent += 1 }
         }
         if sent > 0 { logger.debug("schedules sent", metadata: ["clusters": "\(sent)"]) }

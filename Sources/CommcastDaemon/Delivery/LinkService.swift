@@ -33,9 +33,11 @@ public struct LinkService: Service {
     /// - Parameters:
     ///   - planStored: when it fires, every connected cluster is sent its schedule if it changed.
     ///   - onListening: called with `host:port` once the server has bound.
-    public init(settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, registry: LinkRegistry,
-                live: LiveBroadcaster, planStored: ScheduleTrigger, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
-                onListening: @escaping @Sendable (String) async -> Void) {
+    public init(
+        settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, registry: LinkRegistry,
+        live: LiveBroadcaster, planStored: ScheduleTrigger, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        onListening: @escaping @Sendable (String) async -> Void
+    ) {
         self.settings = settings
         self.database = database
         self.media = media
@@ -51,8 +53,9 @@ public struct LinkService: Service {
         let link = settings.current.link
         let schedules = LinkScheduleSender(settings: settings, database: database, registry: registry, logger: logger, now: now)
         let pushes = SchedulePushQueue()
-        let environment = LinkEnvironment(keys: database, receipts: database, heartbeatSeconds: { [settings] in settings.current.link.heartbeatSeconds },
-                                          registry: registry, pushes: pushes, live: live, logger: logger, now: now)
+        let environment = LinkEnvironment(
+            keys: database, receipts: database, heartbeatSeconds: { [settings] in settings.current.link.heartbeatSeconds },
+            registry: registry, pushes: pushes, live: live, logger: logger, now: now)
         let media = MediaResponder(media: media, registry: registry, live: live, now: now)
         let connections = OpenConnections()
         let tls = try link.usesTLS ? Self.tlsContext(certificate: link.tlsCertificate, key: link.tlsKey) : nil
@@ -66,8 +69,10 @@ public struct LinkService: Service {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     sync.removeHandler(name: MediaHTTPHandler.name).whenComplete { _ in }
-                    try sync.addHandler(NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64,
-                                                                    maxAccumulatedFrameSize: LinkCodec.maxTextBytes))
+                    try sync.addHandler(
+                        NIOWebSocketFrameAggregator(
+                            minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64,
+                            maxAccumulatedFrameSize: LinkCodec.maxTextBytes))
                     try sync.addHandler(ClusterLinkHandler(environment: environment))
                 }
             }
@@ -135,7 +140,8 @@ extension LinkService {
             let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
             return try NIOSSLContext(configuration: configuration)
         } catch {
-            throw ConfigurationProblem(key: "link.tls_certificate", value: certificate, message: "expected a PEM certificate chain with its key in \(key) (\(error))")
+            throw ConfigurationProblem(
+                key: "link.tls_certificate", value: certificate, message: "expected a PEM certificate chain with its key in \(key) (\(error))")
         }
     }
 }

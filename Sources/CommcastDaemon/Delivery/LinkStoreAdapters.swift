@@ -29,12 +29,13 @@ extension ReceiptMessage {
     /// The receipt as the station counts it. Receipt ids are the cluster's own;
     /// prefixing the cluster keeps two clusters' ids apart.
     func airingReceipt(from clusterID: String) -> AiringReceipt {
-        let kind: AiringReceipt.Kind = switch self.kind {
-        case .started: .started
-        case .completed: .completed
-        case .interrupted: .interrupted
-        case .failed: .failed
-        }
+        let kind: AiringReceipt.Kind =
+            switch self.kind {
+            case .started: .started
+            case .completed: .completed
+            case .interrupted: .interrupted
+            case .failed: .failed
+            }
         return AiringReceipt(receiptID: "\(clusterID):\(receiptID)", airingID: airingID, kind: kind, at: at, reason: reason)
     }
 }
@@ -42,7 +43,8 @@ extension ReceiptMessage {
 extension LiveBroadcaster.Settings {
     /// From `[live]`.
     init(_ live: DaemonConfiguration.LiveSection) {
-        self.init(jitterMilliseconds: live.jitterMilliseconds, emergencyVolume: live.emergencyVolume, bitrate: live.bitrate,
-                  framesPerWrite: live.framesPerWrite)
+        self.init(
+            jitterMilliseconds: live.jitterMilliseconds, emergencyVolume: live.emergencyVolume, bitrate: live.bitrate,
+            framesPerWrite: live.framesPerWrite)
     }
 }

@@ -16,8 +16,11 @@ public struct HealthService: Service {
     let now: @Sendable () -> Date
     let interval: Duration
 
-    public init(settings: RunningConfiguration, database: CommcastDatabase, registry: LinkRegistry, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
-                interval: Duration = .seconds(5)) {
+    public init(
+        settings: RunningConfiguration, database: CommcastDatabase, registry: LinkRegistry, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() },
+        interval: Duration = .seconds(5)
+    ) {
         self.settings = settings
         self.database = database
         self.registry = registry
@@ -73,13 +76,16 @@ public struct HealthService: Service {
             }
             let missing = session?.lastHeartbeat.map { hb in Set((soon[id] ?? []).map(\.mediaSHA256)).subtracting(hb.cached).count } ?? 0
             let everSeen = seen.contains(id) || (machine.states[id].map { $0 != .neverSeen } ?? false)
-            let observation = HealthPolicy.Observation(linkUp: session != nil, linkSince: session?.since, lastHeartbeat: session?.lastHeartbeat,
-                                                       missingMediaSoon: missing, everSeen: everSeen)
+            let observation = HealthPolicy.Observation(
+                linkUp: session != nil, linkSince: session?.since, lastHeartbeat: session?.lastHeartbeat,
+                missingMediaSoon: missing, everSeen: everSeen)
             if let t = machine.observe(id, observation, now: now) {
                 transitions.append(t)
-                logger.log(level: t.to == .offline ? .warning : .info, "cluster health changed", metadata: [
-                    "cluster": "\(id)", "from": "\(t.from.rawValue)", "to": "\(t.to.rawValue)", "reason": "\(t.reason)",
-                ])
+                logger.log(
+                    level: t.to == .offline ? .warning : .info, "cluster health changed",
+                    metadata: [
+                        "cluster": "\(id)", "from": "\(t.from.rawValue)", "to": "\(t.to.rawValue)", "reason": "\(t.reason)",
+                    ])
             }
             let (state, reasons) = policy.assess(observation, now: now)
             current[id] = ClusterHealthReport(state: state, reasons: reasons, since: session?.since, lastHeartbeat: session?.lastHeartbeat)

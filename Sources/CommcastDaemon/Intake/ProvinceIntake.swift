@@ -22,8 +22,10 @@ struct ProvinceIntake: Sendable {
 
     static let actor = Actor(name: "province", origin: "webhook")
 
-    init(settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, station: Station, logger: Logger,
-         now: @escaping @Sendable () -> Date = { Date() }) {
+    init(
+        settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, station: Station, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.settings = settings
         self.database = database
         self.media = media
@@ -37,7 +39,9 @@ struct ProvinceIntake: Sendable {
         var b = bulletin
         b.zones = try b.zones.map { zone in
             let path = try ZonePath.normalize(zone, field: "zones")
-            guard try database.zone(path: path) != nil else { throw ValueError(field: "zones", value: "\"\(zone)\"", expected: "a zone of this station") }
+            guard try database.zone(path: path) != nil else {
+                throw ValueError(field: "zones", value: "\"\(zone)\"", expected: "a zone of this station")
+            }
             return path
         }
         // A repeated delivery is answered from what is kept, without ingesting again.
@@ -45,9 +49,11 @@ struct ProvinceIntake: Sendable {
         let (media, text) = try await ingest(b.content)
         let (record, isNew) = try database.receiveProvinceBulletin(b, media: media, text: text, state: .inbox, at: now())
         guard isNew else { return (record, false) }
-        logger.notice("bulletin from the province", metadata: [
-            "province_id": "\(b.provinceId)", "level": "\(b.level)", "title": "\(b.title)", "zones": "\(b.zones)",
-        ])
+        logger.notice(
+            "bulletin from the province",
+            metadata: [
+                "province_id": "\(b.provinceId)", "level": "\(b.level)", "title": "\(b.title)", "zones": "\(b.zones)",
+            ])
         switch b.level {
         case .normal:
             return (record, true)
@@ -75,12 +81,14 @@ struct ProvinceIntake: Sendable {
         let samples = Self.monoInt16(try OggOpusDecoder.decode(try self.media.read(media.sha256)))
         let started: LiveBroadcastStatus
         do {
-            started = try station.onAir.startForStation(level: .emergency, clusterIDs: ids, targets: record.zones, source: "province",
-                                                        title: record.title, actor: Self.actor, details: ["province_id": record.provinceId])
+            started = try station.onAir.startForStation(
+                level: .emergency, clusterIDs: ids, targets: record.zones, source: "province",
+                title: record.title, actor: Self.actor, details: ["province_id": record.provinceId])
         } catch let refusal as Refusal where refusal.code == "busy" {
             // Another emergency is on the air: this one waits in the inbox for an operator.
-            logger.warning("province emergency waits in the inbox: another emergency is on the air",
-                           metadata: ["province_id": "\(record.provinceId)", "detail": "\(refusal.message)"])
+            logger.warning(
+                "province emergency waits in the inbox: another emergency is on the air",
+                metadata: ["province_id": "\(record.provinceId)", "detail": "\(refusal.message)"])
             return record
         }
         try database.setProvinceBulletinAiring(id: record.id, state: .onAir, liveID: started.liveId, reason: nil, at: now())
@@ -89,8 +97,9 @@ struct ProvinceIntake: Sendable {
             let completed = await onAir.play(samples, into: started.liveId, actor: Self.actor)
             let reason = completed ? nil : (onAir.current.flatMap { $0.liveId == started.liveId ? $0.endReason : nil } ?? "stopped before the end")
             do {
-                try database.setProvinceBulletinAiring(id: record.id, state: completed ? .aired : .interrupted, liveID: started.liveId,
-                                                       reason: reason, at: now())
+                try database.setProvinceBulletinAiring(
+                    id: record.id, state: completed ? .aired : .interrupted, liveID: started.liveId,
+                    reason: reason, at: now())
             } catch {
                 logger.error("cannot record how a province emergency aired", metadata: ["live_id": "\(started.liveId)", "error": "\(error)"])
             }

@@ -21,9 +21,11 @@ public struct ProvinceWebhookService: Service {
     let logger: Logger
     let onListening: @Sendable (String) async -> Void
 
-    public init(settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, station: Station,
-                wire: any ProvincialProtocol = CommcastProvincialProtocol(), logger: Logger,
-                onListening: @escaping @Sendable (String) async -> Void = { _ in }) {
+    public init(
+        settings: RunningConfiguration, database: CommcastDatabase, media: MediaStore, station: Station,
+        wire: any ProvincialProtocol = CommcastProvincialProtocol(), logger: Logger,
+        onListening: @escaping @Sendable (String) async -> Void = { _ in }
+    ) {
         self.settings = settings
         self.intake = ProvinceIntake(settings: settings, database: database, media: media, station: station, logger: logger)
         self.wire = wire
@@ -48,19 +50,22 @@ public struct ProvinceWebhookService: Service {
         router.post("v1/province/bulletins") { request, _ in
             let settings = configuration.current.province
             guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer "),
-                  Self.sha256Hex(String(auth.dropFirst(7))) == settings.webhookTokenSHA256 else {
+                Self.sha256Hex(String(auth.dropFirst(7))) == settings.webhookTokenSHA256
+            else {
                 logger.warning("province webhook refused a request without a valid token")
                 throw APIError(status: .unauthorized, code: "unauthorized", message: "Authorization: expected Bearer and the province's token")
             }
             let limit = settings.maxBulletinMB << 20
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-                throw APIError(status: .contentTooLarge, code: "too_large", message: "body: \(length) bytes, expected at most \(settings.maxBulletinMB) MB")
+                throw APIError(
+                    status: .contentTooLarge, code: "too_large", message: "body: \(length) bytes, expected at most \(settings.maxBulletinMB) MB")
             }
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: limit)
             } catch {
-                throw APIError(status: .contentTooLarge, code: "too_large", message: "body: more than \(settings.maxBulletinMB) MB, expected at most that")
+                throw APIError(
+                    status: .contentTooLarge, code: "too_large", message: "body: more than \(settings.maxBulletinMB) MB, expected at most that")
             }
             let bulletin: ProvinceBulletin
             do {
@@ -70,9 +75,11 @@ public struct ProvinceWebhookService: Service {
                 throw error
             }
             let (record, isNew) = try await intake.receive(bulletin)
-            return try JSONResponse.ok(Receipt(id: record.id, provinceId: record.provinceId, state: record.state.rawValue,
-                                               bulletinId: record.bulletinId, liveId: record.liveId, duplicate: !isNew),
-                                       status: isNew ? .accepted : .ok)
+            return try JSONResponse.ok(
+                Receipt(
+                    id: record.id, provinceId: record.provinceId, state: record.state.rawValue,
+                    bulletinId: record.bulletinId, liveId: record.liveId, duplicate: !isNew),
+                status: isNew ? .accepted : .ok)
         }
         return router
     }
@@ -86,7 +93,8 @@ public struct ProvinceWebhookService: Service {
         if link.usesTLS {
             let chain = try NIOSSLCertificate.fromPEMFile(link.tlsCertificate).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(file: link.tlsKey, format: .pem)
-            server = try .tls(.http1(), tlsConfiguration: TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+            server = try .tls(
+                .http1(), tlsConfiguration: TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
         } else {
             server = .http1()
         }

@@ -86,8 +86,9 @@ struct RelayService: Service {
                 logger.error("relay needs ffmpeg", metadata: ["relay": "\(relay.name)", "ffmpeg": "\(ffmpegPath)"])
                 return nil
             }
-            let started = try onAir.startForStation(level: .relay, clusterIDs: ids, targets: relay.zones, source: "relay", title: relay.name,
-                                                    actor: actor, details: ["url": relay.url])
+            let started = try onAir.startForStation(
+                level: .relay, clusterIDs: ids, targets: relay.zones, source: "relay", title: relay.name,
+                actor: actor, details: ["url": relay.url])
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ffmpeg)
             // -re: read at the stream's own pace, as a listener would.
@@ -141,7 +142,10 @@ struct RelayService: Service {
             carry.removeFirst(whole)
             let peak = samples.reduce(Float(0)) { max($0, abs(Float($1))) }
             silentSamples = peak < threshold ? silentSamples + samples.count : 0
-            if silentSamples >= silenceLimit { reason = "silence for \(relay.silenceSeconds) s"; break }
+            if silentSamples >= silenceLimit {
+                reason = "silence for \(relay.silenceSeconds) s"
+                break
+            }
             guard (try? onAir.feed(airing.liveID, samples: samples)) == true else { return }
         }
         guard let reason else { return }

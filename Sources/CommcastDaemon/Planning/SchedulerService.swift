@@ -20,8 +20,10 @@ public struct SchedulerService: Service {
     ///   - replanRequests: wakes the scheduler before its next periodic pass.
     ///   - planStored: fired after each pass, so the link sends clusters what changed.
     ///   - now: the clock, injected so tests can plan at a chosen time.
-    public init(settings: RunningConfiguration, database: CommcastDatabase, replanRequests: ScheduleTrigger, planStored: ScheduleTrigger,
-                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        settings: RunningConfiguration, database: CommcastDatabase, replanRequests: ScheduleTrigger, planStored: ScheduleTrigger,
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.settings = settings
         self.database = database
         self.replanRequests = replanRequests
@@ -61,9 +63,11 @@ public struct SchedulerService: Service {
         if !finished.isEmpty { logger.info("bulletins finished", metadata: ["ids": "\(finished)"]) }
         let elapsed = ContinuousClock.now - began
         let level: Logger.Level = inserted + removed + missed > 0 ? .info : .debug
-        logger.log(level: level, "plan refreshed", metadata: [
-            "airings": "\(plan.airings.count)", "skipped": "\(plan.skipped.count)", "inserted": "\(inserted)",
-            "removed": "\(removed)", "missed": "\(missed)", "elapsed": "\(elapsed)",
-        ])
+        logger.log(
+            level: level, "plan refreshed",
+            metadata: [
+                "airings": "\(plan.airings.count)", "skipped": "\(plan.skipped.count)", "inserted": "\(inserted)",
+                "removed": "\(removed)", "missed": "\(missed)", "elapsed": "\(elapsed)",
+            ])
     }
 }

@@ -25,9 +25,12 @@ public struct ReporterService: Service {
     let now: @Sendable () -> Date
     let random: @Sendable () -> Double
 
-    public init(settings: RunningConfiguration, database: CommcastDatabase, wire: any ProvincialProtocol = CommcastProvincialProtocol(), progress: ReporterProgress,
-                logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
+    public init(
+        settings: RunningConfiguration, database: CommcastDatabase, wire: any ProvincialProtocol = CommcastProvincialProtocol(),
+        progress: ReporterProgress,
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+    ) {
         self.settings = settings
         self.database = database
         self.wire = wire
@@ -63,7 +66,7 @@ public struct ReporterService: Service {
                     try await deliver(batch, station: station, client: client, settings: settings)
                 }
                 failures = 0
-            } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+            } catch  where Task.isShuttingDownGracefully || Task.isCancelled {
                 break
             } catch {
                 failures += 1
@@ -73,10 +76,12 @@ public struct ReporterService: Service {
                 progress.failed(message, at: at, retryAt: at.addingTimeInterval(Double(wait.components.seconds)))
                 try? await offload { [database] in try database.noteReportFailure(sequence: batch[0].sequence, error: message) }
                 // The first failure after a success is news; the rest of an outage is not.
-                logger.log(level: failures == 1 ? .warning : .debug, "province did not take a report batch", metadata: [
-                    "error": "\(message)", "first": "\(batch[0].sequence)", "events": "\(batch.count)",
-                    "failures": "\(failures)", "retry_in": "\(wait)",
-                ])
+                logger.log(
+                    level: failures == 1 ? .warning : .debug, "province did not take a report batch",
+                    metadata: [
+                        "error": "\(message)", "first": "\(batch[0].sequence)", "events": "\(batch.count)",
+                        "failures": "\(failures)", "retry_in": "\(wait)",
+                    ])
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             }
         }

@@ -19,7 +19,10 @@ public struct StatusReportService: Service {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(settings: RunningConfiguration, database: CommcastDatabase, registry: LinkRegistry, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        settings: RunningConfiguration, database: CommcastDatabase, registry: LinkRegistry, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.settings = settings
         self.database = database
         self.registry = registry
@@ -57,8 +60,10 @@ public struct StatusReportService: Service {
             counts[state, default: 0] += 1
             zones[cluster.zonePath, default: [:]][state, default: 0] += 1
             if state != HealthState.online.rawValue {
-                notOnline.append(.init(id: cluster.id, zone: cluster.zonePath, state: state, lastHeartbeat: report?.lastHeartbeat?.receivedAt,
-                                       signalDbm: report?.lastHeartbeat?.signalDBm))
+                notOnline.append(
+                    .init(
+                        id: cluster.id, zone: cluster.zonePath, state: state, lastHeartbeat: report?.lastHeartbeat?.receivedAt,
+                        signalDbm: report?.lastHeartbeat?.signalDBm))
             }
         }
         try database.recordStatusSnapshot(StatusSnapshotReport(at: now, counts: counts, zones: zones, notOnline: notOnline))
@@ -80,10 +85,11 @@ public struct StatusReportService: Service {
     static func dailyReport(day: String, from: Date, to: Date, database: CommcastDatabase, calendar: Calendar) throws -> DailyStatisticsReport {
         let stats = try database.statistics(since: from, until: to, grouping: .day, scope: nil, calendar: calendar)
         let t = stats.total
-        return DailyStatisticsReport(day: day, bulletinsProduced: stats.bulletinsProduced, airingsPlanned: t.planned, airings: t.aired,
-                                     completed: t.completed, interrupted: t.interrupted, failed: t.failed, missed: t.missed,
-                                     minutesAired: (t.minutesAired * 100).rounded() / 100,
-                                     clustersOnlineShare: try database.onlineShare(from: from, to: to))
+        return DailyStatisticsReport(
+            day: day, bulletinsProduced: stats.bulletinsProduced, airingsPlanned: t.planned, airings: t.aired,
+            completed: t.completed, interrupted: t.interrupted, failed: t.failed, missed: t.missed,
+            minutesAired: (t.minutesAired * 100).rounded() / 100,
+            clustersOnlineShare: try database.onlineShare(from: from, to: to))
     }
 
     static func dayString(_ date: Date, calendar: Calendar) -> String {

@@ -15,8 +15,10 @@ public struct ReloadService: Service {
     private let logger: Logger
 
     /// - Parameter replanRequests: fired after a reload, which may change quiet hours or operators.
-    public init(settings: RunningConfiguration, database: CommcastDatabase, replanRequests: ScheduleTrigger,
-                loader: ConfigurationLoader, notifier: SystemdNotifier, logger: Logger) {
+    public init(
+        settings: RunningConfiguration, database: CommcastDatabase, replanRequests: ScheduleTrigger,
+        loader: ConfigurationLoader, notifier: SystemdNotifier, logger: Logger
+    ) {
         self.settings = settings
         self.database = database
         self.replanRequests = replanRequests
@@ -33,9 +35,12 @@ public struct ReloadService: Service {
             case .noFile:
                 logger.notice("SIGHUP: running on the embedded default configuration; nothing to reload")
             case .rejected(let problems):
-                logger.error("SIGHUP: configuration rejected, previous settings stay in force",
-                             metadata: ["file": "\(settings.path ?? "")",
-                                        "problems": "\(problems.map(\.description).joined(separator: "; "))"])
+                logger.error(
+                    "SIGHUP: configuration rejected, previous settings stay in force",
+                    metadata: [
+                        "file": "\(settings.path ?? "")",
+                        "problems": "\(problems.map(\.description).joined(separator: "; "))",
+                    ])
             case .applied(let needsRestart):
                 do {
                     try database.replaceOperators(settings.current.operators, at: Date())
@@ -46,8 +51,9 @@ public struct ReloadService: Service {
                 if needsRestart.isEmpty {
                     logger.notice("SIGHUP: configuration reloaded")
                 } else {
-                    logger.warning("SIGHUP: configuration reloaded; some changes need a restart",
-                                   metadata: ["restart_keys": "\(needsRestart.joined(separator: ","))"])
+                    logger.warning(
+                        "SIGHUP: configuration reloaded; some changes need a restart",
+                        metadata: ["restart_keys": "\(needsRestart.joined(separator: ","))"])
                 }
             }
             notifier.notify("READY=1\nSTATUS=serving")

@@ -21,13 +21,17 @@ public final class RunningConfiguration: Sendable {
         var accessPolicy: ControlAccessPolicy
     }
 
-    public init(_ configuration: DaemonConfiguration, path: String?, logLevel: LogLevelControl,
-                accounts: any AccountDirectory = SystemAccountDirectory()) {
+    public init(
+        _ configuration: DaemonConfiguration, path: String?, logLevel: LogLevelControl,
+        accounts: any AccountDirectory = SystemAccountDirectory()
+    ) {
         self.path = path
         self.logLevel = logLevel
         self.accounts = accounts
-        self.state = Mutex(State(configuration: configuration,
-                                 accessPolicy: Self.policy(for: configuration.control, accounts: accounts)))
+        self.state = Mutex(
+            State(
+                configuration: configuration,
+                accessPolicy: Self.policy(for: configuration.control, accounts: accounts)))
     }
 
     /// The configuration in force.
@@ -70,16 +74,18 @@ public final class RunningConfiguration: Sendable {
     public var textToSpeech: TextToSpeechHook {
         let configuration = current
         let t = configuration.tts
-        return TextToSpeechHook(configuration: .init(
-            command: t.command, voice: t.voice, rate: t.rate, timeout: .seconds(t.timeoutSeconds), maxCharacters: t.maxCharacters,
-            cacheDirectory: configuration.resolvedStateDirectory().appendingPathComponent("tts-cache", isDirectory: true)))
+        return TextToSpeechHook(
+            configuration: .init(
+                command: t.command, voice: t.voice, rate: t.rate, timeout: .seconds(t.timeoutSeconds), maxCharacters: t.maxCharacters,
+                cacheDirectory: configuration.resolvedStateDirectory().appendingPathComponent("tts-cache", isDirectory: true)))
     }
 
     /// Ingest options built from the current configuration.
     public var ingestOptions: IngestOptions {
         let ingest = current.ingest
-        return IngestOptions(encoder: ingest.encoder, loudness: ingest.loudness, limits: ingest.limits,
-                             ffmpeg: FFmpegTranscoder(executable: ingest.ffmpegPath))
+        return IngestOptions(
+            encoder: ingest.encoder, loudness: ingest.loudness, limits: ingest.limits,
+            ffmpeg: FFmpegTranscoder(executable: ingest.ffmpegPath))
     }
 
     /// What a reload did.

@@ -30,7 +30,8 @@ public struct ClusterCredential: Sendable, Equatable, CustomStringConvertible {
             throw ValueError(field: "credential", value: shown, expected: "a cluster id of 1 to 64 characters")
         }
         guard let seed = Base64URL.decode(parts[2]), seed.count == 32,
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+        else {
             throw ValueError(field: "credential", value: shown, expected: "a key of 43 base64url characters (32 bytes)")
         }
         self.clusterID = parts[1]

@@ -20,13 +20,15 @@ public enum LinkAuthentication {
     /// Whether `signature` (base64url) is the cluster's signature of this nonce.
     public static func verify(signature: String, publicKey: Data, clusterID: String, nonce: String) -> Bool {
         guard let sig = Base64URL.decode(signature), sig.count == 64,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey)
+        else { return false }
         return key.isValidSignature(sig, for: signedBytes(clusterID: clusterID, nonce: nonce))
     }
 
     /// Compares two tokens in time that does not depend on where they differ.
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }

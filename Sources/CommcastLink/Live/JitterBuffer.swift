@@ -48,7 +48,10 @@ public struct JitterBuffer: Sendable {
             lost -= 1
             return
         }
-        if waiting[sequence] != nil { duplicates += 1; return }
+        if waiting[sequence] != nil {
+            duplicates += 1
+            return
+        }
         waiting[sequence] = packet
     }
 

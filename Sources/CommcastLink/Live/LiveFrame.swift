@@ -48,7 +48,8 @@ public struct LiveFrame: Sendable, Equatable {
             throw ErrorMessage(code: "malformed", message: "live frame: version: got \(b[0]), expected 1")
         }
         guard b.count - Self.headerSize <= Self.maxPacketBytes else {
-            throw ErrorMessage(code: "malformed", message: "live frame: packet: got \(b.count - Self.headerSize) bytes, expected at most \(Self.maxPacketBytes)")
+            throw ErrorMessage(
+                code: "malformed", message: "live frame: packet: got \(b.count - Self.headerSize) bytes, expected at most \(Self.maxPacketBytes)")
         }
         func int(_ from: Int, _ count: Int) -> UInt64 { b[from..<from + count].reduce(0) { $0 << 8 | UInt64($1) } }
         stream = UInt32(int(4, 4))

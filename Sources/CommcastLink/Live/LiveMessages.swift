@@ -47,7 +47,11 @@ public struct LiveStartMessage: Codable, Sendable, Equatable {
     public var volume: Int?
     enum CodingKeys: String, CodingKey {
         case type, stream, level, codec, channels, volume
-        case liveID = "live_id", sampleRate = "sample_rate", frameMS = "frame_ms", jitterMS = "jitter_ms", nextSequence = "next_sequence"
+        case liveID = "live_id"
+        case sampleRate = "sample_rate"
+        case frameMS = "frame_ms"
+        case jitterMS = "jitter_ms"
+        case nextSequence = "next_sequence"
     }
     public init(liveID: String, stream: UInt32, level: LiveLevel, jitterMS: Int, nextSequence: UInt32, volume: Int?) {
         self.liveID = liveID
@@ -67,7 +71,11 @@ public struct LiveStopMessage: Codable, Sendable, Equatable {
     public var reason: String
     /// The sequence number after the last frame sent.
     public var endSequence: UInt32
-    enum CodingKeys: String, CodingKey { case type, reason, liveID = "live_id", endSequence = "end_sequence" }
+    enum CodingKeys: String, CodingKey {
+        case type, reason
+        case liveID = "live_id"
+        case endSequence = "end_sequence"
+    }
     public init(liveID: String, reason: String, endSequence: UInt32) {
         self.liveID = liveID
         self.reason = reason

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one `Range: bytes=…` form the media endpoint serves (docs/protocol.md, "Media
 /// downloads"): a single range, `first-last`, `first-` or `-suffix`.
 public enum ByteRangeRequest: Sendable, Equatable {
@@ -11,7 +13,10 @@ public enum ByteRangeRequest: Sendable, Equatable {
     /// Interprets a `Range` header against a file of `size` bytes; nil when the header is
     /// not a single byte range (the caller answers 416 as for an unsatisfiable one).
     public init?(header: String?, size: Int) {
-        guard let header else { self = .whole; return }
+        guard let header else {
+            self = .whole
+            return
+        }
         let h = header.trimmingCharacters(in: .whitespaces)
         guard h.hasPrefix("bytes="), !h.contains(",") else { return nil }
         let spec = h.dropFirst(6)
@@ -23,12 +28,13 @@ public enum ByteRangeRequest: Sendable, Equatable {
         case (let first?, let last?) where first <= last:
             self = first < size ? .partial(first...min(last, size - 1)) : .unsatisfiable
         case (nil, let suffix?) where parts[0].isEmpty:
-            guard suffix > 0, size > 0 else { self = .unsatisfiable; return }
+            guard suffix > 0, size > 0 else {
+                self = .unsatisfiable
+                return
+            }
             self = .partial(max(0, size - suffix)...(size - 1))
         default:
             return nil
         }
     }
 }
-
-import Foundation

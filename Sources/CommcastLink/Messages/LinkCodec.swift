@@ -42,7 +42,9 @@ public enum LinkCodec {
         case "hello":
             let m = try decode(HelloMessage.self, data, type)
             try check(!m.clusterID.isEmpty && m.clusterID.count <= 64, type, "cluster_id", m.clusterID, "1 to 64 characters")
-            try check(!m.signature.isEmpty && m.signature.count <= 200, type, "signature", "\(m.signature.count) characters", "a base64url Ed25519 signature")
+            try check(
+                !m.signature.isEmpty && m.signature.count <= 200, type, "signature", "\(m.signature.count) characters",
+                "a base64url Ed25519 signature")
             return .hello(m)
         case "heartbeat":
             let m = try decode(HeartbeatMessage.self, data, type)
@@ -52,9 +54,12 @@ public enum LinkCodec {
             try check(m.uptimeSeconds >= 0, type, "uptime_seconds", "\(m.uptimeSeconds)", "0 or more")
             try check(m.firmware.count <= 100, type, "firmware", "\(m.firmware.count) characters", "at most 100")
             try check(m.cached.count <= 10_000, type, "cached", "\(m.cached.count) entries", "at most 10000")
-            try check(m.cached.allSatisfy(isSHA256), type, "cached", m.cached.first { !isSHA256($0) } ?? "", "sha256 digests (64 lowercase hex digits)")
+            try check(
+                m.cached.allSatisfy(isSHA256), type, "cached", m.cached.first { !isSHA256($0) } ?? "", "sha256 digests (64 lowercase hex digits)")
             try check(m.pendingReceipts >= 0, type, "pending_receipts", "\(m.pendingReceipts)", "0 or more")
-            try check(m.errors.count <= 10 && m.errors.allSatisfy { $0.count <= 300 }, type, "errors", "\(m.errors.count) entries", "at most 10 of at most 300 characters")
+            try check(
+                m.errors.count <= 10 && m.errors.allSatisfy { $0.count <= 300 }, type, "errors", "\(m.errors.count) entries",
+                "at most 10 of at most 300 characters")
             return .heartbeat(m)
         case "receipt":
             let m = try decode(ReceiptMessage.self, data, type)

@@ -10,7 +10,10 @@ public struct ChallengeMessage: Codable, Sendable, Equatable {
     public var `protocol`: Int
     public var nonce: String
     public var serverTime: Date
-    enum CodingKeys: String, CodingKey { case type, `protocol`, nonce, serverTime = "server_time" }
+    enum CodingKeys: String, CodingKey {
+        case type, `protocol`, nonce
+        case serverTime = "server_time"
+    }
     public init(nonce: String, serverTime: Date) {
         self.protocol = 1
         self.nonce = nonce
@@ -30,10 +33,14 @@ public struct HelloMessage: Codable, Sendable, Equatable {
     public var pendingReceipts: Int?
     enum CodingKeys: String, CodingKey {
         case type, signature, firmware, volume, cached
-        case clusterID = "cluster_id", clusterTime = "cluster_time", pendingReceipts = "pending_receipts"
+        case clusterID = "cluster_id"
+        case clusterTime = "cluster_time"
+        case pendingReceipts = "pending_receipts"
     }
-    public init(clusterID: String, signature: String, firmware: String? = nil, clusterTime: Date? = nil, volume: Int? = nil,
-                cached: [String]? = nil, pendingReceipts: Int? = nil) {
+    public init(
+        clusterID: String, signature: String, firmware: String? = nil, clusterTime: Date? = nil, volume: Int? = nil,
+        cached: [String]? = nil, pendingReceipts: Int? = nil
+    ) {
         self.clusterID = clusterID
         self.signature = signature
         self.firmware = firmware
@@ -52,7 +59,10 @@ public struct WelcomeMessage: Codable, Sendable, Equatable {
     public var serverTime: Date
     public var mediaPath: String
     enum CodingKeys: String, CodingKey {
-        case type, session, heartbeatSeconds = "heartbeat_seconds", serverTime = "server_time", mediaPath = "media_path"
+        case type, session
+        case heartbeatSeconds = "heartbeat_seconds"
+        case serverTime = "server_time"
+        case mediaPath = "media_path"
     }
     public init(session: String, heartbeatSeconds: Int, serverTime: Date, mediaPath: String = "/v1/media/") {
         self.session = session
@@ -80,7 +90,10 @@ public struct LinkAiring: Codable, Sendable, Equatable {
         public var sha256: String
         public var size: Int
         public var durationMS: Int
-        enum CodingKeys: String, CodingKey { case sha256, size, durationMS = "duration_ms" }
+        enum CodingKeys: String, CodingKey {
+            case sha256, size
+            case durationMS = "duration_ms"
+        }
         public init(sha256: String, size: Int, durationMS: Int) {
             self.sha256 = sha256
             self.size = size
@@ -96,7 +109,9 @@ public struct LinkAiring: Codable, Sendable, Equatable {
     public var end: Date
     public var media: Media
     enum CodingKeys: String, CodingKey {
-        case title, level, start, end, media, airingID = "airing_id", bulletinID = "bulletin_id"
+        case title, level, start, end, media
+        case airingID = "airing_id"
+        case bulletinID = "bulletin_id"
     }
     public init(airingID: Int64, bulletinID: Int64, title: String, level: BulletinLevel, start: Date, end: Date, media: Media) {
         self.airingID = airingID
@@ -129,21 +144,30 @@ public struct ScheduleMessage: Codable, Sendable, Equatable {
 public struct ReceiptAckMessage: Codable, Sendable, Equatable {
     public var type = "receipt_ack"
     public var receiptIDs: [String]
-    enum CodingKeys: String, CodingKey { case type, receiptIDs = "receipt_ids" }
+    enum CodingKeys: String, CodingKey {
+        case type
+        case receiptIDs = "receipt_ids"
+    }
     public init(receiptIDs: [String]) { self.receiptIDs = receiptIDs }
 }
 
 /// `command`: stop, set_volume, resync or test_tone.
 public struct CommandMessage: Codable, Sendable, Equatable {
     public enum Command: String, Codable, Sendable, CaseIterable {
-        case stop, setVolume = "set_volume", resync, testTone = "test_tone"
+        case stop
+        case setVolume = "set_volume"
+        case resync
+        case testTone = "test_tone"
     }
     public var type = "command"
     public var commandID: String
     public var command: Command
     public var volume: Int?
     public var seconds: Int?
-    enum CodingKeys: String, CodingKey { case type, command, volume, seconds, commandID = "command_id" }
+    enum CodingKeys: String, CodingKey {
+        case type, command, volume, seconds
+        case commandID = "command_id"
+    }
     public init(commandID: String, command: Command, volume: Int? = nil, seconds: Int? = nil) {
         self.commandID = commandID
         self.command = command
@@ -158,7 +182,10 @@ public struct HeartbeatMessage: Codable, Sendable, Equatable {
     public struct Playing: Codable, Sendable, Equatable {
         public var airingID: Int64
         public var positionMS: Int?
-        enum CodingKeys: String, CodingKey { case airingID = "airing_id", positionMS = "position_ms" }
+        enum CodingKeys: String, CodingKey {
+            case airingID = "airing_id"
+            case positionMS = "position_ms"
+        }
         public init(airingID: Int64, positionMS: Int?) {
             self.airingID = airingID
             self.positionMS = positionMS
@@ -179,10 +206,15 @@ public struct HeartbeatMessage: Codable, Sendable, Equatable {
     public var errors: [String]
     enum CodingKeys: String, CodingKey {
         case type, seq, state, playing, volume, firmware, cached, errors
-        case clusterTime = "cluster_time", signalDBm = "signal_dbm", uptimeSeconds = "uptime_seconds", pendingReceipts = "pending_receipts"
+        case clusterTime = "cluster_time"
+        case signalDBm = "signal_dbm"
+        case uptimeSeconds = "uptime_seconds"
+        case pendingReceipts = "pending_receipts"
     }
-    public init(seq: Int, clusterTime: Date, state: HeartbeatSample.Activity, playing: Playing? = nil, volume: Int, signalDBm: Int? = nil,
-                uptimeSeconds: Int, firmware: String, cached: [String], pendingReceipts: Int = 0, errors: [String] = []) {
+    public init(
+        seq: Int, clusterTime: Date, state: HeartbeatSample.Activity, playing: Playing? = nil, volume: Int, signalDBm: Int? = nil,
+        uptimeSeconds: Int, firmware: String, cached: [String], pendingReceipts: Int = 0, errors: [String] = []
+    ) {
         self.seq = seq
         self.clusterTime = clusterTime
         self.state = state
@@ -198,9 +230,10 @@ public struct HeartbeatMessage: Codable, Sendable, Equatable {
 
     /// The sample the station stores, stamped with when it arrived.
     public func sample(receivedAt: Date) -> HeartbeatSample {
-        HeartbeatSample(receivedAt: receivedAt, clusterTime: clusterTime, activity: state, playingAiringID: playing?.airingID, volume: volume,
-                        signalDBm: signalDBm, uptimeSeconds: uptimeSeconds, firmware: firmware, cached: cached,
-                        pendingReceipts: pendingReceipts, errors: errors)
+        HeartbeatSample(
+            receivedAt: receivedAt, clusterTime: clusterTime, activity: state, playingAiringID: playing?.airingID, volume: volume,
+            signalDBm: signalDBm, uptimeSeconds: uptimeSeconds, firmware: firmware, cached: cached,
+            pendingReceipts: pendingReceipts, errors: errors)
     }
 }
 
@@ -213,7 +246,11 @@ public struct ReceiptMessage: Codable, Sendable, Equatable {
     public var kind: Kind
     public var at: Date
     public var reason: String?
-    enum CodingKeys: String, CodingKey { case type, kind, at, reason, receiptID = "receipt_id", airingID = "airing_id" }
+    enum CodingKeys: String, CodingKey {
+        case type, kind, at, reason
+        case receiptID = "receipt_id"
+        case airingID = "airing_id"
+    }
     public init(receiptID: String, airingID: Int64, kind: Kind, at: Date, reason: String? = nil) {
         self.receiptID = receiptID
         self.airingID = airingID
@@ -242,7 +279,10 @@ public struct CommandResultMessage: Codable, Sendable, Equatable {
     public var commandID: String
     public var ok: Bool
     public var error: String?
-    enum CodingKeys: String, CodingKey { case type, ok, error, commandID = "command_id" }
+    enum CodingKeys: String, CodingKey {
+        case type, ok, error
+        case commandID = "command_id"
+    }
     public init(commandID: String, ok: Bool, error: String? = nil) {
         self.commandID = commandID
         self.ok = ok

@@ -30,7 +30,8 @@ public enum LinkTime {
             let c = try decoder.singleValueContainer()
             let text = try c.decode(String.self)
             guard let date = parse(text) else {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: "got \"\(text)\", expected an RFC 3339 time such as 2026-11-24T06:00:00.000Z")
+                throw DecodingError.dataCorruptedError(
+                    in: c, debugDescription: "got \"\(text)\", expected an RFC 3339 time such as 2026-11-24T06:00:00.000Z")
             }
             return date
         }

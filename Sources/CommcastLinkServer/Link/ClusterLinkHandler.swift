@@ -20,9 +20,11 @@ public struct LinkEnvironment: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(keys: any ClusterKeySource, receipts: any ReceiptSink, heartbeatSeconds: @escaping @Sendable () -> Int,
-                registry: LinkRegistry, pushes: SchedulePushQueue, live: LiveBroadcaster, logger: Logger,
-                now: @escaping @Sendable () -> Date) {
+    public init(
+        keys: any ClusterKeySource, receipts: any ReceiptSink, heartbeatSeconds: @escaping @Sendable () -> Int,
+        registry: LinkRegistry, pushes: SchedulePushQueue, live: LiveBroadcaster, logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.keys = keys
         self.receipts = receipts
         self.heartbeatSeconds = heartbeatSeconds
@@ -235,13 +237,19 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
                     self.log.error("cannot read cluster key", metadata: ["cluster": "\(id)", "error": "\(error)"])
                     self.refuse(ErrorMessage(code: "unavailable", message: "the station cannot check credentials now"), close: 1011, context: context)
                 case .success(nil):
-                    self.refuse(ErrorMessage(code: "unknown_cluster", message: "no cluster \(id) at this station"), close: 4401, context: context, cluster: id)
+                    self.refuse(
+                        ErrorMessage(code: "unknown_cluster", message: "no cluster \(id) at this station"), close: 4401, context: context, cluster: id
+                    )
                 case .success(let record?) where record.revoked:
-                    self.refuse(ErrorMessage(code: "revoked", message: "the credential of \(id) was revoked"), close: 4403, context: context, cluster: id)
+                    self.refuse(
+                        ErrorMessage(code: "revoked", message: "the credential of \(id) was revoked"), close: 4403, context: context, cluster: id)
                 case .success(let record?):
-                    guard let key = record.publicKey, LinkAuthentication.verify(signature: hello.signature, publicKey: key, clusterID: id, nonce: nonce) else {
-                        return self.refuse(ErrorMessage(code: "bad_signature", message: "the signature does not verify with the key of \(id)"),
-                                           close: 4401, context: context, cluster: id)
+                    guard let key = record.publicKey,
+                        LinkAuthentication.verify(signature: hello.signature, publicKey: key, clusterID: id, nonce: nonce)
+                    else {
+                        return self.refuse(
+                            ErrorMessage(code: "bad_signature", message: "the signature does not verify with the key of \(id)"),
+                            close: 4401, context: context, cluster: id)
                     }
                     self.open(id, firmware: hello.firmware, context: context)
                 }
@@ -250,7 +258,8 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
 
     func open(_ clusterID: String, firmware: String?, context: ChannelHandlerContext) {
         let token = LinkAuthentication.makeNonce()
-        let (session, replaced) = registry.register(clusterID: clusterID, token: token, outlet: LinkOutlet(channel: context.channel), at: environment.now())
+        let (session, replaced) = registry.register(
+            clusterID: clusterID, token: token, outlet: LinkOutlet(channel: context.channel), at: environment.now())
         replaced?.outgoing.yield(.close(code: 4409, reason: "replaced by a newer link"))
         phase = .open(session)
         log.info("cluster connected", metadata: ["firmware": "\(firmware ?? "")"])
@@ -298,17 +307,20 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
 
     func send(_ message: some Encodable, context: ChannelHandlerContext) {
         let text = LinkCodec.encode(message)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))),
-                              promise: nil)
+        context.writeAndFlush(
+            wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))),
+            promise: nil)
     }
 
     /// Ends the link for a violation or a refused credential: the error, then the close.
     func refuse(_ error: ErrorMessage, close code: Int, context: ChannelHandlerContext, cluster: String? = nil) {
         guard !isClosing else { return }
         // Before welcome the link is refused; after it, an open link is closed.
-        log.warning(clusterID == nil ? "cluster link refused" : "cluster link closed", metadata: [
-            "cluster": "\(cluster ?? clusterID ?? "-")", "reason": "\(error.code)", "detail": "\(error.message)",
-        ])
+        log.warning(
+            clusterID == nil ? "cluster link refused" : "cluster link closed",
+            metadata: [
+                "cluster": "\(cluster ?? clusterID ?? "-")", "reason": "\(error.code)", "detail": "\(error.message)",
+            ])
         send(error, context: context)
         close(code: code, reason: error.code, context: context)
     }
@@ -331,4 +343,3 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
         context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
     }
 }
-

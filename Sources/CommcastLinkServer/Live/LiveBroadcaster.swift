@@ -61,7 +61,6 @@ public final class LiveBroadcaster: Sendable {
         }
     }
 
-
     /// Everything about the running broadcast; only touched under `state`'s lock.
     final class Broadcast: @unchecked Sendable {
         var snapshot: Snapshot
@@ -96,9 +95,10 @@ public final class LiveBroadcaster: Sendable {
         }
 
         func startMessage(settings: Settings) -> String {
-            LinkCodec.encode(LiveStartMessage(
-                liveID: snapshot.liveId, stream: stream, level: request.level, jitterMS: settings.jitterMilliseconds,
-                nextSequence: nextSequence, volume: request.level == .emergency ? settings.emergencyVolume : nil))
+            LinkCodec.encode(
+                LiveStartMessage(
+                    liveID: snapshot.liveId, stream: stream, level: request.level, jitterMS: settings.jitterMilliseconds,
+                    nextSequence: nextSequence, volume: request.level == .emergency ? settings.emergencyVolume : nil))
         }
     }
 
@@ -138,25 +138,31 @@ public final class LiveBroadcaster: Sendable {
                 throw Refusal.busy(Self.snapshot(running))
             }
             s.streamCounter &+= 1
-            let snapshot = Snapshot(liveId: liveID, level: request.level.rawValue, source: request.source, title: request.title,
-                                    operatorName: request.operatorName, startedAt: now, targeted: request.clusterIDs.count,
-                                    streamPath: "/v1/live/\(liveID).ogg?token=\(token)")
-            let broadcast = Broadcast(snapshot: snapshot, request: request, stream: s.streamCounter, token: token, encoder: encoder,
-                                      muxer: OggOpusStreamMuxer(serialNumber: Int32(bitPattern: s.streamCounter), title: request.title), now: now)
+            let snapshot = Snapshot(
+                liveId: liveID, level: request.level.rawValue, source: request.source, title: request.title,
+                operatorName: request.operatorName, startedAt: now, targeted: request.clusterIDs.count,
+                streamPath: "/v1/live/\(liveID).ogg?token=\(token)")
+            let broadcast = Broadcast(
+                snapshot: snapshot, request: request, stream: s.streamCounter, token: token, encoder: encoder,
+                muxer: OggOpusStreamMuxer(serialNumber: Int32(bitPattern: s.streamCounter), title: request.title), now: now)
             let old = s.current
             s.current = broadcast
             return (broadcast, old)
         }
-        let replacedSnapshot = replaced.map { finish($0, reason: "replaced by \(request.level == .emergency ? "an emergency" : "a priority") broadcast", now: now) }
+        let replacedSnapshot = replaced.map {
+            finish($0, reason: "replaced by \(request.level == .emergency ? "an emergency" : "a priority") broadcast", now: now)
+        }
         // Members join after the broadcast is visible, so a link that opens meanwhile
         // is added by `linkOpened` or here, never missed.
         for (id, session) in registry.sessions where request.clusterIDs.contains(id) {
             join(id, channel: session.outgoing.channel, to: broadcast)
         }
-        logger.notice("live broadcast started", metadata: [
-            "live_id": "\(liveID)", "level": "\(request.level.rawValue)", "source": "\(request.source)",
-            "operator": "\(request.operatorName)", "targeted": "\(request.clusterIDs.count)",
-        ])
+        logger.notice(
+            "live broadcast started",
+            metadata: [
+                "live_id": "\(liveID)", "level": "\(request.level.rawValue)", "source": "\(request.source)",
+                "operator": "\(request.operatorName)", "targeted": "\(request.clusterIDs.count)",
+            ])
         return (state.withLockedValue { _ in Self.snapshot(broadcast) }, replacedSnapshot)
     }
 
@@ -302,9 +308,11 @@ public final class LiveBroadcaster: Sendable {
             s.last = snapshot
             return snapshot
         }
-        logger.notice("live broadcast ended", metadata: [
-            "live_id": "\(snapshot.liveId)", "reason": "\(reason)", "packets": "\(snapshot.packets)",
-        ])
+        logger.notice(
+            "live broadcast ended",
+            metadata: [
+                "live_id": "\(snapshot.liveId)", "reason": "\(reason)", "packets": "\(snapshot.packets)",
+            ])
         return snapshot
     }
 

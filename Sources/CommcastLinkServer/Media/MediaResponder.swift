@@ -35,13 +35,15 @@ public struct MediaResponder: Sendable {
         guard path.hasPrefix("/v1/media/") else { return Reply(status: .notFound, headers: [:]) }
         let file = String(path.dropFirst("/v1/media/".count))
         guard let auth = head.headers.first(name: "Authorization"), auth.hasPrefix("Bearer "),
-              registry.knows(token: String(auth.dropFirst(7)), at: now()) else {
+            registry.knows(token: String(auth.dropFirst(7)), at: now())
+        else {
             return Reply(status: .unauthorized, headers: ["WWW-Authenticate": "Bearer"])
         }
         let token = String(auth.dropFirst(7))
         let sha = file.hasSuffix(".opus") ? String(file.dropLast(5)) : file
         guard sha.utf8.count == 64, sha.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-              registry.mayDownload(token: token, sha256: sha, at: now()) != nil, media.contains(sha) else {
+            registry.mayDownload(token: token, sha256: sha, at: now()) != nil, media.contains(sha)
+        else {
             return Reply(status: .notFound, headers: [:])
         }
         let media: ByteBuffer
@@ -135,8 +137,10 @@ public final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHand
         let joined = responder.live.addListener(liveID: stream.liveID, token: stream.token, channel: channel) { pages in
             // HTTP/1.0 as Icecast answers: the body has no length and no chunking, ends
             // when the connection closes, and every listener gets the very same bytes.
-            let headers: HTTPHeaders = ["Content-Type": "audio/ogg", "Cache-Control": "no-cache, no-store", "Connection": "close",
-                                        "Server": "commcastd/\(CommcastVersion.current)"]
+            let headers: HTTPHeaders = [
+                "Content-Type": "audio/ogg", "Cache-Control": "no-cache, no-store", "Connection": "close",
+                "Server": "commcastd/\(CommcastVersion.current)",
+            ]
             channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_0, status: .ok, headers: headers)), promise: nil)
             channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(pages)), promise: nil)
         }
@@ -172,7 +176,9 @@ struct LiveStreamRequest {
     var token: String
 
     init?(uri: String) {
-        guard let components = URLComponents(string: uri), components.path.hasPrefix("/v1/live/"), components.path.hasSuffix(".ogg") else { return nil }
+        guard let components = URLComponents(string: uri), components.path.hasPrefix("/v1/live/"), components.path.hasSuffix(".ogg") else {
+            return nil
+        }
         liveID = String(components.path.dropFirst("/v1/live/".count).dropLast(4))
         token = components.queryItems?.first { $0.name == "token" }?.value ?? ""
     }

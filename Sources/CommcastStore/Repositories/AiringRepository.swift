@@ -71,18 +71,25 @@ extension CommcastDatabase {
                 for t in b.targets {
                     if let path = t.zone {
                         for zp in zonePaths where ZonePath.isWithin(zp, scope: path) { targets += clustersByZonePath[zp]! }
-                    } else if let c = t.cluster { targets.append(c) }
+                    } else if let c = t.cluster {
+                        targets.append(c)
+                    }
                 }
-                planned.append(Planner.Bulletin(id: b.id, title: b.title, level: b.level, duration: b.durationSeconds,
-                                                queuedAt: b.createdAt, rules: b.rules.map { Planner.Rule(id: $0.id, rule: $0.rule) },
-                                                clusterIDs: targets))
+                planned.append(
+                    Planner.Bulletin(
+                        id: b.id, title: b.title, level: b.level, duration: b.durationSeconds,
+                        queuedAt: b.createdAt, rules: b.rules.map { Planner.Rule(id: $0.id, rule: $0.rule) },
+                        clusterIDs: targets))
             }
             var prior: [Planner.RuleCluster: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT rule_id, cluster_id, COUNT(*) AS n FROM airings
-                WHERE rule_id IS NOT NULL AND planned_at < ? AND outcome IN ('planned','started','completed','interrupted')
-                GROUP BY rule_id, cluster_id
-                """, arguments: [horizon.start.millis]) {
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rule_id, cluster_id, COUNT(*) AS n FROM airings
+                    WHERE rule_id IS NOT NULL AND planned_at < ? AND outcome IN ('planned','started','completed','interrupted')
+                    GROUP BY rule_id, cluster_id
+                    """, arguments: [horizon.start.millis])
+            {
                 prior[Planner.RuleCluster(ruleID: row["rule_id"], clusterID: row["cluster_id"])] = row["n"]
             }
             return Planner.Input(bulletins: planned, clusters: clusters, horizon: horizon, priorAirings: prior)
@@ -95,27 +102,36 @@ extension CommcastDatabase {
     @discardableResult
     public func savePlan(_ plan: Plan) throws -> (inserted: Int, removed: Int) {
         try pool.write { db in
-            let existing = try Row.fetchAll(db, sql: """
-                SELECT id, bulletin_id, cluster_id, planned_at FROM airings a
-                WHERE outcome = 'planned' AND planned_at >= ? AND planned_at < ?
-                AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = a.id)
-                """, arguments: [plan.horizon.start.millis, plan.horizon.end.millis])
-            struct Key: Hashable { var b: Int64; var c: String; var t: Int64 }
+            let existing = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, bulletin_id, cluster_id, planned_at FROM airings a
+                    WHERE outcome = 'planned' AND planned_at >= ? AND planned_at < ?
+                    AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = a.id)
+                    """, arguments: [plan.horizon.start.millis, plan.horizon.end.millis])
+            struct Key: Hashable {
+                var b: Int64
+                var c: String
+                var t: Int64
+            }
             let wanted = Set(plan.airings.map { Key(b: $0.bulletinID, c: $0.clusterID, t: $0.start.millis) })
             var kept = Set<Key>()
             var removed = 0
             for row in existing {
                 let key = Key(b: row["bulletin_id"], c: row["cluster_id"], t: row["planned_at"])
-                if wanted.contains(key) { kept.insert(key) } else {
+                if wanted.contains(key) {
+                    kept.insert(key)
+                } else {
                     try db.execute(sql: "DELETE FROM airings WHERE id = ?", arguments: [row["id"] as Int64])
                     removed += 1
                 }
             }
             var inserted = 0
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO airings (bulletin_id, cluster_id, rule_id, planned_at, outcome, reason) VALUES (?, ?, ?, ?, 'planned', ?)
-                ON CONFLICT(bulletin_id, cluster_id, planned_at) DO NOTHING
-                """)
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO airings (bulletin_id, cluster_id, rule_id, planned_at, outcome, reason) VALUES (?, ?, ?, ?, 'planned', ?)
+                    ON CONFLICT(bulletin_id, cluster_id, planned_at) DO NOTHING
+                    """)
             for a in plan.airings where !kept.contains(Key(b: a.bulletinID, c: a.clusterID, t: a.start.millis)) {
                 try statement.execute(arguments: [a.bulletinID, a.clusterID, a.ruleID, a.start.millis, a.reason])
                 inserted += db.changesCount
@@ -136,23 +152,26 @@ extension CommcastDatabase {
             if let clusterID, airing["cluster_id"] != clusterID {
                 throw StoreError(.forbidden, "airing #\(receipt.airingID) belongs to another cluster, not \(clusterID)")
             }
-            try db.execute(sql: """
-                INSERT INTO airing_receipts (receipt_id, airing_id, kind, at, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(receipt_id) DO NOTHING
-                """, arguments: [receipt.receiptID, receipt.airingID, receipt.kind.rawValue, receipt.at.millis, receipt.reason, now.millis])
+            try db.execute(
+                sql: """
+                    INSERT INTO airing_receipts (receipt_id, airing_id, kind, at, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(receipt_id) DO NOTHING
+                    """, arguments: [receipt.receiptID, receipt.airingID, receipt.kind.rawValue, receipt.at.millis, receipt.reason, now.millis])
             guard db.changesCount == 1 else { return false }
             let current: String = airing["outcome"]
             let rank = ["planned": 0, "missed": 0, "skipped": 0, "started": 1, "completed": 2, "interrupted": 2, "failed": 2]
             switch receipt.kind {
             case .started:
-                try db.execute(sql: "UPDATE airings SET started_at = COALESCE(started_at, ?) WHERE id = ?", arguments: [receipt.at.millis, receipt.airingID])
+                try db.execute(
+                    sql: "UPDATE airings SET started_at = COALESCE(started_at, ?) WHERE id = ?", arguments: [receipt.at.millis, receipt.airingID])
                 if rank[current, default: 0] < 1 {
                     try db.execute(sql: "UPDATE airings SET outcome = 'started', reason = NULL WHERE id = ?", arguments: [receipt.airingID])
                 }
             case .completed, .interrupted, .failed:
                 if rank[current, default: 0] < 2 {
-                    try db.execute(sql: "UPDATE airings SET outcome = ?, ended_at = ?, reason = ?, receipt_id = ? WHERE id = ?",
-                                   arguments: [receipt.kind.rawValue, receipt.at.millis, receipt.reason, receipt.receiptID, receipt.airingID])
+                    try db.execute(
+                        sql: "UPDATE airings SET outcome = ?, ended_at = ?, reason = ?, receipt_id = ? WHERE id = ?",
+                        arguments: [receipt.kind.rawValue, receipt.at.millis, receipt.reason, receipt.receiptID, receipt.airingID])
                     try Self.enqueueAiringReport(db, airingID: receipt.airingID, at: now)
                 }
             }
@@ -164,10 +183,12 @@ extension CommcastDatabase {
     @discardableResult
     public func markMissed(before cutoff: Date, at now: Date = Date()) throws -> Int {
         try pool.write { db in
-            let ids = try Int64.fetchAll(db, sql: """
-                SELECT id FROM airings WHERE outcome = 'planned' AND planned_at < ?
-                AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = airings.id)
-                """, arguments: [cutoff.millis])
+            let ids = try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM airings WHERE outcome = 'planned' AND planned_at < ?
+                    AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = airings.id)
+                    """, arguments: [cutoff.millis])
             for id in ids {
                 try db.execute(sql: "UPDATE airings SET outcome = 'missed', reason = 'no receipt from the cluster' WHERE id = ?", arguments: [id])
                 try Self.enqueueAiringReport(db, airingID: id, at: now)
@@ -187,20 +208,23 @@ extension CommcastDatabase {
                 filter = " AND a.cluster_id IN (" + Array(repeating: "?", count: clusterIDs.count).joined(separator: ",") + ")"
                 arguments += clusterIDs.sorted().map { $0 as any DatabaseValueConvertible }
             }
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT a.id, a.bulletin_id, a.cluster_id, a.planned_at, b.title, b.level, m.sha256, m.size_bytes, m.duration_ms
-                FROM airings a JOIN bulletins b ON b.id = a.bulletin_id JOIN media m ON m.sha256 = b.media_sha256
-                WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome IN ('planned', 'started')\(filter)
-                ORDER BY a.cluster_id, a.planned_at
-                """, arguments: StatementArguments(arguments))
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id, a.bulletin_id, a.cluster_id, a.planned_at, b.title, b.level, m.sha256, m.size_bytes, m.duration_ms
+                    FROM airings a JOIN bulletins b ON b.id = a.bulletin_id JOIN media m ON m.sha256 = b.media_sha256
+                    WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome IN ('planned', 'started')\(filter)
+                    ORDER BY a.cluster_id, a.planned_at
+                    """, arguments: StatementArguments(arguments))
             var result: [String: [ClusterAiring]] = [:]
             for row in rows {
                 let cluster: String = row["cluster_id"]
                 if let clusterIDs, !clusterIDs.contains(cluster) { continue }
-                result[cluster, default: []].append(ClusterAiring(
-                    airingID: row["id"], bulletinID: row["bulletin_id"], clusterID: cluster, title: row["title"],
-                    level: BulletinLevel(rawValue: row["level"]) ?? .normal, start: Date(millis: row["planned_at"]),
-                    durationMilliseconds: row["duration_ms"], mediaSHA256: row["sha256"], mediaSize: row["size_bytes"]))
+                result[cluster, default: []].append(
+                    ClusterAiring(
+                        airingID: row["id"], bulletinID: row["bulletin_id"], clusterID: cluster, title: row["title"],
+                        level: BulletinLevel(rawValue: row["level"]) ?? .normal, start: Date(millis: row["planned_at"]),
+                        durationMilliseconds: row["duration_ms"], mediaSHA256: row["sha256"], mediaSize: row["size_bytes"]))
             }
             return result
         }
@@ -211,12 +235,17 @@ extension CommcastDatabase {
         try pool.read { db in
             var sql = "SELECT * FROM airings WHERE planned_at >= ? AND planned_at < ?"
             var args: [any DatabaseValueConvertible] = [from.millis, to.millis]
-            if let clusterID { sql += " AND cluster_id = ?"; args.append(clusterID) }
+            if let clusterID {
+                sql += " AND cluster_id = ?"
+                args.append(clusterID)
+            }
             return try Row.fetchAll(db, sql: sql + " ORDER BY cluster_id, planned_at", arguments: StatementArguments(args)).map { row in
-                let started: Int64? = row["started_at"], ended: Int64? = row["ended_at"]
-                return AiringRecord(id: row["id"], bulletinID: row["bulletin_id"], clusterID: row["cluster_id"],
-                                    plannedAt: Date(millis: row["planned_at"]), startedAt: started.map(Date.init(millis:)),
-                                    endedAt: ended.map(Date.init(millis:)), outcome: row["outcome"], reason: row["reason"])
+                let started: Int64? = row["started_at"]
+                let ended: Int64? = row["ended_at"]
+                return AiringRecord(
+                    id: row["id"], bulletinID: row["bulletin_id"], clusterID: row["cluster_id"],
+                    plannedAt: Date(millis: row["planned_at"]), startedAt: started.map(Date.init(millis:)),
+                    endedAt: ended.map(Date.init(millis:)), outcome: row["outcome"], reason: row["reason"])
             }
         }
     }

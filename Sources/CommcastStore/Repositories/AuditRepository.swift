@@ -6,8 +6,9 @@ extension CommcastDatabase {
     /// Writes an audit row inside an open transaction, so the action and its record commit together.
     static func audit(_ db: GRDB.Database, actor: Actor, action: String, target: String?, details: [String: String], at now: Date) throws {
         let json = String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
-        try db.execute(sql: "INSERT INTO audit_log (at, actor, action, target, details, origin) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [now.millis, actor.name, action, target, json, actor.origin])
+        try db.execute(
+            sql: "INSERT INTO audit_log (at, actor, action, target, details, origin) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [now.millis, actor.name, action, target, json, actor.origin])
     }
 
     /// Records a mutating action on its own.
@@ -20,16 +21,25 @@ extension CommcastDatabase {
         try pool.read { db in
             var conditions: [String] = []
             var args: [any DatabaseValueConvertible] = []
-            if let since { conditions.append("at >= ?"); args.append(since.millis) }
-            if let actor { conditions.append("actor = ?"); args.append(actor) }
+            if let since {
+                conditions.append("at >= ?")
+                args.append(since.millis)
+            }
+            if let actor {
+                conditions.append("actor = ?")
+                args.append(actor)
+            }
             let whereSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(db, sql: "SELECT * FROM audit_log \(whereSQL) ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))",
-                                    arguments: StatementArguments(args)).map { row in
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM audit_log \(whereSQL) ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))",
+                arguments: StatementArguments(args)
+            ).map { row in
                 let json: String = row["details"]
-                return AuditEntry(id: row["id"], at: Date(millis: row["at"]), actor: row["actor"], action: row["action"],
-                                  target: row["target"],
-                                  details: (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:],
-                                  origin: row["origin"])
+                return AuditEntry(
+                    id: row["id"], at: Date(millis: row["at"]), actor: row["actor"], action: row["action"],
+                    target: row["target"],
+                    details: (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:],
+                    origin: row["origin"])
             }
         }
     }
@@ -41,8 +51,9 @@ extension CommcastDatabase {
             for op in operators {
                 let roles = String(decoding: try JSONEncoder.sorted.encode(op.roles.map(\.rawValue).sorted()), as: UTF8.self)
                 let zones = String(decoding: try JSONEncoder.sorted.encode(op.zonePaths), as: UTF8.self)
-                try db.execute(sql: "INSERT INTO operators (name, unix_user, token_hash, roles, zone_paths, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [op.name, op.unixUser, op.tokenSHA256, roles, zones, now.millis])
+                try db.execute(
+                    sql: "INSERT INTO operators (name, unix_user, token_hash, roles, zone_paths, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [op.name, op.unixUser, op.tokenSHA256, roles, zones, now.millis])
             }
         }
     }

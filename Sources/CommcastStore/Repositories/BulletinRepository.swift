@@ -13,8 +13,10 @@ public struct NewBulletin: Sendable {
     public var rules: [RecurrenceRule]
     public var origin: String
 
-    public init(title: String, level: BulletinLevel, sourceKind: SourceKind, media: MediaRecord, text: String? = nil,
-                targets: [BulletinTarget], rules: [RecurrenceRule], origin: String = "local") {
+    public init(
+        title: String, level: BulletinLevel, sourceKind: SourceKind, media: MediaRecord, text: String? = nil,
+        targets: [BulletinTarget], rules: [RecurrenceRule], origin: String = "local"
+    ) {
         self.title = title
         self.level = level
         self.sourceKind = sourceKind
@@ -52,11 +54,15 @@ extension CommcastDatabase {
         guard !new.targets.isEmpty else { throw StoreError(.invalid, "targets: none given, expected at least one --zone or --cluster") }
         guard !new.rules.isEmpty else { throw StoreError(.invalid, "schedule: none given, expected --at, --daily, --every …") }
         try Self.insertMedia(new.media, db: db)
-        try db.execute(sql: """
-            INSERT INTO bulletins (title, level, source_kind, media_sha256, text, state, origin, author, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
-            """, arguments: [new.title, new.level.rawValue, new.sourceKind.rawValue, new.media.sha256, new.text,
-                             new.origin, actor.name, now.millis, now.millis])
+        try db.execute(
+            sql: """
+                INSERT INTO bulletins (title, level, source_kind, media_sha256, text, state, origin, author, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
+                """,
+            arguments: [
+                new.title, new.level.rawValue, new.sourceKind.rawValue, new.media.sha256, new.text,
+                new.origin, actor.name, now.millis, now.millis,
+            ])
         let id = db.lastInsertedRowID
         for target in new.targets {
             if let path = target.zone {
@@ -72,8 +78,9 @@ extension CommcastDatabase {
             }
         }
         for rule in new.rules { try Self.insertRule(rule, bulletinID: id, db: db) }
-        try Self.audit(db, actor: actor, action: "bulletin.add", target: "bulletin #\(id)",
-                       details: ["title": new.title, "level": new.level.rawValue, "targets": new.targets.map(\.description).joined(separator: ", ")], at: now)
+        try Self.audit(
+            db, actor: actor, action: "bulletin.add", target: "bulletin #\(id)",
+            details: ["title": new.title, "level": new.level.rawValue, "targets": new.targets.map(\.description).joined(separator: ", ")], at: now)
         try enqueueBulletinReport(db, bulletinID: id, event: "created", at: now)
         return id
     }
@@ -88,7 +95,8 @@ extension CommcastDatabase {
         try pool.read { db in
             if let states, !states.isEmpty {
                 let marks = states.map { _ in "?" }.joined(separator: ",")
-                return try Self.fetchBulletins(db, whereSQL: "b.state IN (\(marks))", arguments: StatementArguments(states.map(\.rawValue)), limit: limit)
+                return try Self.fetchBulletins(
+                    db, whereSQL: "b.state IN (\(marks))", arguments: StatementArguments(states.map(\.rawValue)), limit: limit)
             }
             return try Self.fetchBulletins(db, whereSQL: "1", arguments: [], limit: limit)
         }
@@ -97,11 +105,13 @@ extension CommcastDatabase {
     /// Zone paths a bulletin reaches: its zone targets and the zones of its cluster targets.
     public func targetZonePaths(bulletinID: Int64) throws -> [String] {
         try pool.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT z.path FROM bulletin_targets t JOIN zones z ON z.id = t.zone_id WHERE t.bulletin_id = ?
-                UNION SELECT z.path FROM bulletin_targets t JOIN clusters c ON c.id = t.cluster_id JOIN zones z ON z.id = c.zone_id
-                WHERE t.bulletin_id = ?
-                """, arguments: [bulletinID, bulletinID])
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT z.path FROM bulletin_targets t JOIN zones z ON z.id = t.zone_id WHERE t.bulletin_id = ?
+                    UNION SELECT z.path FROM bulletin_targets t JOIN clusters c ON c.id = t.cluster_id JOIN zones z ON z.id = c.zone_id
+                    WHERE t.bulletin_id = ?
+                    """, arguments: [bulletinID, bulletinID])
         }
     }
 
@@ -109,7 +119,8 @@ extension CommcastDatabase {
     public func setBulletinState(id: Int64, to state: BulletinState, by actor: Actor, at now: Date) throws -> Bulletin {
         try pool.write { db in
             guard let current = try String.fetchOne(db, sql: "SELECT state FROM bulletins WHERE id = ?", arguments: [id]),
-                  let from = BulletinState(rawValue: current) else {
+                let from = BulletinState(rawValue: current)
+            else {
                 throw StoreError(.notFound, "unknown bulletin #\(id)")
             }
             let allowed: [BulletinState: Set<BulletinState>] = [
@@ -121,14 +132,16 @@ extension CommcastDatabase {
             try db.execute(sql: "UPDATE bulletins SET state = ?, updated_at = ? WHERE id = ?", arguments: [state.rawValue, now.millis, id])
             if state != .active {
                 // Planned airings that have not started are withdrawn at once.
-                try db.execute(sql: """
-                    DELETE FROM airings WHERE bulletin_id = ? AND outcome = 'planned' AND planned_at >= ?
-                    AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = airings.id)
-                    """, arguments: [id, now.millis])
+                try db.execute(
+                    sql: """
+                        DELETE FROM airings WHERE bulletin_id = ? AND outcome = 'planned' AND planned_at >= ?
+                        AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = airings.id)
+                        """, arguments: [id, now.millis])
             }
             let action = ["cancelled": "bulletin.cancel", "paused": "bulletin.pause", "active": "bulletin.resume"][state.rawValue]!
             try Self.audit(db, actor: actor, action: action, target: "bulletin #\(id)", details: ["from": from.rawValue], at: now)
-            try Self.enqueueBulletinReport(db, bulletinID: id, event: ["cancelled": "cancelled", "paused": "paused", "active": "resumed"][state.rawValue]!, at: now)
+            try Self.enqueueBulletinReport(
+                db, bulletinID: id, event: ["cancelled": "cancelled", "paused": "paused", "active": "resumed"][state.rawValue]!, at: now)
         }
         return try bulletin(id: id)!
     }
@@ -138,11 +151,13 @@ extension CommcastDatabase {
     @discardableResult
     public func finishExhaustedBulletins(at now: Date) throws -> [Int64] {
         try pool.write { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT r.*, b.id AS bulletin_key, m.duration_ms AS duration_ms FROM recurrence_rules r
-                JOIN bulletins b ON b.id = r.bulletin_id LEFT JOIN media m ON m.sha256 = b.media_sha256
-                WHERE b.state IN ('active', 'paused')
-                """)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.*, b.id AS bulletin_key, m.duration_ms AS duration_ms FROM recurrence_rules r
+                    JOIN bulletins b ON b.id = r.bulletin_id LEFT JOIN media m ON m.sha256 = b.media_sha256
+                    WHERE b.state IN ('active', 'paused')
+                    """)
             var exhausted: [Int64: Bool] = [:]
             for row in rows {
                 let id: Int64 = row["bulletin_key"]
@@ -160,15 +175,23 @@ extension CommcastDatabase {
     }
 
     static func insertMedia(_ media: MediaRecord, db: GRDB.Database) throws {
-        try db.execute(sql: """
-            INSERT INTO media (sha256, size_bytes, duration_ms, source_kind, source_container, measured_lufs, gain_db, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING
-            """, arguments: [media.sha256, media.sizeBytes, media.durationMilliseconds, media.sourceKind,
-                             media.sourceContainer, media.measuredLUFS, media.gainDB, media.createdAt])
+        try db.execute(
+            sql: """
+                INSERT INTO media (sha256, size_bytes, duration_ms, source_kind, source_container, measured_lufs, gain_db, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING
+                """,
+            arguments: [
+                media.sha256, media.sizeBytes, media.durationMilliseconds, media.sourceKind,
+                media.sourceContainer, media.measuredLUFS, media.gainDB, media.createdAt,
+            ])
     }
 
     static func insertRule(_ rule: RecurrenceRule, bulletinID: Int64, db: GRDB.Database) throws {
-        var kind = "once", atTimes = "[]", interval: Int? = nil, windowStart: String? = nil, windowEnd: String? = nil
+        var kind = "once"
+        var atTimes = "[]"
+        var interval: Int? = nil
+        var windowStart: String? = nil
+        var windowEnd: String? = nil
         var validFrom = rule.validFrom
         switch rule.pattern {
         case .once(let at):
@@ -182,12 +205,16 @@ extension CommcastDatabase {
             windowStart = from.description
             windowEnd = to.description
         }
-        try db.execute(sql: """
-            INSERT INTO recurrence_rules (bulletin_id, kind, at_times, weekdays, interval_minutes, window_start, window_end,
-                                          valid_from, valid_until, max_airings)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [bulletinID, kind, atTimes, rule.weekdays.rawValue, interval, windowStart, windowEnd,
-                             validFrom.millis, rule.validUntil?.millis, rule.maxAirings])
+        try db.execute(
+            sql: """
+                INSERT INTO recurrence_rules (bulletin_id, kind, at_times, weekdays, interval_minutes, window_start, window_end,
+                                              valid_from, valid_until, max_airings)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                bulletinID, kind, atTimes, rule.weekdays.rawValue, interval, windowStart, windowEnd,
+                validFrom.millis, rule.validUntil?.millis, rule.maxAirings,
+            ])
     }
 
     static func rule(from row: Row) -> StoredRule? {
@@ -202,44 +229,56 @@ extension CommcastDatabase {
             pattern = .times(times)
         case "interval":
             guard let minutes: Int = row["interval_minutes"], let s: String = row["window_start"], let e: String = row["window_end"],
-                  let from = try? TimeOfDay(parsing: s), let to = try? TimeOfDay(parsing: e) else { return nil }
+                let from = try? TimeOfDay(parsing: s), let to = try? TimeOfDay(parsing: e)
+            else { return nil }
             pattern = .every(minutes: minutes, from: from, to: to)
         default: return nil
         }
         let until: Int64? = row["valid_until"]
-        return StoredRule(id: row["id"], rule: RecurrenceRule(pattern: pattern, weekdays: Weekdays(rawValue: row["weekdays"]),
-                                                            validFrom: validFrom, validUntil: until.map(Date.init(millis:)),
-                                                            maxAirings: row["max_airings"]))
+        return StoredRule(
+            id: row["id"],
+            rule: RecurrenceRule(
+                pattern: pattern, weekdays: Weekdays(rawValue: row["weekdays"]),
+                validFrom: validFrom, validUntil: until.map(Date.init(millis:)),
+                maxAirings: row["max_airings"]))
     }
 
     static func fetchBulletins(_ db: GRDB.Database, whereSQL: String, arguments: StatementArguments, limit: Int = 500) throws -> [Bulletin] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT b.*, COALESCE(m.duration_ms, 0) AS duration_ms FROM bulletins b LEFT JOIN media m ON m.sha256 = b.media_sha256
-            WHERE \(whereSQL) ORDER BY b.id DESC LIMIT \(limit)
-            """, arguments: arguments)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT b.*, COALESCE(m.duration_ms, 0) AS duration_ms FROM bulletins b LEFT JOIN media m ON m.sha256 = b.media_sha256
+                WHERE \(whereSQL) ORDER BY b.id DESC LIMIT \(limit)
+                """, arguments: arguments)
         guard !rows.isEmpty else { return [] }
         let ids: [Int64] = rows.map { $0["id"] }
         let marks = ids.map { _ in "?" }.joined(separator: ",")
         var targets: [Int64: [BulletinTarget]] = [:]
-        for t in try Row.fetchAll(db, sql: """
-            SELECT t.bulletin_id, z.path AS zone_path, t.cluster_id FROM bulletin_targets t LEFT JOIN zones z ON z.id = t.zone_id
-            WHERE t.bulletin_id IN (\(marks))
-            """, arguments: StatementArguments(ids)) {
+        for t in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT t.bulletin_id, z.path AS zone_path, t.cluster_id FROM bulletin_targets t LEFT JOIN zones z ON z.id = t.zone_id
+                WHERE t.bulletin_id IN (\(marks))
+                """, arguments: StatementArguments(ids))
+        {
             let target: BulletinTarget = (t["zone_path"] as String?).map { .zone($0) } ?? .cluster(t["cluster_id"])
             targets[t["bulletin_id"], default: []].append(target)
         }
         var rules: [Int64: [StoredRule]] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT * FROM recurrence_rules WHERE bulletin_id IN (\(marks)) ORDER BY id", arguments: StatementArguments(ids)) {
+        for r in try Row.fetchAll(
+            db, sql: "SELECT * FROM recurrence_rules WHERE bulletin_id IN (\(marks)) ORDER BY id", arguments: StatementArguments(ids))
+        {
             if let rule = rule(from: r) { rules[r["bulletin_id"], default: []].append(rule) }
         }
         return rows.map { row in
             let id: Int64 = row["id"]
-            return Bulletin(id: id, title: row["title"], level: BulletinLevel(rawValue: row["level"]) ?? .normal,
-                            state: BulletinState(rawValue: row["state"]) ?? .active,
-                            sourceKind: SourceKind(rawValue: row["source_kind"]) ?? .file, author: row["author"],
-                            createdAt: Date(millis: row["created_at"]), updatedAt: Date(millis: row["updated_at"]),
-                            durationSeconds: Double(row["duration_ms"] as Int64) / 1000, mediaSHA256: row["media_sha256"],
-                            text: row["text"], targets: targets[id] ?? [], rules: rules[id] ?? [])
+            return Bulletin(
+                id: id, title: row["title"], level: BulletinLevel(rawValue: row["level"]) ?? .normal,
+                state: BulletinState(rawValue: row["state"]) ?? .active,
+                sourceKind: SourceKind(rawValue: row["source_kind"]) ?? .file, author: row["author"],
+                createdAt: Date(millis: row["created_at"]), updatedAt: Date(millis: row["updated_at"]),
+                durationSeconds: Double(row["duration_ms"] as Int64) / 1000, mediaSHA256: row["media_sha256"],
+                text: row["text"], targets: targets[id] ?? [], rules: rules[id] ?? [])
         }
     }
 }

@@ -40,11 +40,15 @@ extension CommcastDatabase {
     /// The key record of a cluster; nil for an unknown cluster.
     public func clusterKey(id: String) throws -> ClusterKeyRecord? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, public_key, credential_hash, credential_issued_at, revoked_at FROM clusters WHERE id = ?",
-                             arguments: [id]).map { row in
-                let issued: Int64? = row["credential_issued_at"], revoked: Int64? = row["revoked_at"]
-                return ClusterKeyRecord(clusterID: row["id"], publicKey: row["public_key"], fingerprint: row["credential_hash"],
-                                        issuedAt: issued.map(Date.init(millis:)), revokedAt: revoked.map(Date.init(millis:)))
+            try Row.fetchOne(
+                db, sql: "SELECT id, public_key, credential_hash, credential_issued_at, revoked_at FROM clusters WHERE id = ?",
+                arguments: [id]
+            ).map { row in
+                let issued: Int64? = row["credential_issued_at"]
+                let revoked: Int64? = row["revoked_at"]
+                return ClusterKeyRecord(
+                    clusterID: row["id"], publicKey: row["public_key"], fingerprint: row["credential_hash"],
+                    issuedAt: issued.map(Date.init(millis:)), revokedAt: revoked.map(Date.init(millis:)))
             }
         }
     }
@@ -52,8 +56,9 @@ extension CommcastDatabase {
     static func storeKey(_ publicKey: Data, clusterID: String, db: GRDB.Database, now: Date) throws {
         guard publicKey.count == 32 else { throw StoreError(.invalid, "public key: got \(publicKey.count) bytes, expected 32 (Ed25519)") }
         let fingerprint = SHA256.hash(data: publicKey).map { String(format: "%02x", $0) }.joined()
-        try db.execute(sql: """
-            UPDATE clusters SET public_key = ?, credential_hash = ?, credential_issued_at = ?, revoked_at = NULL WHERE id = ?
-            """, arguments: [publicKey, fingerprint, now.millis, clusterID])
+        try db.execute(
+            sql: """
+                UPDATE clusters SET public_key = ?, credential_hash = ?, credential_issued_at = ?, revoked_at = NULL WHERE id = ?
+                """, arguments: [publicKey, fingerprint, now.millis, clusterID])
     }
 }

@@ -13,17 +13,22 @@ extension CommcastDatabase {
     /// Clusters, optionally only those in a zone subtree, ordered by id.
     public func clusters(under scope: String? = nil) throws -> [Cluster] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.*, z.path AS zone_path FROM clusters c JOIN zones z ON z.id = c.zone_id ORDER BY c.id
-                """).map(Self.cluster(from:)).filter { scope == nil || ZonePath.isWithin($0.zonePath, scope: scope!) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.*, z.path AS zone_path FROM clusters c JOIN zones z ON z.id = c.zone_id ORDER BY c.id
+                    """
+            ).map(Self.cluster(from:)).filter { scope == nil || ZonePath.isWithin($0.zonePath, scope: scope!) }
         }
     }
 
     /// One cluster.
     public func cluster(id: String) throws -> Cluster? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT c.*, z.path AS zone_path FROM clusters c JOIN zones z ON z.id = c.zone_id WHERE c.id = ?",
-                             arguments: [id]).map(Self.cluster(from:))
+            try Row.fetchOne(
+                db, sql: "SELECT c.*, z.path AS zone_path FROM clusters c JOIN zones z ON z.id = c.zone_id WHERE c.id = ?",
+                arguments: [id]
+            ).map(Self.cluster(from:))
         }
     }
 
@@ -42,9 +47,11 @@ extension CommcastDatabase {
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusters WHERE id = ?", arguments: [id]) == 1 else {
                 throw StoreError(.notFound, "unknown cluster \(id)")
             }
-            let history = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM airings WHERE cluster_id = ? AND outcome <> 'planned'", arguments: [id]) ?? 0
+            let history =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM airings WHERE cluster_id = ? AND outcome <> 'planned'", arguments: [id]) ?? 0
             if history > 0 {
-                throw StoreError(.conflict, "cluster \(id) has \(history) airing(s) on record; it cannot be removed without losing counts (revoke it instead)")
+                throw StoreError(
+                    .conflict, "cluster \(id) has \(history) airing(s) on record; it cannot be removed without losing counts (revoke it instead)")
             }
             try db.execute(sql: "DELETE FROM airings WHERE cluster_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM bulletin_targets WHERE cluster_id = ?", arguments: [id])
@@ -90,9 +97,10 @@ extension CommcastDatabase {
             throw StoreError(.conflict, "cluster \(cluster.id) already exists")
         }
         let tags = String(decoding: try JSONEncoder().encode(cluster.tags), as: UTF8.self)
-        try db.execute(sql: """
-            INSERT INTO clusters (id, name, zone_id, latitude, longitude, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [cluster.id, cluster.name, zone.id, cluster.latitude, cluster.longitude, tags, now.millis])
+        try db.execute(
+            sql: """
+                INSERT INTO clusters (id, name, zone_id, latitude, longitude, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [cluster.id, cluster.name, zone.id, cluster.latitude, cluster.longitude, tags, now.millis])
         if let publicKey { try Self.storeKey(publicKey, clusterID: cluster.id, db: db, now: now) }
     }
 
@@ -104,8 +112,9 @@ extension CommcastDatabase {
             if let id = try Int64.fetchOne(db, sql: "SELECT id FROM zones WHERE path = ?", arguments: [current]) {
                 parentID = id
             } else {
-                try db.execute(sql: "INSERT INTO zones (parent_id, name, path, created_at) VALUES (?, ?, ?, ?)",
-                               arguments: [parentID, name, current, now.millis])
+                try db.execute(
+                    sql: "INSERT INTO zones (parent_id, name, path, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [parentID, name, current, now.millis])
                 parentID = db.lastInsertedRowID
             }
         }
@@ -115,7 +124,8 @@ extension CommcastDatabase {
     static func cluster(from row: Row) -> Cluster {
         let tagsJSON: String = row["tags"] ?? "[]"
         let tags = (try? JSONDecoder().decode([String].self, from: Data(tagsJSON.utf8))) ?? []
-        return Cluster(id: row["id"], name: row["name"], zonePath: row["zone_path"], latitude: row["latitude"],
-                       longitude: row["longitude"], tags: tags)
+        return Cluster(
+            id: row["id"], name: row["name"], zonePath: row["zone_path"], latitude: row["latitude"],
+            longitude: row["longitude"], tags: tags)
     }
 }

@@ -14,8 +14,10 @@ public struct StoredHealthSample: Sendable, Equatable {
     public var playingAiringID: Int64?
     public var cachedCount: Int
 
-    public init(clusterID: String, at: Date, state: HealthState, signalDBm: Int?, volume: Int?, uptimeSeconds: Int?, firmware: String?,
-                playingAiringID: Int64?, cachedCount: Int) {
+    public init(
+        clusterID: String, at: Date, state: HealthState, signalDBm: Int?, volume: Int?, uptimeSeconds: Int?, firmware: String?,
+        playingAiringID: Int64?, cachedCount: Int
+    ) {
         self.clusterID = clusterID
         self.at = at
         self.state = state
@@ -33,14 +35,17 @@ extension CommcastDatabase {
     public func recordHealthSamples(_ samples: [(clusterID: String, state: HealthState, sample: HeartbeatSample)]) throws {
         guard !samples.isEmpty else { return }
         try pool.write { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO health_samples (cluster_id, at, state, signal_dbm, volume, uptime_s, firmware, playing, cached)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO health_samples (cluster_id, at, state, signal_dbm, volume, uptime_s, firmware, playing, cached)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for (id, state, s) in samples where state != .neverSeen {
                 let cached = String(decoding: try JSONEncoder().encode(s.cached), as: UTF8.self)
-                try statement.execute(arguments: [id, s.receivedAt.millis, state.rawValue, s.signalDBm, s.volume, s.uptimeSeconds,
-                                                  s.firmware, s.playingAiringID.map(String.init), cached])
+                try statement.execute(arguments: [
+                    id, s.receivedAt.millis, state.rawValue, s.signalDBm, s.volume, s.uptimeSeconds,
+                    s.firmware, s.playingAiringID.map(String.init), cached,
+                ])
             }
         }
     }
@@ -50,11 +55,14 @@ extension CommcastDatabase {
         guard !transitions.isEmpty else { return }
         try pool.write { db in
             for t in transitions {
-                try db.execute(sql: "INSERT INTO health_transitions (cluster_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [t.clusterID, t.at.millis, t.from.rawValue, t.to.rawValue, t.reason])
-                try Self.enqueueReport(db, key: "cluster_status:\(t.clusterID):\(t.at.millis):\(t.to.rawValue)", kind: .clusterStatus,
-                                       payload: ClusterStatusReport(clusterId: t.clusterID, from: t.from.rawValue, to: t.to.rawValue,
-                                                                    reason: t.reason, at: t.at), at: t.at)
+                try db.execute(
+                    sql: "INSERT INTO health_transitions (cluster_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [t.clusterID, t.at.millis, t.from.rawValue, t.to.rawValue, t.reason])
+                try Self.enqueueReport(
+                    db, key: "cluster_status:\(t.clusterID):\(t.at.millis):\(t.to.rawValue)", kind: .clusterStatus,
+                    payload: ClusterStatusReport(
+                        clusterId: t.clusterID, from: t.from.rawValue, to: t.to.rawValue,
+                        reason: t.reason, at: t.at), at: t.at)
             }
         }
     }
@@ -64,7 +72,10 @@ extension CommcastDatabase {
         try pool.read { db in
             var sql = "SELECT * FROM health_transitions WHERE at >= ?"
             var args: [any DatabaseValueConvertible] = [since.millis]
-            if let clusterID { sql += " AND cluster_id = ?"; args.append(clusterID) }
+            if let clusterID {
+                sql += " AND cluster_id = ?"
+                args.append(clusterID)
+            }
             return try Row.fetchAll(db, sql: sql + " ORDER BY at, id", arguments: StatementArguments(args)).compactMap(Self.transition)
         }
     }
@@ -77,10 +88,12 @@ extension CommcastDatabase {
     /// Each cluster's latest stored transition: its state and since when.
     public func latestHealthTransitions() throws -> [String: HealthTransition] {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT t.* FROM health_transitions t
-                WHERE t.id = (SELECT MAX(id) FROM health_transitions u WHERE u.cluster_id = t.cluster_id)
-                """)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.* FROM health_transitions t
+                    WHERE t.id = (SELECT MAX(id) FROM health_transitions u WHERE u.cluster_id = t.cluster_id)
+                    """)
             var result: [String: HealthTransition] = [:]
             for t in rows.compactMap(Self.transition) { result[t.clusterID] = t }
             return result
@@ -90,15 +103,18 @@ extension CommcastDatabase {
     /// Samples of one cluster since `since`, oldest first.
     public func healthSamples(clusterID: String, since: Date) throws -> [StoredHealthSample] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM health_samples WHERE cluster_id = ? AND at >= ? ORDER BY at",
-                             arguments: [clusterID, since.millis]).map { row in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM health_samples WHERE cluster_id = ? AND at >= ? ORDER BY at",
+                arguments: [clusterID, since.millis]
+            ).map { row in
                 let cached: String = row["cached"] ?? "[]"
                 let playing: String? = row["playing"]
-                return StoredHealthSample(clusterID: row["cluster_id"], at: Date(millis: row["at"]),
-                                          state: HealthState(rawValue: row["state"]) ?? .offline, signalDBm: row["signal_dbm"],
-                                          volume: row["volume"], uptimeSeconds: row["uptime_s"], firmware: row["firmware"],
-                                          playingAiringID: playing.flatMap { Int64($0) },
-                                          cachedCount: (try? JSONDecoder().decode([String].self, from: Data(cached.utf8)).count) ?? 0)
+                return StoredHealthSample(
+                    clusterID: row["cluster_id"], at: Date(millis: row["at"]),
+                    state: HealthState(rawValue: row["state"]) ?? .offline, signalDBm: row["signal_dbm"],
+                    volume: row["volume"], uptimeSeconds: row["uptime_s"], firmware: row["firmware"],
+                    playingAiringID: playing.flatMap { Int64($0) },
+                    cachedCount: (try? JSONDecoder().decode([String].self, from: Data(cached.utf8)).count) ?? 0)
             }
         }
     }
@@ -110,10 +126,11 @@ extension CommcastDatabase {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM health_samples WHERE at < ?", arguments: [cutoff.millis])
             var deleted = db.changesCount
-            try db.execute(sql: """
-                DELETE FROM health_transitions WHERE at < ?
-                AND id <> (SELECT MAX(id) FROM health_transitions u WHERE u.cluster_id = health_transitions.cluster_id)
-                """, arguments: [cutoff.millis])
+            try db.execute(
+                sql: """
+                    DELETE FROM health_transitions WHERE at < ?
+                    AND id <> (SELECT MAX(id) FROM health_transitions u WHERE u.cluster_id = health_transitions.cluster_id)
+                    """, arguments: [cutoff.millis])
             deleted += db.changesCount
             return deleted
         }

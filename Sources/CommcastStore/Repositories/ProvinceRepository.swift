@@ -6,21 +6,25 @@ extension CommcastDatabase {
     /// Keeps a bulletin from the province with its first state and acknowledges it (an
     /// outcome report), in one transaction. A second delivery of the same province id
     /// returns the bulletin already kept, unchanged.
-    public func receiveProvinceBulletin(_ b: ProvinceBulletin, media: MediaRecord, text: String?, state: ProvinceBulletinRecord.State,
-                                        at now: Date) throws -> (record: ProvinceBulletinRecord, isNew: Bool) {
+    public func receiveProvinceBulletin(
+        _ b: ProvinceBulletin, media: MediaRecord, text: String?, state: ProvinceBulletinRecord.State,
+        at now: Date
+    ) throws -> (record: ProvinceBulletinRecord, isNew: Bool) {
         try pool.write { db in
             if let existing = try Self.fetchProvinceBulletins(db, whereSQL: "p.province_id = ?", arguments: [b.provinceId]).first {
                 return (existing, false)
             }
             try Self.insertMedia(media, db: db)
             let zones = String(decoding: try JSONEncoder.sorted.encode(b.zones), as: UTF8.self)
-            try db.execute(sql: """
-                INSERT INTO province_bulletins (province_id, title, level, zones, media_sha256, text, air_at, received_at, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [b.provinceId, b.title, b.level.rawValue, zones, media.sha256, text, b.airAt?.millis, now.millis, state.rawValue])
+            try db.execute(
+                sql: """
+                    INSERT INTO province_bulletins (province_id, title, level, zones, media_sha256, text, air_at, received_at, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [b.provinceId, b.title, b.level.rawValue, zones, media.sha256, text, b.airAt?.millis, now.millis, state.rawValue])
             let id = db.lastInsertedRowID
-            try Self.audit(db, actor: Actor(name: "province", origin: "webhook"), action: "province.receive", target: "province bulletin \(b.provinceId)",
-                           details: ["title": b.title, "level": b.level.rawValue, "zones": b.zones.joined(separator: ","), "state": state.rawValue], at: now)
+            try Self.audit(
+                db, actor: Actor(name: "province", origin: "webhook"), action: "province.receive", target: "province bulletin \(b.provinceId)",
+                details: ["title": b.title, "level": b.level.rawValue, "zones": b.zones.joined(separator: ","), "state": state.rawValue], at: now)
             try Self.enqueueProvinceOutcome(db, ProvinceBulletinOutcome(provinceId: b.provinceId, outcome: "received", at: now))
             return (try Self.fetchProvinceBulletins(db, whereSQL: "p.id = ?", arguments: [id]).first!, true)
         }
@@ -28,17 +32,24 @@ extension CommcastDatabase {
 
     /// Turns an inbox (or just received priority) bulletin into a scheduled bulletin:
     /// the bulletin, the new state and the acknowledgement commit together.
-    public func queueProvinceBulletin(id: Int64, as bulletin: NewBulletin, state: ProvinceBulletinRecord.State, by actor: Actor,
-                                      at now: Date) throws -> ProvinceBulletinRecord {
+    public func queueProvinceBulletin(
+        id: Int64, as bulletin: NewBulletin, state: ProvinceBulletinRecord.State, by actor: Actor,
+        at now: Date
+    ) throws -> ProvinceBulletinRecord {
         try pool.write { db in
             let current = try Self.provinceBulletinForDecision(db, id: id)
             let bulletinID = try Self.insertBulletin(bulletin, by: actor, at: now, db: db)
-            try db.execute(sql: "UPDATE province_bulletins SET state = ?, bulletin_id = ?, decided_by = ?, decided_at = ? WHERE id = ?",
-                           arguments: [state.rawValue, bulletinID, actor.name, now.millis, id])
-            try Self.audit(db, actor: actor, action: "province.\(state == .approved ? "approve" : "queue")", target: "province bulletin \(current.provinceId)",
-                           details: ["bulletin": "#\(bulletinID)"], at: now)
-            try Self.enqueueProvinceOutcome(db, ProvinceBulletinOutcome(provinceId: current.provinceId, outcome: state.rawValue,
-                                                                       bulletinId: bulletinID, by: actor.name, at: now))
+            try db.execute(
+                sql: "UPDATE province_bulletins SET state = ?, bulletin_id = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+                arguments: [state.rawValue, bulletinID, actor.name, now.millis, id])
+            try Self.audit(
+                db, actor: actor, action: "province.\(state == .approved ? "approve" : "queue")", target: "province bulletin \(current.provinceId)",
+                details: ["bulletin": "#\(bulletinID)"], at: now)
+            try Self.enqueueProvinceOutcome(
+                db,
+                ProvinceBulletinOutcome(
+                    provinceId: current.provinceId, outcome: state.rawValue,
+                    bulletinId: bulletinID, by: actor.name, at: now))
             return try Self.fetchProvinceBulletins(db, whereSQL: "p.id = ?", arguments: [id]).first!
         }
     }
@@ -47,27 +58,38 @@ extension CommcastDatabase {
     public func rejectProvinceBulletin(id: Int64, reason: String, by actor: Actor, at now: Date) throws -> ProvinceBulletinRecord {
         try pool.write { db in
             let current = try Self.provinceBulletinForDecision(db, id: id)
-            try db.execute(sql: "UPDATE province_bulletins SET state = 'rejected', reason = ?, decided_by = ?, decided_at = ? WHERE id = ?",
-                           arguments: [reason, actor.name, now.millis, id])
-            try Self.audit(db, actor: actor, action: "province.reject", target: "province bulletin \(current.provinceId)",
-                           details: ["reason": reason], at: now)
-            try Self.enqueueProvinceOutcome(db, ProvinceBulletinOutcome(provinceId: current.provinceId, outcome: "rejected", reason: reason,
-                                                                       by: actor.name, at: now))
+            try db.execute(
+                sql: "UPDATE province_bulletins SET state = 'rejected', reason = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+                arguments: [reason, actor.name, now.millis, id])
+            try Self.audit(
+                db, actor: actor, action: "province.reject", target: "province bulletin \(current.provinceId)",
+                details: ["reason": reason], at: now)
+            try Self.enqueueProvinceOutcome(
+                db,
+                ProvinceBulletinOutcome(
+                    provinceId: current.provinceId, outcome: "rejected", reason: reason,
+                    by: actor.name, at: now))
             return try Self.fetchProvinceBulletins(db, whereSQL: "p.id = ?", arguments: [id]).first!
         }
     }
 
     /// Records how an emergency from the province went on the air (on_air, aired, failed).
-    public func setProvinceBulletinAiring(id: Int64, state: ProvinceBulletinRecord.State, liveID: String?, reason: String?,
-                                          at now: Date) throws {
+    public func setProvinceBulletinAiring(
+        id: Int64, state: ProvinceBulletinRecord.State, liveID: String?, reason: String?,
+        at now: Date
+    ) throws {
         try pool.write { db in
             guard let current = try Self.fetchProvinceBulletins(db, whereSQL: "p.id = ?", arguments: [id]).first else {
                 throw StoreError(.notFound, "unknown province bulletin #\(id)")
             }
-            try db.execute(sql: "UPDATE province_bulletins SET state = ?, live_id = COALESCE(?, live_id), reason = ?, decided_at = ? WHERE id = ?",
-                           arguments: [state.rawValue, liveID, reason, now.millis, id])
-            try Self.enqueueProvinceOutcome(db, ProvinceBulletinOutcome(provinceId: current.provinceId, outcome: state.rawValue,
-                                                                       liveId: liveID ?? current.liveId, reason: reason, at: now))
+            try db.execute(
+                sql: "UPDATE province_bulletins SET state = ?, live_id = COALESCE(?, live_id), reason = ?, decided_at = ? WHERE id = ?",
+                arguments: [state.rawValue, liveID, reason, now.millis, id])
+            try Self.enqueueProvinceOutcome(
+                db,
+                ProvinceBulletinOutcome(
+                    provinceId: current.provinceId, outcome: state.rawValue,
+                    liveId: liveID ?? current.liveId, reason: reason, at: now))
         }
     }
 
@@ -75,7 +97,8 @@ extension CommcastDatabase {
         try pool.read { db in
             guard let states, !states.isEmpty else { return try Self.fetchProvinceBulletins(db, whereSQL: "1", arguments: [], limit: limit) }
             let marks = states.map { _ in "?" }.joined(separator: ",")
-            return try Self.fetchProvinceBulletins(db, whereSQL: "p.state IN (\(marks))", arguments: StatementArguments(states.map(\.rawValue)), limit: limit)
+            return try Self.fetchProvinceBulletins(
+                db, whereSQL: "p.state IN (\(marks))", arguments: StatementArguments(states.map(\.rawValue)), limit: limit)
         }
     }
 
@@ -98,14 +121,20 @@ extension CommcastDatabase {
     }
 
     static func enqueueProvinceOutcome(_ db: GRDB.Database, _ outcome: ProvinceBulletinOutcome) throws {
-        try enqueueReport(db, key: "province:\(outcome.provinceId):\(outcome.outcome)", kind: .provinceBulletinOutcome, payload: outcome, at: outcome.at)
+        try enqueueReport(
+            db, key: "province:\(outcome.provinceId):\(outcome.outcome)", kind: .provinceBulletinOutcome, payload: outcome, at: outcome.at)
     }
 
-    static func fetchProvinceBulletins(_ db: GRDB.Database, whereSQL: String, arguments: StatementArguments, limit: Int = 200) throws -> [ProvinceBulletinRecord] {
-        try Row.fetchAll(db, sql: """
-            SELECT p.*, m.duration_ms FROM province_bulletins p LEFT JOIN media m ON m.sha256 = p.media_sha256
-            WHERE \(whereSQL) ORDER BY p.id DESC LIMIT \(max(1, min(limit, 10_000)))
-            """, arguments: arguments).map { row in
+    static func fetchProvinceBulletins(_ db: GRDB.Database, whereSQL: String, arguments: StatementArguments, limit: Int = 200) throws
+        -> [ProvinceBulletinRecord]
+    {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT p.*, m.duration_ms FROM province_bulletins p LEFT JOIN media m ON m.sha256 = p.media_sha256
+                WHERE \(whereSQL) ORDER BY p.id DESC LIMIT \(max(1, min(limit, 10_000)))
+                """, arguments: arguments
+        ).map { row in
             let zones: String = row["zones"]
             return ProvinceBulletinRecord(
                 id: row["id"], provinceId: row["province_id"], title: row["title"], level: BulletinLevel(rawValue: row["level"]) ?? .normal,
@@ -122,9 +151,12 @@ extension CommcastDatabase {
     /// Stores a status snapshot's counts (for the day's online share) and its report, together.
     public func recordStatusSnapshot(_ snapshot: StatusSnapshotReport) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO status_snapshots (at, online, degraded, offline, total) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [snapshot.at.millis, snapshot.counts["online"] ?? 0, snapshot.counts["degraded"] ?? 0,
-                                       snapshot.counts["offline"] ?? 0, snapshot.total])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO status_snapshots (at, online, degraded, offline, total) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    snapshot.at.millis, snapshot.counts["online"] ?? 0, snapshot.counts["degraded"] ?? 0,
+                    snapshot.counts["offline"] ?? 0, snapshot.total,
+                ])
             try Self.enqueueReport(db, key: "status_snapshot:\(snapshot.at.millis)", kind: .statusSnapshot, payload: snapshot, at: snapshot.at)
         }
     }
@@ -132,8 +164,9 @@ extension CommcastDatabase {
     /// Share of clusters online across the snapshots taken in an interval; nil without any.
     public func onlineShare(from: Date, to: Date) throws -> Double? {
         try pool.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT SUM(online) AS online, SUM(total) AS total FROM status_snapshots WHERE at >= ? AND at < ?",
-                                       arguments: [from.millis, to.millis])
+            let row = try Row.fetchOne(
+                db, sql: "SELECT SUM(online) AS online, SUM(total) AS total FROM status_snapshots WHERE at >= ? AND at < ?",
+                arguments: [from.millis, to.millis])
             guard let online = row?["online"] as Int64?, let total = row?["total"] as Int64?, total > 0 else { return nil }
             return Double(online) / Double(total)
         }

@@ -6,11 +6,13 @@ extension CommcastDatabase {
     /// Airing statistics for `[since, until)`, limited to clusters under `scope` when given.
     public func statistics(since: Date, until: Date, grouping: StatisticsGrouping, scope: [String]?, calendar: Calendar) throws -> StatisticsReport {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT a.bulletin_id, a.cluster_id, a.planned_at, a.started_at, a.ended_at, a.outcome, b.title, z.path AS zone_path
-                FROM airings a JOIN bulletins b ON b.id = a.bulletin_id JOIN clusters c ON c.id = a.cluster_id JOIN zones z ON z.id = c.zone_id
-                WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome <> 'skipped'
-                """, arguments: [since.millis, until.millis])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.bulletin_id, a.cluster_id, a.planned_at, a.started_at, a.ended_at, a.outcome, b.title, z.path AS zone_path
+                    FROM airings a JOIN bulletins b ON b.id = a.bulletin_id JOIN clusters c ON c.id = a.cluster_id JOIN zones z ON z.id = c.zone_id
+                    WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome <> 'skipped'
+                    """, arguments: [since.millis, until.millis])
             func inScope(_ path: String) -> Bool { scope.map { $0.contains { ZonePath.isWithin(path, scope: $0) } } ?? true }
             var groups: [String: (label: String, row: StatisticsRow)] = [:]
             var total = StatisticsRow(key: "total", label: "total")
@@ -19,11 +21,18 @@ extension CommcastDatabase {
                 let zonePath: String = row["zone_path"]
                 guard inScope(zonePath) else { continue }
                 let bulletinID: Int64 = row["bulletin_id"]
-                let key: String, label: String
+                let key: String
+                let label: String
                 switch grouping {
-                case .bulletin: key = "\(bulletinID)"; label = "#\(bulletinID) \(row["title"] as String)"
-                case .zone: key = zonePath; label = zonePath
-                case .cluster: key = row["cluster_id"]; label = key
+                case .bulletin:
+                    key = "\(bulletinID)"
+                    label = "#\(bulletinID) \(row["title"] as String)"
+                case .zone:
+                    key = zonePath
+                    label = zonePath
+                case .cluster:
+                    key = row["cluster_id"]
+                    label = key
                 case .day:
                     let day = calendar.startOfDay(for: Date(millis: row["planned_at"]))
                     key = day.formatted(Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day())
@@ -35,12 +44,19 @@ extension CommcastDatabase {
                 groups[key] = entry
             }
             var produced = 0
-            for b in try Row.fetchAll(db, sql: "SELECT id FROM bulletins WHERE created_at >= ? AND created_at < ?", arguments: [since.millis, until.millis]) {
-                if scope == nil { produced += 1; continue }
-                let paths = try String.fetchAll(db, sql: """
-                    SELECT z.path FROM bulletin_targets t JOIN zones z ON z.id = t.zone_id WHERE t.bulletin_id = ?
-                    UNION SELECT z.path FROM bulletin_targets t JOIN clusters c ON c.id = t.cluster_id JOIN zones z ON z.id = c.zone_id WHERE t.bulletin_id = ?
-                    """, arguments: [b["id"] as Int64, b["id"] as Int64])
+            for b in try Row.fetchAll(
+                db, sql: "SELECT id FROM bulletins WHERE created_at >= ? AND created_at < ?", arguments: [since.millis, until.millis])
+            {
+                if scope == nil {
+                    produced += 1
+                    continue
+                }
+                let paths = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT z.path FROM bulletin_targets t JOIN zones z ON z.id = t.zone_id WHERE t.bulletin_id = ?
+                        UNION SELECT z.path FROM bulletin_targets t JOIN clusters c ON c.id = t.cluster_id JOIN zones z ON z.id = c.zone_id WHERE t.bulletin_id = ?
+                        """, arguments: [b["id"] as Int64, b["id"] as Int64])
                 if paths.contains(where: inScope) { produced += 1 }
             }
             var list = groups.values.map(\.row)
@@ -55,8 +71,12 @@ extension CommcastDatabase {
         s.planned += 1
         let outcome: String = row["outcome"]
         switch outcome {
-        case "completed": s.completed += 1; s.aired += 1
-        case "interrupted": s.interrupted += 1; s.aired += 1
+        case "completed":
+            s.completed += 1
+            s.aired += 1
+        case "interrupted":
+            s.interrupted += 1
+            s.aired += 1
         case "failed": s.failed += 1
         case "missed": s.missed += 1
         default: break
@@ -68,6 +88,6 @@ extension CommcastDatabase {
 
     static func finish(_ s: inout StatisticsRow) {
         s.completionShare = s.planned > 0 ? Double(s.completed) / Double(s.planned) : nil
-        s.minutesAired = (s.minutesAired * 1000).rounded() / 1000 // to the millisecond-ish, for JSON
+        s.minutesAired = (s.minutesAired * 1000).rounded() / 1000  // to the millisecond-ish, for JSON
     }
 }

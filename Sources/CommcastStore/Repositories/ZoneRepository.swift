@@ -22,10 +22,14 @@ extension CommcastDatabase {
                 if !isLast && !createParents {
                     throw StoreError(.notFound, "parent zone \(path) does not exist; create it first or pass --parents")
                 }
-                try db.execute(sql: """
-                    INSERT INTO zones (parent_id, name, path, created_at, quiet_start, quiet_end) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [parentID, name, path, now.millis, isLast ? quietHours?.start.description : nil,
-                                     isLast ? quietHours?.end.description : nil])
+                try db.execute(
+                    sql: """
+                        INSERT INTO zones (parent_id, name, path, created_at, quiet_start, quiet_end) VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        parentID, name, path, now.millis, isLast ? quietHours?.start.description : nil,
+                        isLast ? quietHours?.end.description : nil,
+                    ])
                 parentID = db.lastInsertedRowID
             }
             return try Self.fetchZone(db, path: path)!
@@ -35,10 +39,12 @@ extension CommcastDatabase {
     /// Every zone, ordered by path (which is also tree order).
     public func zones(under scope: String? = nil) throws -> [Zone] {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT z.*, (SELECT COUNT(*) FROM clusters c WHERE c.zone_id = z.id) AS cluster_count
-                FROM zones z ORDER BY z.path
-                """)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT z.*, (SELECT COUNT(*) FROM clusters c WHERE c.zone_id = z.id) AS cluster_count
+                    FROM zones z ORDER BY z.path
+                    """)
             return rows.map(Self.zone(from:)).filter { scope == nil || ZonePath.isWithin($0.path, scope: scope!) }
         }
     }
@@ -51,8 +57,9 @@ extension CommcastDatabase {
     /// Sets or clears a zone's own quiet hours.
     public func setQuietHours(zonePath: String, _ quiet: QuietHours?) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE zones SET quiet_start = ?, quiet_end = ? WHERE path = ?",
-                           arguments: [quiet?.start.description, quiet?.end.description, zonePath])
+            try db.execute(
+                sql: "UPDATE zones SET quiet_start = ?, quiet_end = ? WHERE path = ?",
+                arguments: [quiet?.start.description, quiet?.end.description, zonePath])
             if db.changesCount == 0 { throw StoreError(.notFound, "unknown zone \(zonePath)") }
         }
     }
@@ -69,10 +76,13 @@ extension CommcastDatabase {
             if !clusters.isEmpty {
                 throw StoreError(.conflict, "zone \(path) still holds clusters (\(clusters.joined(separator: ", "))…); move or remove them first")
             }
-            let targeted = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM bulletin_targets t JOIN bulletins b ON b.id = t.bulletin_id
-                WHERE t.zone_id = ? AND b.state IN ('active','paused')
-                """, arguments: [zone.id]) ?? 0
+            let targeted =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM bulletin_targets t JOIN bulletins b ON b.id = t.bulletin_id
+                        WHERE t.zone_id = ? AND b.state IN ('active','paused')
+                        """, arguments: [zone.id]) ?? 0
             if targeted > 0 {
                 throw StoreError(.conflict, "zone \(path) is the target of \(targeted) active bulletin(s); cancel them first")
             }
@@ -82,19 +92,24 @@ extension CommcastDatabase {
     }
 
     static func fetchZone(_ db: GRDB.Database, path: String) throws -> Zone? {
-        try Row.fetchOne(db, sql: """
-            SELECT z.*, (SELECT COUNT(*) FROM clusters c WHERE c.zone_id = z.id) AS cluster_count FROM zones z WHERE path = ?
-            """, arguments: [path]).map(zone(from:))
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT z.*, (SELECT COUNT(*) FROM clusters c WHERE c.zone_id = z.id) AS cluster_count FROM zones z WHERE path = ?
+                """, arguments: [path]
+        ).map(zone(from:))
     }
 
     static func zone(from row: Row) -> Zone {
         var quiet: QuietHours?
         if let s: String = row["quiet_start"], let e: String = row["quiet_end"],
-           let start = try? TimeOfDay(parsing: s), let end = try? TimeOfDay(parsing: e) {
+            let start = try? TimeOfDay(parsing: s), let end = try? TimeOfDay(parsing: e)
+        {
             quiet = QuietHours(start: start, end: end)
         }
-        return Zone(id: row["id"], parentID: row["parent_id"], name: row["name"], path: row["path"],
-                    quietHours: quiet, clusterCount: row["cluster_count"] ?? 0)
+        return Zone(
+            id: row["id"], parentID: row["parent_id"], name: row["name"], path: row["path"],
+            quietHours: quiet, clusterCount: row["cluster_count"] ?? 0)
     }
 
     /// The quiet hours in force for each zone path: its own, else the nearest ancestor's, else `fallback`.

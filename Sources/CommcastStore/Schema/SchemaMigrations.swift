@@ -29,210 +29,210 @@ public enum SchemaMigrations {
     // Times are INTEGER milliseconds since 1970 UTC: exact, sortable, and free of
     // time-zone text; the station time zone is applied only for display and planning.
     static let v1 = """
-    CREATE TABLE zones (
-        id          INTEGER PRIMARY KEY,
-        parent_id   INTEGER REFERENCES zones(id) ON DELETE RESTRICT,
-        name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200 AND instr(name, '/') = 0),
-        path        TEXT NOT NULL UNIQUE,
-        created_at  INTEGER NOT NULL,
-        UNIQUE (parent_id, name)
-    );
-    CREATE INDEX zones_parent ON zones(parent_id);
+        CREATE TABLE zones (
+            id          INTEGER PRIMARY KEY,
+            parent_id   INTEGER REFERENCES zones(id) ON DELETE RESTRICT,
+            name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200 AND instr(name, '/') = 0),
+            path        TEXT NOT NULL UNIQUE,
+            created_at  INTEGER NOT NULL,
+            UNIQUE (parent_id, name)
+        );
+        CREATE INDEX zones_parent ON zones(parent_id);
 
-    CREATE TABLE clusters (
-        id               TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
-        name             TEXT NOT NULL,
-        zone_id          INTEGER NOT NULL REFERENCES zones(id) ON DELETE RESTRICT,
-        latitude         REAL CHECK (latitude IS NULL OR latitude BETWEEN -90 AND 90),
-        longitude        REAL CHECK (longitude IS NULL OR longitude BETWEEN -180 AND 180),
-        tags             TEXT NOT NULL DEFAULT '[]',
-        credential_hash  TEXT,
-        credential_issued_at  INTEGER,
-        revoked_at       INTEGER,
-        created_at       INTEGER NOT NULL
-    );
-    CREATE INDEX clusters_zone ON clusters(zone_id);
+        CREATE TABLE clusters (
+            id               TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+            name             TEXT NOT NULL,
+            zone_id          INTEGER NOT NULL REFERENCES zones(id) ON DELETE RESTRICT,
+            latitude         REAL CHECK (latitude IS NULL OR latitude BETWEEN -90 AND 90),
+            longitude        REAL CHECK (longitude IS NULL OR longitude BETWEEN -180 AND 180),
+            tags             TEXT NOT NULL DEFAULT '[]',
+            credential_hash  TEXT,
+            credential_issued_at  INTEGER,
+            revoked_at       INTEGER,
+            created_at       INTEGER NOT NULL
+        );
+        CREATE INDEX clusters_zone ON clusters(zone_id);
 
-    CREATE TABLE operators (
-        id          INTEGER PRIMARY KEY,
-        name        TEXT NOT NULL UNIQUE,
-        unix_user   TEXT UNIQUE,
-        token_hash  TEXT UNIQUE,
-        roles       TEXT NOT NULL DEFAULT '["operator"]',
-        created_at  INTEGER NOT NULL
-    );
-    CREATE TABLE operator_zones (
-        operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
-        zone_id     INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
-        PRIMARY KEY (operator_id, zone_id)
-    );
+        CREATE TABLE operators (
+            id          INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL UNIQUE,
+            unix_user   TEXT UNIQUE,
+            token_hash  TEXT UNIQUE,
+            roles       TEXT NOT NULL DEFAULT '["operator"]',
+            created_at  INTEGER NOT NULL
+        );
+        CREATE TABLE operator_zones (
+            operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+            zone_id     INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+            PRIMARY KEY (operator_id, zone_id)
+        );
 
-    CREATE TABLE media (
-        sha256          TEXT PRIMARY KEY CHECK (length(sha256) = 64),
-        size_bytes      INTEGER NOT NULL,
-        duration_ms     INTEGER NOT NULL,
-        source_kind     TEXT NOT NULL CHECK (source_kind IN ('file','text','microphone','relay')),
-        source_container TEXT,
-        measured_lufs   REAL,
-        gain_db         REAL NOT NULL,
-        created_at      INTEGER NOT NULL
-    );
+        CREATE TABLE media (
+            sha256          TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+            size_bytes      INTEGER NOT NULL,
+            duration_ms     INTEGER NOT NULL,
+            source_kind     TEXT NOT NULL CHECK (source_kind IN ('file','text','microphone','relay')),
+            source_container TEXT,
+            measured_lufs   REAL,
+            gain_db         REAL NOT NULL,
+            created_at      INTEGER NOT NULL
+        );
 
-    CREATE TABLE bulletins (
-        id            INTEGER PRIMARY KEY,
-        title         TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
-        level         TEXT NOT NULL CHECK (level IN ('normal','priority','emergency')),
-        source_kind   TEXT NOT NULL CHECK (source_kind IN ('file','text','microphone','relay')),
-        media_sha256  TEXT REFERENCES media(sha256) ON DELETE RESTRICT,
-        text          TEXT,
-        state         TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active','paused','cancelled','finished')),
-        origin        TEXT NOT NULL DEFAULT 'local' CHECK (origin IN ('local','province')),
-        author        TEXT NOT NULL,
-        created_at    INTEGER NOT NULL,
-        updated_at    INTEGER NOT NULL
-    );
-    CREATE TABLE bulletin_targets (
-        bulletin_id  INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
-        zone_id      INTEGER REFERENCES zones(id) ON DELETE RESTRICT,
-        cluster_id   TEXT REFERENCES clusters(id) ON DELETE RESTRICT,
-        CHECK ((zone_id IS NULL) <> (cluster_id IS NULL))
-    );
-    CREATE INDEX bulletin_targets_bulletin ON bulletin_targets(bulletin_id);
+        CREATE TABLE bulletins (
+            id            INTEGER PRIMARY KEY,
+            title         TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
+            level         TEXT NOT NULL CHECK (level IN ('normal','priority','emergency')),
+            source_kind   TEXT NOT NULL CHECK (source_kind IN ('file','text','microphone','relay')),
+            media_sha256  TEXT REFERENCES media(sha256) ON DELETE RESTRICT,
+            text          TEXT,
+            state         TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active','paused','cancelled','finished')),
+            origin        TEXT NOT NULL DEFAULT 'local' CHECK (origin IN ('local','province')),
+            author        TEXT NOT NULL,
+            created_at    INTEGER NOT NULL,
+            updated_at    INTEGER NOT NULL
+        );
+        CREATE TABLE bulletin_targets (
+            bulletin_id  INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
+            zone_id      INTEGER REFERENCES zones(id) ON DELETE RESTRICT,
+            cluster_id   TEXT REFERENCES clusters(id) ON DELETE RESTRICT,
+            CHECK ((zone_id IS NULL) <> (cluster_id IS NULL))
+        );
+        CREATE INDEX bulletin_targets_bulletin ON bulletin_targets(bulletin_id);
 
-    CREATE TABLE recurrence_rules (
-        id                INTEGER PRIMARY KEY,
-        bulletin_id       INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
-        kind              TEXT NOT NULL CHECK (kind IN ('once','daily','weekly','interval')),
-        at_times          TEXT NOT NULL DEFAULT '[]',
-        weekdays          INTEGER NOT NULL DEFAULT 127 CHECK (weekdays BETWEEN 1 AND 127),
-        interval_minutes  INTEGER CHECK (interval_minutes IS NULL OR interval_minutes > 0),
-        window_start      TEXT,
-        window_end        TEXT,
-        valid_from        INTEGER NOT NULL,
-        valid_until       INTEGER,
-        max_airings       INTEGER CHECK (max_airings IS NULL OR max_airings > 0),
-        CHECK (valid_until IS NULL OR valid_until >= valid_from)
-    );
-    CREATE INDEX recurrence_rules_bulletin ON recurrence_rules(bulletin_id);
+        CREATE TABLE recurrence_rules (
+            id                INTEGER PRIMARY KEY,
+            bulletin_id       INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
+            kind              TEXT NOT NULL CHECK (kind IN ('once','daily','weekly','interval')),
+            at_times          TEXT NOT NULL DEFAULT '[]',
+            weekdays          INTEGER NOT NULL DEFAULT 127 CHECK (weekdays BETWEEN 1 AND 127),
+            interval_minutes  INTEGER CHECK (interval_minutes IS NULL OR interval_minutes > 0),
+            window_start      TEXT,
+            window_end        TEXT,
+            valid_from        INTEGER NOT NULL,
+            valid_until       INTEGER,
+            max_airings       INTEGER CHECK (max_airings IS NULL OR max_airings > 0),
+            CHECK (valid_until IS NULL OR valid_until >= valid_from)
+        );
+        CREATE INDEX recurrence_rules_bulletin ON recurrence_rules(bulletin_id);
 
-    CREATE TABLE airings (
-        id            INTEGER PRIMARY KEY,
-        bulletin_id   INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE RESTRICT,
-        cluster_id    TEXT NOT NULL REFERENCES clusters(id) ON DELETE RESTRICT,
-        rule_id       INTEGER REFERENCES recurrence_rules(id) ON DELETE SET NULL,
-        planned_at    INTEGER NOT NULL,
-        started_at    INTEGER,
-        ended_at      INTEGER,
-        outcome       TEXT NOT NULL DEFAULT 'planned'
-                      CHECK (outcome IN ('planned','started','completed','interrupted','failed','missed','skipped')),
-        reason        TEXT,
-        receipt_id    TEXT UNIQUE,
-        UNIQUE (bulletin_id, cluster_id, planned_at)
-    );
-    CREATE INDEX airings_cluster_time ON airings(cluster_id, planned_at);
-    CREATE INDEX airings_time ON airings(planned_at);
+        CREATE TABLE airings (
+            id            INTEGER PRIMARY KEY,
+            bulletin_id   INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE RESTRICT,
+            cluster_id    TEXT NOT NULL REFERENCES clusters(id) ON DELETE RESTRICT,
+            rule_id       INTEGER REFERENCES recurrence_rules(id) ON DELETE SET NULL,
+            planned_at    INTEGER NOT NULL,
+            started_at    INTEGER,
+            ended_at      INTEGER,
+            outcome       TEXT NOT NULL DEFAULT 'planned'
+                          CHECK (outcome IN ('planned','started','completed','interrupted','failed','missed','skipped')),
+            reason        TEXT,
+            receipt_id    TEXT UNIQUE,
+            UNIQUE (bulletin_id, cluster_id, planned_at)
+        );
+        CREATE INDEX airings_cluster_time ON airings(cluster_id, planned_at);
+        CREATE INDEX airings_time ON airings(planned_at);
 
-    CREATE TABLE health_samples (
-        id           INTEGER PRIMARY KEY,
-        cluster_id   TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
-        at           INTEGER NOT NULL,
-        state        TEXT NOT NULL CHECK (state IN ('online','degraded','offline')),
-        signal_dbm   INTEGER,
-        volume       INTEGER,
-        uptime_s     INTEGER,
-        firmware     TEXT,
-        playing      TEXT,
-        cached       TEXT
-    );
-    CREATE INDEX health_samples_cluster_time ON health_samples(cluster_id, at);
+        CREATE TABLE health_samples (
+            id           INTEGER PRIMARY KEY,
+            cluster_id   TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+            at           INTEGER NOT NULL,
+            state        TEXT NOT NULL CHECK (state IN ('online','degraded','offline')),
+            signal_dbm   INTEGER,
+            volume       INTEGER,
+            uptime_s     INTEGER,
+            firmware     TEXT,
+            playing      TEXT,
+            cached       TEXT
+        );
+        CREATE INDEX health_samples_cluster_time ON health_samples(cluster_id, at);
 
-    CREATE TABLE report_outbox (
-        id               INTEGER PRIMARY KEY AUTOINCREMENT,
-        idempotency_key  TEXT NOT NULL UNIQUE,
-        kind             TEXT NOT NULL,
-        payload          TEXT NOT NULL,
-        created_at       INTEGER NOT NULL,
-        attempts         INTEGER NOT NULL DEFAULT 0,
-        delivered_at     INTEGER,
-        last_error       TEXT
-    );
-    CREATE INDEX report_outbox_pending ON report_outbox(id) WHERE delivered_at IS NULL;
+        CREATE TABLE report_outbox (
+            id               INTEGER PRIMARY KEY AUTOINCREMENT,
+            idempotency_key  TEXT NOT NULL UNIQUE,
+            kind             TEXT NOT NULL,
+            payload          TEXT NOT NULL,
+            created_at       INTEGER NOT NULL,
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            delivered_at     INTEGER,
+            last_error       TEXT
+        );
+        CREATE INDEX report_outbox_pending ON report_outbox(id) WHERE delivered_at IS NULL;
 
-    CREATE TABLE audit_log (
-        id        INTEGER PRIMARY KEY AUTOINCREMENT,
-        at        INTEGER NOT NULL,
-        actor     TEXT NOT NULL,
-        action    TEXT NOT NULL,
-        target    TEXT,
-        details   TEXT NOT NULL DEFAULT '{}',
-        origin    TEXT NOT NULL
-    );
-    CREATE INDEX audit_log_at ON audit_log(at);
-    """
+        CREATE TABLE audit_log (
+            id        INTEGER PRIMARY KEY AUTOINCREMENT,
+            at        INTEGER NOT NULL,
+            actor     TEXT NOT NULL,
+            action    TEXT NOT NULL,
+            target    TEXT,
+            details   TEXT NOT NULL DEFAULT '{}',
+            origin    TEXT NOT NULL
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        """
 
     // Scheduling: per-zone quiet hours, operator scopes as zone paths (operators come
     // from the configuration, and their communes may be created after them), and
     // receipts kept apart from airings so that each receipt id counts exactly once.
     static let v2 = """
-    ALTER TABLE zones ADD COLUMN quiet_start TEXT;
-    ALTER TABLE zones ADD COLUMN quiet_end TEXT;
-    DROP TABLE operator_zones;
-    ALTER TABLE operators ADD COLUMN zone_paths TEXT NOT NULL DEFAULT '[]';
-    ALTER TABLE media ADD COLUMN title TEXT;
-    CREATE TABLE airing_receipts (
-        receipt_id  TEXT PRIMARY KEY CHECK (length(receipt_id) BETWEEN 1 AND 128),
-        airing_id   INTEGER NOT NULL REFERENCES airings(id) ON DELETE CASCADE,
-        kind        TEXT NOT NULL CHECK (kind IN ('started','completed','interrupted','failed')),
-        at          INTEGER NOT NULL,
-        reason      TEXT,
-        received_at INTEGER NOT NULL
-    );
-    CREATE INDEX airing_receipts_airing ON airing_receipts(airing_id);
-    CREATE INDEX bulletins_state ON bulletins(state);
-    """
+        ALTER TABLE zones ADD COLUMN quiet_start TEXT;
+        ALTER TABLE zones ADD COLUMN quiet_end TEXT;
+        DROP TABLE operator_zones;
+        ALTER TABLE operators ADD COLUMN zone_paths TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE media ADD COLUMN title TEXT;
+        CREATE TABLE airing_receipts (
+            receipt_id  TEXT PRIMARY KEY CHECK (length(receipt_id) BETWEEN 1 AND 128),
+            airing_id   INTEGER NOT NULL REFERENCES airings(id) ON DELETE CASCADE,
+            kind        TEXT NOT NULL CHECK (kind IN ('started','completed','interrupted','failed')),
+            at          INTEGER NOT NULL,
+            reason      TEXT,
+            received_at INTEGER NOT NULL
+        );
+        CREATE INDEX airing_receipts_airing ON airing_receipts(airing_id);
+        CREATE INDEX bulletins_state ON bulletins(state);
+        """
 
     static let v3 = """
-    ALTER TABLE clusters ADD COLUMN public_key BLOB CHECK (public_key IS NULL OR length(public_key) = 32);
-    CREATE TABLE health_transitions (
-        id          INTEGER PRIMARY KEY,
-        cluster_id  TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
-        at          INTEGER NOT NULL,
-        from_state  TEXT NOT NULL CHECK (from_state IN ('online','degraded','offline','never_seen')),
-        to_state    TEXT NOT NULL CHECK (to_state IN ('online','degraded','offline','never_seen')),
-        reason      TEXT NOT NULL
-    );
-    CREATE INDEX health_transitions_cluster ON health_transitions(cluster_id, at);
-    """
+        ALTER TABLE clusters ADD COLUMN public_key BLOB CHECK (public_key IS NULL OR length(public_key) = 32);
+        CREATE TABLE health_transitions (
+            id          INTEGER PRIMARY KEY,
+            cluster_id  TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+            at          INTEGER NOT NULL,
+            from_state  TEXT NOT NULL CHECK (from_state IN ('online','degraded','offline','never_seen')),
+            to_state    TEXT NOT NULL CHECK (to_state IN ('online','degraded','offline','never_seen')),
+            reason      TEXT NOT NULL
+        );
+        CREATE INDEX health_transitions_cluster ON health_transitions(cluster_id, at);
+        """
 
     /// Bulletins from the province (the inbox) and the status counts behind the
     /// daily "clusters online" share; delivered reports are pruned by age.
     static let v4 = """
-    CREATE TABLE province_bulletins (
-        id            INTEGER PRIMARY KEY,
-        province_id   TEXT NOT NULL UNIQUE,
-        title         TEXT NOT NULL,
-        level         TEXT NOT NULL CHECK (level IN ('normal','priority','emergency')),
-        zones         TEXT NOT NULL,
-        media_sha256  TEXT REFERENCES media(sha256),
-        text          TEXT,
-        air_at        INTEGER,
-        received_at   INTEGER NOT NULL,
-        state         TEXT NOT NULL
-                      CHECK (state IN ('inbox','queued','approved','rejected','on_air','aired','interrupted','failed')),
-        bulletin_id   INTEGER REFERENCES bulletins(id),
-        live_id       TEXT,
-        decided_by    TEXT,
-        decided_at    INTEGER,
-        reason        TEXT
-    );
-    CREATE INDEX province_bulletins_state ON province_bulletins(state, received_at);
-    CREATE TABLE status_snapshots (
-        at        INTEGER PRIMARY KEY,
-        online    INTEGER NOT NULL,
-        degraded  INTEGER NOT NULL,
-        offline   INTEGER NOT NULL,
-        total     INTEGER NOT NULL
-    );
-    CREATE INDEX report_outbox_delivered ON report_outbox(delivered_at) WHERE delivered_at IS NOT NULL;
-    """
+        CREATE TABLE province_bulletins (
+            id            INTEGER PRIMARY KEY,
+            province_id   TEXT NOT NULL UNIQUE,
+            title         TEXT NOT NULL,
+            level         TEXT NOT NULL CHECK (level IN ('normal','priority','emergency')),
+            zones         TEXT NOT NULL,
+            media_sha256  TEXT REFERENCES media(sha256),
+            text          TEXT,
+            air_at        INTEGER,
+            received_at   INTEGER NOT NULL,
+            state         TEXT NOT NULL
+                          CHECK (state IN ('inbox','queued','approved','rejected','on_air','aired','interrupted','failed')),
+            bulletin_id   INTEGER REFERENCES bulletins(id),
+            live_id       TEXT,
+            decided_by    TEXT,
+            decided_at    INTEGER,
+            reason        TEXT
+        );
+        CREATE INDEX province_bulletins_state ON province_bulletins(state, received_at);
+        CREATE TABLE status_snapshots (
+            at        INTEGER PRIMARY KEY,
+            online    INTEGER NOT NULL,
+            degraded  INTEGER NOT NULL,
+            offline   INTEGER NOT NULL,
+            total     INTEGER NOT NULL
+        );
+        CREATE INDEX report_outbox_delivered ON report_outbox(delivered_at) WHERE delivered_at IS NOT NULL;
+        """
 }
