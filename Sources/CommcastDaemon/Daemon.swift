@@ -13,7 +13,7 @@ public enum Daemon {
     /// Order matters for shutdown, which runs in reverse: the notifier (last) says
     /// `STOPPING=1` first, then the control API stops accepting, then the rest.
     public static func run(
-        configuration: DaemonConfiguration, configurationPath: String?,
+        configuration: DaemonConfiguration, configurationPath: String?, overrides: CommandLineOverrides = .init(),
         logLevel: LogLevelControl, logger: Logger
     ) async throws {
         let notifier = SystemdNotifier()
@@ -25,7 +25,7 @@ public enum Daemon {
             path: stateDirectory.appendingPathComponent("commcast.sqlite").path,
             logger: logger)
         let media = try MediaStore(root: stateDirectory.appendingPathComponent("media", isDirectory: true))
-        let settings = RunningConfiguration(configuration, path: configurationPath, logLevel: logLevel)
+        let settings = RunningConfiguration(configuration, path: configurationPath, logLevel: logLevel, overrides: overrides)
         logger.info(
             "commcastd starting",
             metadata: [

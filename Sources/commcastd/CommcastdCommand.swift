@@ -50,8 +50,8 @@ struct CommcastdCommand: AsyncParsableCommand {
                 throw ExitCode(78)
             }
         }
-        if let stateDirectory { configuration.daemon.stateDirectory = stateDirectory }
-        if let socket { configuration.control.socketPath = socket }
+        let overrides = CommandLineOverrides(stateDirectory: stateDirectory, socketPath: socket)
+        configuration = overrides.applied(to: configuration)
 
         let level = LogLevelControl(configuration.daemon.logLevel)
         LoggingSystem.bootstrap { label in
@@ -59,7 +59,7 @@ struct CommcastdCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "commcastd")
         do {
-            try await Daemon.run(configuration: configuration, configurationPath: config, logLevel: level, logger: logger)
+            try await Daemon.run(configuration: configuration, configurationPath: config, overrides: overrides, logLevel: level, logger: logger)
         } catch {
             logger.critical("commcastd failed", metadata: ["error": "\(error)"])
             throw ExitCode(1)

@@ -69,4 +69,21 @@ struct BulletinDeskTests {
         #expect(try f.database.counts().media == mediaBefore)
         #expect(try f.database.bulletins().isEmpty)
     }
+
+    @Test("text with nothing to speak is refused by name", arguments: ["🙂🙂🙂", "!!! ??? ...", "\u{200B}\u{200B}", "   \n  "])
+    func nothingToSpeak(_ text: String) {
+        let refusal = #expect(throws: Refusal.self) { try BulletinDesk.checkText(text, limit: 1000) }
+        #expect(refusal?.message.hasPrefix("text: ") == true)
+        #expect(refusal?.message.contains("nothing to speak") == true || refusal?.message.contains("empty") == true, "\(refusal?.message ?? "")")
+    }
+
+    @Test("the length limit counts what the operator typed, not the normaliser's words")
+    func limitCountsTypedText() throws {
+        let typed = String(repeating: "Họp lúc 7h30 ngày 24/11/2026. ", count: 40).trimmingCharacters(in: .whitespaces)
+        let normalized = VietnameseTextNormalizer(dialect: .southern).normalize(typed)
+        #expect(normalized.count > typed.count, "the normaliser writes numbers out")
+        #expect(try BulletinDesk.checkText(typed, limit: typed.count) == typed)
+        let over = #expect(throws: Refusal.self) { try BulletinDesk.checkText(typed + " Hết.", limit: typed.count) }
+        #expect(over?.message.hasPrefix("text: \(typed.count + 5) characters, expected at most \(typed.count)") == true, "\(over?.message ?? "")")
+    }
 }

@@ -218,4 +218,42 @@ struct ControlRoutesTests {
         }
         #expect(try f.database.zone(path: "tinh/xa-a")?.quietHours == nil)
     }
+
+    @Test("what reaches the API is checked by name: media type, JSON shape, list filters, limits and unknown zones")
+    func requestsAreChecked() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        try await routes(f, as: Self.root) { client in
+            let zone = try Self.json(AddZoneRequest(path: "tinh/xa-c", parents: false, quietHours: nil))
+            try await client.execute(uri: "/v1/zones", method: .post, headers: [.contentType: "text/plain"], body: zone) { response in
+                #expect(response.status == .unsupportedMediaType)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message == "Content-Type: got text/plain, expected application/json")
+            }
+            try await client.execute(uri: "/v1/zones", method: .post, body: ByteBuffer(string: "[1, 2]")) { response in
+                #expect(response.status == .badRequest)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message == "body: expected a JSON object")
+            }
+            for (uri, says) in [
+                ("/v1/bulletins?state=bogus", "state: got \"bogus\", expected active, paused"),
+                ("/v1/audit?limit=-1", "limit: got \"-1\", expected a whole number from 1 to 10000"),
+                ("/v1/audit?limit=abc", "limit: got \"abc\", expected a whole number"),
+            ] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .badRequest, "\(uri)")
+                    let error = try Self.decode(APIErrorBody.self, response)
+                    #expect(error.message.hasPrefix(says), "\(uri): \(error.message)")
+                }
+            }
+            for uri in ["/v1/clusters?zone=tinh/khong-co", "/v1/schedule?zone=tinh/khong-co", "/v1/stats?zone=tinh/khong-co"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                    let error = try Self.decode(APIErrorBody.self, response)
+                    #expect(error.message == "unknown zone tinh/khong-co", "\(uri): \(error.message)")
+                }
+            }
+        }
+        #expect(try f.database.zone(path: "tinh/xa-c") == nil)
+    }
 }

@@ -17,17 +17,7 @@ public final class NotifySocketListener: @unchecked Sendable {
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw ExternalTools.Failure("socket: errno \(errno)") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0 else { throw ExternalTools.Failure("bind \(path): errno \(errno)") }
+        guard bindUnixSocket(fd, to: path) == 0 else { throw ExternalTools.Failure("bind \(path): errno \(errno)") }
     }
 
     deinit {

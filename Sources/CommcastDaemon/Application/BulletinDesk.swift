@@ -50,9 +50,28 @@ public struct BulletinDesk: Sendable {
 
     /// Text read by the station's voice and encoded, not yet stored.
     func synthesize(_ text: String) async throws -> IngestResult {
-        let (hook, normalized, options, logger) = (settings.textToSpeech, settings.textNormalizer.normalize(text), settings.ingestOptions, logger)
+        let typed = try Self.checkText(text, limit: settings.current.tts.maxCharacters)
+        let (hook, normalized, options, logger) = (settings.textToSpeech, settings.textNormalizer.normalize(typed), settings.ingestOptions, logger)
         let wav = try await offload { try hook.synthesize(normalized, logger: logger) }
         return try await offload { try IngestPipeline(options: options).ingest(data: wav) }
+    }
+
+    /// Text for the voice as the operator typed it: within `tts.max_characters` as
+    /// typed (the normaliser writes "7h30" out in words, so its output runs longer),
+    /// and with something to speak — a letter or a digit, not only symbols or emoji.
+    static func checkText(_ text: String, limit: Int) throws -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw Refusal.invalid("text: empty, expected something for the voice to read") }
+        guard trimmed.count <= limit else {
+            throw Refusal.invalid(
+                "text: \(trimmed.count) characters, expected at most \(limit) (tts.max_characters); split it into several bulletins")
+        }
+        guard trimmed.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) else {
+            throw Refusal.invalid(
+                "text: \(PrintableText.shown(trimmed, limit: 40)) has nothing to speak (no letter or digit, only symbols, emoji or spaces); expected words for the voice to read"
+            )
+        }
+        return trimmed
     }
 
     /// An operator's new bulletin: the level their role allows, targets in their

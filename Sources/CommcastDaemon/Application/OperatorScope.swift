@@ -20,9 +20,12 @@ public struct OperatorScope: Sendable {
         try database.zones().filter { op.isAdministrator || op.covers(zonePath: $0.path) }
     }
 
-    /// The clusters under `zone` (all when nil) that the operator covers.
+    /// The clusters under `zone` (all when nil) that the operator covers; a zone the
+    /// station does not have is named, not answered with an empty list.
     public func clusters(under zone: String?, for op: Operator) throws -> [Cluster] {
-        try database.clusters(under: zone).filter { op.covers(zonePath: $0.zonePath) }
+        let path = try zone.map { try ZonePath.normalize($0, field: "zone") }
+        if let path, try database.zone(path: path) == nil { throw Refusal.notFound("unknown zone \(path)") }
+        return try database.clusters(under: path).filter { op.covers(zonePath: $0.zonePath) }
     }
 
     /// One cluster, if it exists and lies in the operator's zones.
@@ -53,6 +56,14 @@ public struct OperatorScope: Sendable {
     /// The operator covers `zonePath` (to read its statistics, say).
     public func requireZone(_ zonePath: String, for op: Operator) throws {
         guard op.covers(zonePath: zonePath) else { throw outside(op, "\(zonePath) is outside") }
+    }
+
+    /// A zone the station has and the operator covers (to read its figures, say).
+    public func requireKnownZone(_ zonePath: String, for op: Operator) throws -> String {
+        let path = try ZonePath.normalize(zonePath, field: "zone")
+        guard try database.zone(path: path) != nil else { throw Refusal.notFound("unknown zone \(path)") }
+        try requireZone(path, for: op)
+        return path
     }
 
     /// Changing zones and clusters needs the supervisor role and the zone in scope.

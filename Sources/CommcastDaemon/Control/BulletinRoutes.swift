@@ -28,7 +28,7 @@ extension ControlAPIService {
 
         v1.get("bulletins") { request, context in
             let op = try context.requireOperator()
-            let states = request.uri.queryParameters.get("state").map { $0.split(separator: ",").compactMap { BulletinState(rawValue: String($0)) } }
+            let states = try RequestBody.names(request, "state", as: BulletinState.self)
             return try JSONResponse.ok(try desk.bulletins(states: states, visibleTo: op))
         }
 

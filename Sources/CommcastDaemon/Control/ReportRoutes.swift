@@ -61,11 +61,7 @@ extension ControlAPIService {
                     return g
                 } ?? .day
             var zones = scope.statisticsScope(for: op)
-            if let zone = q.get("zone") {
-                let z = try ZonePath.normalize(zone)
-                try scope.requireZone(z, for: op)
-                zones = [z]
-            }
+            if let zone = q.get("zone") { zones = [try scope.requireKnownZone(zone, for: op)] }
             return try JSONResponse.ok(try db.statistics(since: since, until: until, grouping: grouping, scope: zones, calendar: calendar))
         }
 
@@ -76,7 +72,7 @@ extension ControlAPIService {
             }
             let q = request.uri.queryParameters
             let since = try q.get("since").map { try Self.day($0, calendar: settings.calendar, field: "since") }
-            let limit = q.get("limit").flatMap { Int($0) } ?? 100
+            let limit = try RequestBody.integer(request, "limit", in: 1...10_000, default: 100)
             return try JSONResponse.ok(try db.auditEntries(since: since, actor: q.get("actor"), limit: limit))
         }
     }

@@ -40,19 +40,59 @@ enum RequestBody {
 
     /// Decodes JSON, naming the field that is wrong.
     static func json<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 1 << 20) async throws -> T {
+        if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw APIError(
+                status: .unsupportedMediaType, code: "unsupported_media_type",
+                message: "Content-Type: got \(contentType), expected application/json")
+        }
         let data = try await bytes(request, limit: limit)
         do {
             return try decoder.decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
             throw APIError.badRequest("\(path(context.codingPath + [key])): required field is missing")
         } catch let DecodingError.typeMismatch(type, context) {
-            throw APIError.badRequest("\(path(context.codingPath)): expected \(type)")
+            throw APIError.badRequest("\(path(context.codingPath)): expected \(describe(type))")
         } catch let DecodingError.valueNotFound(type, context) {
-            throw APIError.badRequest("\(path(context.codingPath)): expected \(type), got null")
+            throw APIError.badRequest("\(path(context.codingPath)): expected \(describe(type)), got null")
         } catch let DecodingError.dataCorrupted(context) {
             throw APIError.badRequest("\(path(context.codingPath)): \(context.debugDescription)")
         } catch {
             throw APIError.badRequest("request body is not valid JSON: \(error)")
+        }
+    }
+
+    /// A Swift type as a JSON value a person would name.
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is [String: Any].Type: "a JSON object"
+        case is [Any].Type: "a list"
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type: "a whole number"
+        case is Double.Type, is Float.Type: "a number"
+        default: "\(type)"
+        }
+    }
+
+    /// A whole number query parameter within `range`, or `fallback` when absent.
+    static func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
+        guard let raw = request.uri.queryParameters.get(name) else { return fallback }
+        guard let value = Int(raw), range.contains(value) else {
+            throw APIError.badRequest("\(name): got \"\(raw)\", expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// A comma-separated list of `E`'s names, each checked, or nil when absent.
+    static func names<E: RawRepresentable & CaseIterable>(_ request: Request, _ name: String, as type: E.Type) throws -> [E]?
+    where E.RawValue == String {
+        try request.uri.queryParameters.get(name).map { raw in
+            try raw.split(separator: ",").map { word in
+                guard let value = E(rawValue: String(word)) else {
+                    throw APIError.badRequest("\(name): got \"\(word)\", expected \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return value
+            }
         }
     }
 

@@ -13,6 +13,7 @@ public final class RunningConfiguration: Sendable {
     /// The level all log handlers follow.
     public let logLevel: LogLevelControl
 
+    private let overrides: CommandLineOverrides
     private let accounts: any AccountDirectory
     private let state: Mutex<State>
 
@@ -21,12 +22,16 @@ public final class RunningConfiguration: Sendable {
         var accessPolicy: ControlAccessPolicy
     }
 
+    /// - Parameters:
+    ///   - configuration: the configuration in force at start, overrides applied.
+    ///   - overrides: the command line's settings, applied again to every reloaded file.
     public init(
         _ configuration: DaemonConfiguration, path: String?, logLevel: LogLevelControl,
-        accounts: any AccountDirectory = SystemAccountDirectory()
+        overrides: CommandLineOverrides = .init(), accounts: any AccountDirectory = SystemAccountDirectory()
     ) {
         self.path = path
         self.logLevel = logLevel
+        self.overrides = overrides
         self.accounts = accounts
         self.state = Mutex(
             State(
@@ -76,7 +81,10 @@ public final class RunningConfiguration: Sendable {
         let t = configuration.tts
         return TextToSpeechHook(
             configuration: .init(
-                command: t.command, voice: t.voice, rate: t.rate, timeout: .seconds(t.timeoutSeconds), maxCharacters: t.maxCharacters,
+                command: t.command, voice: t.voice, rate: t.rate, timeout: .seconds(t.timeoutSeconds),
+                // The desk holds what was typed to tts.max_characters; the normaliser's
+                // words for numbers, dates and abbreviations may run about twice as long.
+                maxCharacters: t.maxCharacters * 3,
                 cacheDirectory: configuration.resolvedStateDirectory().appendingPathComponent("tts-cache", isDirectory: true)))
     }
 
@@ -108,7 +116,7 @@ public final class RunningConfiguration: Sendable {
         } catch {
             return .rejected(error.problems)
         }
-        return apply(new)
+        return apply(overrides.applied(to: new))
     }
 
     /// Puts `new` in force, keeping the keys that only a restart can change.
