@@ -25,11 +25,31 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "ffmpeg executable for non-WAV input.") var ffmpeg: String = "ffmpeg"
     @Flag(help: "Print the result as JSON.") var json = false
 
+    /// The output is Ogg Opus, so its name says so, and it is never the recording itself.
+    func checkOutput() throws {
+        let inputPath = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
+        let outputPath = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
+        var a = stat()
+        var b = stat()
+        let sameFile = stat(inputPath, &a) == 0 && stat(outputPath, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
+        if inputPath == outputPath || sameFile {
+            throw fail("\(output): is the input itself; expected another file, so the recording is kept", ExitCodes.usage)
+        }
+        let ext = (output as NSString).pathExtension.lowercased()
+        guard ["opus", "ogg", "oga"].contains(ext) else {
+            throw fail(
+                "\(output): the output is Ogg Opus; expected a name ending in .opus (got \(ext.isEmpty ? "no extension" : "." + ext))",
+                ExitCodes.usage)
+        }
+
+    }
+
     func run() throws {
         var parsedLevel: BulletinLevel?
         if let level {
             do { parsedLevel = try BulletinLevel(parsing: level) } catch { throw fail("\(error)", ExitCodes.usage) }
         }
+        try checkOutput()
         let settings = EncoderSettings(bitrate: bitrate * 1000, complexity: complexity, expectedLossPercent: expectedLoss)
         let loudness = LoudnessTarget(integratedLUFS: targetLUFS, truePeakCeilingDBTP: truePeak)
         let problems = settings.validate() + loudness.validate()

@@ -61,7 +61,12 @@ struct LiveCommand: AsyncParsableCommand {
             let request = LiveStartRequest(level: level, zones: zone, clusters: cluster, source: source.kind, title: title)
             let started = try await client.send(.POST, "/live", json: request, as: LiveBroadcastStatus.self)
             let scheme = status.linkTLS == true ? "https" : "http"
-            let host = status.linkAddress ?? "station:7470"
+            // A link listening on every address is reached by the station's name, not 0.0.0.0.
+            let address = status.linkAddress ?? "station:7470"
+            let host =
+                ["0.0.0.0:", "[::]:", ":::"].first(where: address.hasPrefix).map {
+                    ProcessInfo.processInfo.hostName + ":" + address.dropFirst($0.count)
+                } ?? address
             FileHandle.standardError.write(
                 Data(
                     """
@@ -70,6 +75,12 @@ struct LiveCommand: AsyncParsableCommand {
                     Ctrl-C or `commcast live stop` ends it.
 
                     """.utf8))
+            if started.receiving == 0 {
+                FileHandle.standardError.write(
+                    Data(
+                        "commcast: warning: none of the \(started.targeted) targeted clusters is connected now; they hear it only if they come back while it lasts\n"
+                            .utf8))
+            }
             let id = started.liveId
             let interrupt = Interrupt { Task { _ = try? await client.send(.DELETE, "/live/\(id)") } }
             defer { interrupt.cancel() }
@@ -91,14 +102,20 @@ struct LiveCommand: AsyncParsableCommand {
                 }
                 return try await client.get("/live", as: LiveBroadcastStatus.self)
             }
+            let nobody = started.receiving == 0 && ended.receiving == 0 && ended.listeners == 0
             if global.json {
                 try printJSON(ended)
-                return
+            } else {
+                let seconds = Double(ended.packets) * 0.02
+                print(
+                    "\(ended.liveId) ended: \(ended.endReason ?? "on air"); \(ended.packets) packets (\(String(format: "%.1f", seconds)) s) to \(ended.receiving) of \(ended.targeted) clusters"
+                )
             }
-            let seconds = Double(ended.packets) * 0.02
-            print(
-                "\(ended.liveId) ended: \(ended.endReason ?? "on air"); \(ended.packets) packets (\(String(format: "%.1f", seconds)) s) to \(ended.receiving) of \(ended.targeted) clusters"
-            )
+            if nobody {
+                throw fail(
+                    "nobody heard the broadcast: none of the \(ended.targeted) targeted clusters was connected, and no one listened to its stream",
+                    ExitCodes.unavailable)
+            }
         }
 
         /// One status line a second on stderr (elapsed time, input level, clusters

@@ -44,4 +44,28 @@ struct EncodeCommandTests {
         #expect(badLevel.status == 64)
         #expect(badLevel.stderr.contains("expected one of normal, priority, emergency"))
     }
+
+    @Test("the recording is never overwritten, and the output's name says Opus")
+    func outputIsChecked() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cli = try BuiltProducts.path("commcast")
+        let input = dir.file("rec.wav")
+        let recording = WAVWriter.make(channels: [TestSignals.speechLike(seconds: 1, sampleRate: 16_000)], sampleRate: 16_000, format: .pcm16)
+        try recording.write(to: input)
+        let same = try ExternalTools.run(cli, ["encode", input.path, input.path])
+        #expect(same.status == 64, "\(same.stderr)")
+        #expect(same.stderr.contains("is the input itself"), "\(same.stderr)")
+        #expect(try Data(contentsOf: input) == recording, "the recording is untouched")
+        // The same file by another name: a link.
+        let link = dir.file("link.opus")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: input)
+        #expect(try ExternalTools.run(cli, ["encode", input.path, link.path]).status == 64)
+        #expect(try Data(contentsOf: input) == recording)
+
+        let mp3 = try ExternalTools.run(cli, ["encode", input.path, dir.file("out.mp3").path])
+        #expect(mp3.status == 64, "\(mp3.stderr)")
+        #expect(mp3.stderr.contains("expected a name ending in .opus (got .mp3)"), "\(mp3.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out.mp3").path))
+    }
 }
