@@ -47,10 +47,7 @@ struct BulletinCommand: AsyncParsableCommand {
             var mediaSHA: String?
             var bulletinText = text
             if let file {
-                let data: Data
-                do { data = try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) } catch {
-                    throw fail("cannot read \(file): \((error as NSError).localizedDescription)", ExitCodes.noInput)
-                }
+                let data = try InputFile.read(file, what: "--file")
                 let spinner = Spinner("uploading and encoding \((file as NSString).lastPathComponent)")
                 let reply: ControlClient.Reply
                 do {
@@ -67,11 +64,7 @@ struct BulletinCommand: AsyncParsableCommand {
                 await spinner.stop()
                 mediaSHA = try client.decode(reply, as: MediaResponse.self).sha256
             }
-            if let textFile {
-                do { bulletinText = try String(contentsOfFile: textFile, encoding: .utf8) } catch {
-                    throw fail("cannot read \(textFile) as UTF-8 text: \((error as NSError).localizedDescription)", ExitCodes.noInput)
-                }
-            }
+            if let textFile { bulletinText = try InputFile.text(textFile, what: "--text-file") }
             let schedule = ScheduleSpec(
                 at: at, daily: daily?.split(separator: ",").map { String($0) }, weekdays: weekdays,
                 every: every, window: window, from: from, until: until, times: times)

@@ -172,12 +172,7 @@ struct ClusterCommand: AsyncParsableCommand {
         var credentialsFile: String?
 
         func execute(_ client: ControlClient) async throws {
-            let data: Data
-            do {
-                data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
-            } catch {
-                throw fail("cannot read \(file): \((error as NSError).localizedDescription)", ExitCodes.noInput)
-            }
+            let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try InputFile.read(file, what: "the CSV")
             if let credentialsFile, FileManager.default.fileExists(atPath: credentialsFile) {
                 throw fail("\(credentialsFile) already exists; credentials are written to a new file only", ExitCodes.cannotCreate)
             }

@@ -1,4 +1,5 @@
 import CommcastCore
+import Foundation
 import Testing
 
 @Suite("Cluster CSV")
@@ -66,5 +67,35 @@ struct ClusterCSVTests {
     @Test func headerIsChecked() {
         #expect(throws: ClusterCSV.ParseError.self) { try ClusterCSV.parse("id,name\nx,y\n") }
         #expect(throws: ClusterCSV.ParseError.self) { try ClusterCSV.parse("") }
+    }
+
+    @Test("an unterminated quote is named by the line it opens on, not as a count of fields")
+    func unterminatedQuote() {
+        let error = #expect(throws: ClusterCSV.ParseError.self) { try ClusterCSV.parse("id,name,zone\nx-1,\"Cụm chợ,tinh/xa-a\nx-2,b,tinh/xa-a\n") }
+        #expect(error?.problems == ["line 2: a quoted field starts here and is never closed; expected a closing \" before the end of the file"])
+    }
+
+    @Test("a header with no rows imports nothing and says so")
+    func headerOnly() {
+        let error = #expect(throws: ClusterCSV.ParseError.self) { try ClusterCSV.parse("id,name,zone\n") }
+        #expect(error?.problems == ["line 2: no clusters after the header; expected one row per cluster"])
+    }
+
+    @Test("10,000 bad rows are all counted and the first twenty shown")
+    func manyProblems() {
+        let text = "id,name,zone\n" + (0..<10_000).map { "bad id \($0),x,tinh" }.joined(separator: "\n")
+        let error = #expect(throws: ClusterCSV.ParseError.self) { try ClusterCSV.parse(text) }
+        let lines = error?.description.split(separator: "\n") ?? []
+        #expect(lines.first == "nothing imported; 10000 problems, the first 20:")
+        #expect(lines.count == 21)
+        #expect(lines.dropFirst().first?.hasPrefix("line 2: id") == true)
+    }
+
+    @Test("the first line that is not UTF-8 is found")
+    func notUTF8() {
+        var data = Data("id,name,zone\na,b,tinh\n".utf8)
+        data.append(contentsOf: [0x63, 0xFF, 0xFE, 0x0A])
+        #expect(ClusterCSV.firstLineNotUTF8(data) == 3)
+        #expect(ClusterCSV.firstLineNotUTF8(Data("id,name\nà,b\n".utf8)) == nil)
     }
 }

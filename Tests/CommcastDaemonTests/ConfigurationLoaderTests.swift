@@ -277,6 +277,22 @@ struct ConfigurationLoaderTests {
         #expect(config.resolvedSocketPath(environment: ["STATE_DIRECTORY": "/s"]) == "/s/control.sock")
     }
 
+    @Test("a directory, a device and random bytes are each named for what they are")
+    func loadNamesWhatTheFileIs() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let noise = dir.file("noise.toml")
+        try Data((0..<512).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) }).write(to: noise)
+        for (path, says) in [(dir.url.path, "is a directory"), ("/dev/null", "is not a regular file"), (noise.path, "is not UTF-8 text")] {
+            do {
+                _ = try loader.load(file: path)
+                Issue.record("loaded \(path)")
+            } catch {
+                #expect(error.description.contains("\(path): \(says)"), "\(error.description)")
+            }
+        }
+    }
+
     @Test func loadNamesAMissingFile() {
         do {
             _ = try loader.load(file: "/nonexistent/commcastd.toml")

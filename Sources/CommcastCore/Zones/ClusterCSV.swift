@@ -19,14 +19,36 @@ public enum ClusterCSV {
     /// An import that cannot proceed: every problem, by line.
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public var problems: [String]
-        public var description: String {
-            "nothing imported; \(problems.count) problem(s):\n" + problems.joined(separator: "\n")
+        public var description: String { ClusterCSV.summary(problems) }
+    }
+
+    /// How many problems there are, all counted, and the first `shown` of them: a sheet
+    /// with 10,000 bad rows is reported in a screenful.
+    public static func summary(_ problems: [String], shown: Int = 20) -> String {
+        let head =
+            problems.count > shown
+            ? "nothing imported; \(problems.count) problems, the first \(shown):" : "nothing imported; \(problems.count) problem(s):"
+        return ([head] + problems.prefix(shown)).joined(separator: "\n")
+    }
+
+    /// The first line of `data` that is not UTF-8, nil when all of it is.
+    public static func firstLineNotUTF8(_ data: Data) -> Int? {
+        var line = 1
+        for piece in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            if String(validating: piece, as: UTF8.self) == nil { return line }
+            line += 1
         }
+        return nil
     }
 
     /// Parses a whole file. Rows with problems are all reported; none is returned then.
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
-        let records = splitRecords(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)
+        let (records, openQuoteLine) = splitRecords(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)
+        if let openQuoteLine {
+            throw ParseError(problems: [
+                "line \(openQuoteLine): a quoted field starts here and is never closed; expected a closing \" before the end of the file"
+            ])
+        }
         guard let header = records.first else {
             throw ParseError(problems: ["line 1: empty file; expected a header row: \(columns.joined(separator: ","))"])
         }
@@ -76,6 +98,9 @@ public enum ClusterCSV {
             if rowProblems.isEmpty { rows.append(Row(line: record.line, cluster: cluster)) } else { problems += rowProblems }
         }
         guard problems.isEmpty else { throw ParseError(problems: problems) }
+        guard !rows.isEmpty else {
+            throw ParseError(problems: ["line \(header.line + 1): no clusters after the header; expected one row per cluster"])
+        }
         return rows
     }
 
@@ -102,9 +127,11 @@ public enum ClusterCSV {
         var fields: [String]
     }
 
-    /// Splits text into records, honouring quotes; records the line each starts on.
-    static func splitRecords(_ text: String) -> [Record] {
+    /// Splits text into records, honouring quotes; records the line each starts on, and
+    /// the line of a quote still open at the end of the text.
+    static func splitRecords(_ text: String) -> (records: [Record], openQuoteLine: Int?) {
         var records: [Record] = []
+        var quoteLine = 1
         var fields: [String] = []
         var field = ""
         var quoted = false
@@ -139,7 +166,9 @@ public enum ClusterCSV {
                 continue
             }
             switch c {
-            case "\"": quoted = true
+            case "\"":
+                quoted = true
+                quoteLine = line
             case ",":
                 fields.append(field)
                 field = ""
@@ -153,10 +182,11 @@ public enum ClusterCSV {
             default: field.append(c)
             }
         }
+        if quoted { return (records, quoteLine) }
         if !field.isEmpty || !fields.isEmpty {
             fields.append(field)
             records.append(Record(line: recordLine, fields: fields))
         }
-        return records
+        return (records, nil)
     }
 }

@@ -121,7 +121,10 @@ public struct InventoryDesk: Sendable {
     /// Imports clusters from CSV, all or nothing: every row in the operator's zones,
     /// no id twice.
     public func importClusters(csv data: Data, createZones: Bool, by op: Operator, actor: Actor) throws -> ImportedClusters {
-        guard let text = String(data: data, encoding: .utf8) else { throw Refusal.invalid("CSV is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            let line = ClusterCSV.firstLineNotUTF8(data).map { "line \($0): " } ?? ""
+            throw Refusal.invalid("\(line)not UTF-8 text; expected a CSV file saved as UTF-8 (in a spreadsheet: \"CSV UTF-8\")")
+        }
         let rows = try ClusterCSV.parse(text)
         var firstLine: [String: Int] = [:]
         for row in rows {

@@ -18,12 +18,19 @@ public struct ConfigurationLoader: Sendable {
 
     /// Loads a file, throwing every problem found.
     public func load(file path: String) throws(ConfigurationError) -> DaemonConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigurationError(
-                file: path, problems: [.init(key: "", message: "cannot read \(path): \((error as NSError).localizedDescription)")])
+        func refuse(_ message: String) -> ConfigurationError {
+            ConfigurationError(file: path, problems: [.init(key: "", message: "\(path): \(message)")])
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw refuse("does not exist") }
+        guard !isDirectory.boolValue else { throw refuse("is a directory; expected the configuration file (commcastd.toml)") }
+        let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) ?? .typeRegular
+        guard type == .typeRegular || type == .typeSymbolicLink else {
+            throw refuse("is not a regular file (a device or a pipe); expected the configuration file (commcastd.toml)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw refuse("cannot be read: permission denied") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw refuse("is not UTF-8 text; expected a TOML file such as config/commcastd.toml")
         }
         let (configuration, problems) = parse(text)
         guard problems.isEmpty else { throw ConfigurationError(file: path, problems: problems) }

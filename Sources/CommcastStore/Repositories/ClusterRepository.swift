@@ -76,11 +76,8 @@ extension CommcastDatabase {
                 if !createZones, try Self.fetchZone(db, path: c.zonePath) == nil {
                     problems.append("line \(row.line): unknown zone \(c.zonePath)")
                 }
-                if problems.count >= 50 { break }
             }
-            guard problems.isEmpty else {
-                throw StoreError(.invalid, "nothing imported; \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
-            }
+            guard problems.isEmpty else { throw StoreError(.invalid, ClusterCSV.summary(problems)) }
             for row in rows {
                 if createZones { _ = try Self.ensureZone(db, path: row.cluster.zonePath, now: now) }
                 try Self.insert(row.cluster, publicKey: publicKeys[row.cluster.id], db: db, now: now)
