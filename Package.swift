@@ -199,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "CommcastLinkServerTests",
             dependencies: [
-                "CommcastLinkServer", "CommcastLink", "CommcastCore",
+                "CommcastLinkServer", "CommcastLink", "CommcastCore", "CommcastAudio",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -28,12 +28,14 @@ struct LiveBroadcastEndToEndTests {
         let credentials = station.dir.file("credentials.csv")
         #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
 
-        // A 20-second bulletin that the broadcast will cut, and a 4-second one after it.
-        let long = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 20)
+        // A 12-second bulletin that the broadcast will cut, and a 4-second one after it.
+        // Twelve seconds of lead let 100 clusters connect and fetch it on a loaded
+        // machine (it takes 2–4 s); the second starts well after the 5 s broadcast ends.
+        let long = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 12)
         let short = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 4)
-        let firstAt = Date().addingTimeInterval(20)
+        let firstAt = Date().addingTimeInterval(12)
         let first = try Self.addBulletin(station, "Lịch tiêm chủng", long, at: firstAt)
-        let second = try Self.addBulletin(station, "Thông báo sau", short, at: firstAt.addingTimeInterval(26))
+        let second = try Self.addBulletin(station, "Thông báo sau", short, at: firstAt.addingTimeInterval(16))
         let address = try ClusterLinkEndToEndTests.linkAddress(station)
         let sim = Task {
             try await ExternalTools.runDetached(
@@ -371,7 +373,9 @@ extension LiveBroadcastEndToEndTests {
         // An emergency takes over; the relay comes back after it.
         let tone = try Self.speechFile(station.dir, seconds: 2)
         let emergency = try await ExternalTools.offCooperativePool { try station.commcast(["live", "--file", tone.path, "--zone", "tinh/xa-a"]) }
-        #expect(emergency.status == 0, "\(emergency.stderr)")
+        // Its one cluster never connects in this test, so nobody heard it, and the command says so.
+        #expect(emergency.status == 69, "\(emergency.stderr)")
+        #expect(emergency.stderr.contains("nobody heard the broadcast"), "\(emergency.stderr)")
         try await waitUntil("the relay is back on the air", deadline: .seconds(20)) {
             current()["level"] as? String == "relay" && current()["ended_at"] == nil && current()["live_id"] as? String != relayID
         }

@@ -230,8 +230,9 @@ struct SchedulingEndToEndTests {
             (["--file", wav.path, "--zone", "tinh/xa-a", "--daily", "06:00", "--from", "2030-12-10", "--until", "2030-12-01"], "until"),
             (["--file", wav.path, "--zone", "tinh/xa-a", "--daily", "25:00"], "25:00"),
             (["--file", junk.path, "--zone", "tinh/xa-a", "--daily", "06:00"], "junk.wav"),
-            (["--text", "  ", "--zone", "tinh/xa-a", "--daily", "06:00"], "text is empty"),
-            (["--text", String(repeating: "bản tin ", count: 50), "--zone", "tinh/xa-a", "--daily", "06:00"], "over the limit of 300"),
+            (["--text", "  ", "--zone", "tinh/xa-a", "--daily", "06:00"], "text: empty, expected something for the voice to read"),
+            (["--text", String(repeating: "bản tin ", count: 50), "--zone", "tinh/xa-a", "--daily", "06:00"], "text: 399 characters, expected at most 300"),
+            (["--text", "🙂🙂 !!!", "--zone", "tinh/xa-a", "--daily", "06:00"], "has nothing to speak"),
         ]
         for c in cases {
             let r = try station.commcast(["bulletin", "add", "--title", "x"] + c.args)

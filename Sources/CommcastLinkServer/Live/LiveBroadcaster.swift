@@ -65,11 +65,9 @@ public final class LiveBroadcaster: Sendable {
     final class Broadcast: @unchecked Sendable {
         var snapshot: Snapshot
         let request: Request
-        let stream: UInt32
         let token: String
-        let encoder: LiveOpusEncoder
-        let muxer: OggOpusStreamMuxer
-        var nextSequence: UInt32 = 0
+        /// Encodes once, numbers and frames the packets for every listener.
+        var packetiser: LivePacketiser
         /// When the source last sent audio, on the station clock.
         var lastAudio: Date
         /// Each targeted cluster's link, by cluster id, and the same as fan-out groups.
@@ -78,18 +76,12 @@ public final class LiveBroadcaster: Sendable {
         var listeners = LiveSinkGroups()
         var peak: Int16 = 0
         var peakSince: Date
-        /// Frames and pages made but not yet written (`live.frames_per_write` > 1).
-        var pendingFrames = ByteBuffer()
-        var pendingPages = ByteBuffer()
-        var pendingCount = 0
 
-        init(snapshot: Snapshot, request: Request, stream: UInt32, token: String, encoder: LiveOpusEncoder, muxer: OggOpusStreamMuxer, now: Date) {
+        init(snapshot: Snapshot, request: Request, token: String, packetiser: LivePacketiser, now: Date) {
             self.snapshot = snapshot
             self.request = request
-            self.stream = stream
             self.token = token
-            self.encoder = encoder
-            self.muxer = muxer
+            self.packetiser = packetiser
             lastAudio = now
             peakSince = now
         }
@@ -97,8 +89,8 @@ public final class LiveBroadcaster: Sendable {
         func startMessage(settings: Settings) -> String {
             LinkCodec.encode(
                 LiveStartMessage(
-                    liveID: snapshot.liveId, stream: stream, level: request.level, jitterMS: settings.jitterMilliseconds,
-                    nextSequence: nextSequence, volume: request.level == .emergency ? settings.emergencyVolume : nil))
+                    liveID: snapshot.liveId, stream: packetiser.stream, level: request.level, jitterMS: settings.jitterMilliseconds,
+                    nextSequence: packetiser.nextSequence, volume: request.level == .emergency ? settings.emergencyVolume : nil))
         }
     }
 
@@ -142,9 +134,10 @@ public final class LiveBroadcaster: Sendable {
                 liveId: liveID, level: request.level.rawValue, source: request.source, title: request.title,
                 operatorName: request.operatorName, startedAt: now, targeted: request.clusterIDs.count,
                 streamPath: "/v1/live/\(liveID).ogg?token=\(token)")
-            let broadcast = Broadcast(
-                snapshot: snapshot, request: request, stream: s.streamCounter, token: token, encoder: encoder,
-                muxer: OggOpusStreamMuxer(serialNumber: Int32(bitPattern: s.streamCounter), title: request.title), now: now)
+            let packetiser = LivePacketiser(
+                stream: s.streamCounter, framesPerWrite: settings.framesPerWrite, encoder: encoder,
+                muxer: OggOpusStreamMuxer(serialNumber: Int32(bitPattern: s.streamCounter), title: request.title))
+            let broadcast = Broadcast(snapshot: snapshot, request: request, token: token, packetiser: packetiser, now: now)
             let old = s.current
             s.current = broadcast
             return (broadcast, old)
@@ -196,7 +189,7 @@ public final class LiveBroadcaster: Sendable {
     func addListener(liveID: String, token: String, channel: any Channel, writeHeaders: (ByteBuffer) -> Void) -> Bool {
         state.withLockedValue { s in
             guard let b = s.current, b.snapshot.liveId == liveID, LinkAuthentication.constantTimeEquals(b.token, token) else { return false }
-            writeHeaders(channel.allocator.buffer(bytes: b.muxer.headerPages))
+            writeHeaders(channel.allocator.buffer(bytes: b.packetiser.headerPages))
             b.listeners.insert(.listener(channel))
             return true
         }
@@ -217,27 +210,12 @@ public final class LiveBroadcaster: Sendable {
                 b.peak = 0
                 b.peakSince = b.lastAudio
             }
-            let packets = try b.encoder.encode(samples)
-            guard !packets.isEmpty else { return true }
-            let micros = UInt64(now.timeIntervalSince1970 * 1_000_000)
-            for packet in packets {
-                var frame = Self.webSocketFrame(LiveFrame.header(stream: b.stream, sequence: b.nextSequence, captureMicroseconds: micros) + packet)
-                b.nextSequence &+= 1
-                b.snapshot.packets += 1
-                b.pendingFrames.writeBuffer(&frame)
-                b.pendingPages.writeBytes(b.muxer.page(for: packet))
-                b.pendingCount += 1
-                // Every write costs each connection a syscall and a TCP segment, which is
-                // most of the fan-out's CPU; `live.frames_per_write` trades 20 ms of
-                // latency per extra frame for that many fewer (docs/benchmarks.md).
-                if b.pendingCount >= settings.framesPerWrite {
-                    b.members.fanOut(b.pendingFrames)
-                    b.listeners.fanOut(b.pendingPages)
-                    b.pendingFrames = ByteBuffer()
-                    b.pendingPages = ByteBuffer()
-                    b.pendingCount = 0
-                }
+            let before = b.packetiser.nextSequence
+            for batch in try b.packetiser.take(samples, captureMicroseconds: UInt64(now.timeIntervalSince1970 * 1_000_000)) {
+                b.members.fanOut(batch.frames)
+                b.listeners.fanOut(batch.pages)
             }
+            b.snapshot.packets += Int(b.packetiser.nextSequence &- before)
             return true
         }
     }
@@ -287,14 +265,14 @@ public final class LiveBroadcaster: Sendable {
     @discardableResult
     private func finish(_ broadcast: Broadcast, reason: String, now: Date) -> Snapshot {
         let snapshot = state.withLockedValue { s -> Snapshot in
-            if broadcast.pendingCount > 0 {
-                broadcast.members.fanOut(broadcast.pendingFrames)
-                broadcast.listeners.fanOut(broadcast.pendingPages)
-                broadcast.pendingCount = 0
+            if let rest = broadcast.packetiser.flush() {
+                broadcast.members.fanOut(rest.frames)
+                broadcast.listeners.fanOut(rest.pages)
             }
-            let stop = LinkCodec.encode(LiveStopMessage(liveID: broadcast.snapshot.liveId, reason: reason, endSequence: broadcast.nextSequence))
+            let stop = LinkCodec.encode(
+                LiveStopMessage(liveID: broadcast.snapshot.liveId, reason: reason, endSequence: broadcast.packetiser.nextSequence))
             for channel in broadcast.members.channels { LinkOutlet(channel: channel).yield(.text(stop)) }
-            let end = ByteBufferAllocator().buffer(bytes: broadcast.muxer.endOfStream())
+            let end = ByteBufferAllocator().buffer(bytes: broadcast.packetiser.endOfStream())
             // The listeners' last page goes the way the others went, then the connection closes:
             // an HTTP/1.0 body without a length ends there.
             var listeners = broadcast.listeners
