@@ -231,7 +231,10 @@ struct SchedulingEndToEndTests {
             (["--file", wav.path, "--zone", "tinh/xa-a", "--daily", "25:00"], "25:00"),
             (["--file", junk.path, "--zone", "tinh/xa-a", "--daily", "06:00"], "junk.wav"),
             (["--text", "  ", "--zone", "tinh/xa-a", "--daily", "06:00"], "text: empty, expected something for the voice to read"),
-            (["--text", String(repeating: "bản tin ", count: 50), "--zone", "tinh/xa-a", "--daily", "06:00"], "text: 399 characters, expected at most 300"),
+            (
+                ["--text", String(repeating: "bản tin ", count: 50), "--zone", "tinh/xa-a", "--daily", "06:00"],
+                "text: 399 characters, expected at most 300"
+            ),
             (["--text", "🙂🙂 !!!", "--zone", "tinh/xa-a", "--daily", "06:00"], "has nothing to speak"),
         ]
         for c in cases {
