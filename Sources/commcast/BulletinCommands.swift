@@ -28,12 +28,14 @@ struct BulletinCommand: AsyncParsableCommand {
         @Option(name: .customLong("cluster"), help: "Target cluster (repeatable).") var clusters: [String] = []
         @Option(help: "Once: YYYY-MM-DD HH:MM[:SS], or HH:MM[:SS] today.") var at: String?
         @Option(help: "Daily at these times, e.g. 06:00,17:00.") var daily: String?
-        @Option(help: "Every N minutes inside --window.") var every: Int?
+        // `.unconditional`: a negative number is a value to check and name, not an
+        // unknown option ("--times -1" answered "Missing value").
+        @Option(parsing: .unconditional, help: "Every N minutes inside --window.") var every: Int?
         @Option(help: "Window for --every, HH:MM-HH:MM.") var window: String?
         @Option(help: "Days: mon-fri, mon,wed,fri, weekdays, daily.") var weekdays: String?
         @Option(help: "First day, YYYY-MM-DD.") var from: String?
         @Option(help: "Last day, YYYY-MM-DD (inclusive).") var until: String?
-        @Option(help: "At most this many airings per cluster.") var times: Int?
+        @Option(parsing: .unconditional, help: "At most this many airings per cluster.") var times: Int?
 
         func validate() throws {
             let sources = [file != nil, text != nil, textFile != nil].filter { $0 }.count

@@ -236,6 +236,8 @@ struct SchedulingEndToEndTests {
                 "text: 399 characters, expected at most 300"
             ),
             (["--text", "🙂🙂 !!!", "--zone", "tinh/xa-a", "--daily", "06:00"], "has nothing to speak"),
+            (["--file", wav.path, "--zone", "tinh/xa-a", "--daily", "06:00", "--times", "-1"], "times: got -1, expected at least 1"),
+            (["--file", wav.path, "--zone", "tinh/xa-a", "--every", "-5", "--window", "07:00-09:00"], "every: got -5 minutes"),
         ]
         for c in cases {
             let r = try station.commcast(["bulletin", "add", "--title", "x"] + c.args)

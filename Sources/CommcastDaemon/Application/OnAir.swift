@@ -59,18 +59,22 @@ public struct OnAir: Sendable {
             throw Refusal.invalid("source: got \"\(request.source)\", expected microphone, file or stdin")
         }
         let title = request.title.isEmpty ? request.title : try PrintableText.check(request.title, field: "title", maxLength: 200)
-        var ids = try scope.liveClusters(zones: request.zones, clusters: request.clusters, for: op)
-        if level != .emergency {
-            let quiet = try clustersInQuietHours(ids)
-            if let span = quiet.first?.span, quiet.count == ids.count {
-                throw Refusal(
-                    .conflict, code: "quiet_hours", "it is quiet hours (\(span)) for every targeted cluster; only an emergency broadcast may air now")
-            }
-            ids.subtract(quiet.map(\.id))
-        }
+        let targeted = try scope.liveClusters(zones: request.zones, clusters: request.clusters, for: op)
+        let ids = try reachable(targeted, level: level, orElse: "only an emergency broadcast may air now")
         return try begin(
             level: level, clusterIDs: ids, targets: request.zones + request.clusters, source: request.source,
             title: title, actor: actor, details: [:])
+    }
+
+    /// The clusters of `ids` a broadcast of `level` may reach now: all of them for an
+    /// emergency, else those outside their quiet hours; refused when none is left.
+    func reachable(_ ids: Set<String>, level: LiveLevel, orElse wayOut: String) throws -> Set<String> {
+        guard level != .emergency else { return ids }
+        let quiet = try clustersInQuietHours(ids)
+        if let span = quiet.first?.span, quiet.count == ids.count {
+            throw Refusal(.conflict, code: "quiet_hours", "it is quiet hours (\(span)) for every targeted cluster; \(wayOut)")
+        }
+        return ids.subtracting(quiet.map(\.id))
     }
 
     /// The clusters among `ids` inside their quiet hours now, with the span that holds each.
@@ -94,14 +98,7 @@ public struct OnAir: Sendable {
         level: LiveLevel, clusterIDs: Set<String>, targets: [String], source: String, title: String,
         actor: Actor, details: [String: String] = [:]
     ) throws -> LiveBroadcastStatus {
-        var ids = clusterIDs
-        if level != .emergency {
-            let quiet = try clustersInQuietHours(ids)
-            if let span = quiet.first?.span, quiet.count == ids.count {
-                throw Refusal(.conflict, code: "quiet_hours", "it is quiet hours (\(span)) for every targeted cluster")
-            }
-            ids.subtract(quiet.map(\.id))
-        }
+        let ids = try reachable(clusterIDs, level: level, orElse: "it waits for them to end")
         return try begin(level: level, clusterIDs: ids, targets: targets, source: source, title: title, actor: actor, details: details)
     }
 
