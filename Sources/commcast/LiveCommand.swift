@@ -53,7 +53,7 @@ struct LiveCommand: AsyncParsableCommand {
                 } else if let file {
                     source = try .file(file)
                 } else {
-                    source = .stdin()
+                    source = try .stdin()
                 }
             } catch let e as LiveSource.Problem {
                 throw fail(e.message, ExitCodes.dataError)

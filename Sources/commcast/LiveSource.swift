@@ -1,5 +1,6 @@
 import CommcastAudio
 import CommcastCapture
+import CommcastCore
 import Foundation
 import NIOCore
 
@@ -48,10 +49,21 @@ struct LiveSource {
         return samples.map { Int16(max(-1, min(1, $0)) * 32767) }
     }
 
-    /// WAV (48 kHz 16-bit, mono or stereo) or raw 48 kHz mono s16le.
-    static func stdin() -> LiveSource {
+    /// WAV (48 kHz 16-bit, mono or stereo) or raw 48 kHz mono s16le. The first half
+    /// second is read and judged before the broadcast starts: bytes that are not audio
+    /// in that format would air as full-scale noise on every loudspeaker.
+    static func stdin() throws -> LiveSource {
         let reader = StdinPCMReader()
-        return LiveSource(kind: "stdin") { try reader.next(samples: blockSamples) }
+        var head: [[Int16]] = []
+        while head.count < 25, let block = try reader.next(samples: blockSamples) { head.append(block) }
+        if let problem = PCMPlausibility.problem(head.flatMap { $0 }) {
+            throw Problem(message: "stdin: \(problem); nothing was broadcast (convert with: ffmpeg -i IN -ar 48000 -ac 1 -f s16le -)")
+        }
+        let buffered = UncheckedBox(head)
+        return LiveSource(kind: "stdin") {
+            if !buffered.value.isEmpty { return buffered.value.removeFirst() }
+            return try reader.next(samples: blockSamples)
+        }
     }
 
     /// The blocks as request body parts, paced to real time.
@@ -173,6 +185,6 @@ final class LockedCounter: @unchecked Sendable {
 
 /// Hands a non-Sendable object to the one thread that uses it.
 final class UncheckedBox<T>: @unchecked Sendable {
-    let value: T
+    var value: T
     init(_ value: T) { self.value = value }
 }

@@ -120,7 +120,7 @@ struct LiveBroadcastEndToEndTests {
             try await ExternalTools.runDetached(
                 try BuiltProducts.path("commcast-sim"),
                 [
-                    "--station", address, "--credentials", credentials.path, "--json", "--duration", "25",
+                    "--station", address, "--credentials", credentials.path, "--json", "--duration", "30",
                     "--reconnect-jitter", "0.5", "--drop-all-at", "6",
                 ], timeout: .seconds(60))
         }
@@ -129,10 +129,11 @@ struct LiveBroadcastEndToEndTests {
         }
         #expect(Date().timeIntervalSince(simStart) < 5, "the broadcast must be on air when the links drop at 6 s")
 
-        // 9 s of audio on stdin, then the source goes quiet without closing. (With 6 s, a
-        // listener started late on a loaded machine heard only 2 s: the 3 s it must hear
-        // is about the stream, not about how fast ffmpeg starts.)
-        let source = TestSignals.speechLike(seconds: 9, sampleRate: 48_000)
+        // 12 s of audio on stdin, then the source goes quiet without closing. (With 6 s,
+        // and once with 9 s beside other tests, a listener started late on a loaded machine
+        // heard too little: the 3 s it must hear is about the stream, not about how fast
+        // ffmpeg starts.)
+        let source = TestSignals.speechLike(seconds: 12, sampleRate: 48_000)
         let cli = Process()
         cli.executableURL = URL(fileURLWithPath: try BuiltProducts.path("commcast"))
         cli.arguments = ["live", "--stdin", "--level", "emergency"]
@@ -402,6 +403,14 @@ extension LiveBroadcastEndToEndTests {
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
         #expect(try station.commcast(["cluster", "add", "a1", "--name", "Cụm 1", "--zone", "tinh/xa-a"]).status == 0)
         let speech = try Self.speechFile(station.dir, seconds: 30)
+
+        // Half a second of random bytes on stdin is not audio: refused before anything airs.
+        let noise = Data((0..<48_000).map { _ in UInt8.random(in: 0...255) })
+        let environment = ProcessInfo.processInfo.environment.merging(["COMMCAST_SOCKET": station.socket]) { $1 }
+        let refused = try ExternalTools.run(try BuiltProducts.path("commcast"), ["live", "--stdin"], environment: environment, stdin: noise)
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(refused.stderr.contains("full-scale noise") && refused.stderr.contains("nothing was broadcast"), "\(refused.stderr)")
+        #expect(try station.commcast(["live", "show"]).status != 0, "no broadcast since the daemon started")
 
         let priority = try station.commcast(["live", "--file", speech.path, "--level", "priority"])
         #expect(priority.status == 65, "\(priority.stderr)")
