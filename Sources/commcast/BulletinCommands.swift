@@ -188,7 +188,8 @@ struct BulletinCommand: AsyncParsableCommand {
         case .every(let m, let from, let to): parts = ["\(rule.weekdays) every \(m) min \(from)–\(to)"]
         }
         if case .once = rule.pattern {} else { parts.append("from \(t.dateTime(rule.validFrom))") }
-        if let u = rule.validUntil { parts.append("until \(t.dateTime(u))") }
+        // Stored as the midnight after the last day; shown as the day the operator typed.
+        if let u = rule.validUntil { parts.append("until \(t.day(u.addingTimeInterval(-1)))") }
         if let m = rule.maxAirings { parts.append("at most \(m) times") }
         return parts.joined(separator: ", ")
     }

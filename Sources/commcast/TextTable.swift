@@ -36,6 +36,14 @@ struct StationTime {
                 timeZone: zone, calendar: Calendar(identifier: .gregorian)))
     }
 
+    /// The station day of `d`, `YYYY-MM-DD`, as dates are typed.
+    func day(_ d: Date) -> String {
+        d.formatted(
+            Date.VerbatimFormatStyle(
+                format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits)", timeZone: zone, calendar: Calendar(identifier: .gregorian))
+        )
+    }
+
     func time(_ d: Date) -> String {
         d.formatted(
             Date.VerbatimFormatStyle(

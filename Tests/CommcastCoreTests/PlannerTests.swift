@@ -109,4 +109,13 @@ struct PlannerTests {
         let plan = planner.plan(.init(bulletins: [b], clusters: [.init(id: "c1"), .init(id: "c2")], horizon: day))
         #expect(plan.airings.map(\.clusterID) == ["c2"])
     }
+
+    @Test("a shift reads in seconds under a minute and in whole minutes above")
+    func shiftWording() {
+        #expect(Planner.describeShift(11) == "11 s")
+        #expect(Planner.describeShift(0.4) == "1 s")
+        #expect(Planner.describeShift(60) == "1 min")
+        #expect(Planner.describeShift(185) == "3 min")
+        #expect(Planner.describeShift(600) == "10 min")
+    }
 }

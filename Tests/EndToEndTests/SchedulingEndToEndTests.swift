@@ -265,6 +265,21 @@ struct SchedulingEndToEndTests {
         let quietID = try #require(
             partly.stdoutText.split(separator: "#").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) },
             "\(partly.stdoutText)")
+        // --until reads back as the day typed, not as the midnight after it.
+        var vietnam = Calendar(identifier: .gregorian)
+        vietnam.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let lastDay = vietnam.date(byAdding: .day, value: 3, to: Date())!
+        let lastDayText = String(
+            format: "%04d-%02d-%02d", vietnam.component(.year, from: lastDay), vietnam.component(.month, from: lastDay),
+            vietnam.component(.day, from: lastDay))
+        let dated = try station.commcast([
+            "bulletin", "add", "--title", "Có hạn", "--file", wav.path, "--zone", "tinh/xa-a", "--daily", "09:00", "--until", lastDayText,
+        ])
+        #expect(dated.status == 0, "\(dated.stderr)")
+        let datedID = dated.stdoutText.split(separator: "#").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) } ?? -1
+        let shown = try station.commcast(["bulletin", "show", "\(datedID)"]).stdoutText
+        #expect(shown.contains("until \(lastDayText)") && !shown.contains("until \(lastDayText) "), "\(shown)")
+        #expect(try station.commcast(["bulletin", "cancel", "\(datedID)"]).status == 0)
         let plan = try #require(try station.json(["schedule", "--day", "tomorrow"]) as? [String: Any])
         #expect(plan["time_zone"] as? String == "Asia/Ho_Chi_Minh")
         let airings = plan["airings"] as? [[String: Any]] ?? []

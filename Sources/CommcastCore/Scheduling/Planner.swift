@@ -15,6 +15,12 @@ import Foundation
 ///    hours; such candidates are skipped with reason `quiet hours`. Emergency ignores them.
 /// 5. `maxAirings` counts airings per cluster, including those before the horizon.
 public struct Planner: Sendable {
+    /// A shift as an operator reads it: seconds under a minute ("11 s", not "1 min"),
+    /// whole minutes from there ("3 min 5 s" reads "3 min").
+    public static func describeShift(_ seconds: TimeInterval) -> String {
+        seconds < 59.5 ? "\(max(1, Int(seconds.rounded()))) s" : "\(Int((seconds / 60).rounded())) min"
+    }
+
     /// Knobs of the planner.
     public struct Configuration: Sendable, Equatable {
         /// How far a fixed-time airing may be pushed back by a conflict.
@@ -228,7 +234,7 @@ public struct Planner: Sendable {
             }
             var reason: String?
             if s != c.wanted, let b = blocker {
-                reason = "shifted \(Int((s.timeIntervalSince(c.wanted) / 60).rounded(.up))) min: slot held by bulletin #\(b.bulletinID) (\(b.level))"
+                reason = "shifted \(Self.describeShift(s.timeIntervalSince(c.wanted))): slot held by bulletin #\(b.bulletinID) (\(b.level))"
             }
             return .success(
                 PlannedAiring(
