@@ -256,4 +256,31 @@ struct ControlRoutesTests {
         }
         #expect(try f.database.zone(path: "tinh/xa-c") == nil)
     }
+
+    @Test("a known path with the wrong method is 405 with the methods it takes; an unknown path stays 404")
+    func methodNotAllowed() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        try await routes(f, as: Self.root) { client in
+            try await client.execute(uri: "/v1/live/live-1234", method: .get) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "DELETE")
+            }
+            try await client.execute(uri: "/v1/zones", method: .patch) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "DELETE, GET, POST")
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message == "PATCH /v1/zones: expected DELETE, GET, POST")
+            }
+            try await client.execute(uri: "/v1/nothing-here", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            // A route's own not-found answer is untouched.
+            try await client.execute(uri: "/v1/clusters/zz", method: .get) { response in
+                #expect(response.status == .notFound)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message == "unknown cluster zz")
+            }
+        }
+    }
 }

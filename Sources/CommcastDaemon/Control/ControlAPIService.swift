@@ -81,6 +81,7 @@ public struct ControlAPIService: Service {
             status.linkTLS = settings.current.link.usesTLS
             return try JSONResponse.ok(status)
         }
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 
