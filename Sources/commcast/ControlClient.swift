@@ -113,7 +113,7 @@ struct ControlClient {
     /// Turns the common socket problems into messages that say what to do, before any
     /// request is sent.
     private func checkSocket() throws {
-        switch SocketProbe.probe(socketPath) {
+        switch ControlSocketProbe.probe(socketPath) {
         case .listening:
             return
         case .missing:

@@ -118,22 +118,14 @@ public struct InventoryDesk: Sendable {
         replanRequests.fire()
     }
 
-    /// Imports clusters from CSV, all or nothing: every row in the operator's zones,
-    /// no id twice.
+    /// Imports clusters from CSV, all or nothing: every row in the operator's zones; the
+    /// store refuses an id given twice or already there, naming the lines.
     public func importClusters(csv data: Data, createZones: Bool, by op: Operator, actor: Actor) throws -> ImportedClusters {
         guard let text = String(data: data, encoding: .utf8) else {
             let line = ClusterCSV.firstLineNotUTF8(data).map { "line \($0): " } ?? ""
             throw Refusal.invalid("\(line)not UTF-8 text; expected a CSV file saved as UTF-8 (in a spreadsheet: \"CSV UTF-8\")")
         }
         let rows = try ClusterCSV.parse(text)
-        var firstLine: [String: Int] = [:]
-        for row in rows {
-            if let earlier = firstLine[row.cluster.id] {
-                throw Refusal.invalid(
-                    "line \(row.line): id: \"\(row.cluster.id)\" is already on line \(earlier), expected each cluster once; nothing imported")
-            }
-            firstLine[row.cluster.id] = row.line
-        }
         let outside = rows.filter { !op.covers(zonePath: $0.cluster.zonePath) || !op.managesInventory }
         if let first = outside.first {
             throw Refusal.forbidden(

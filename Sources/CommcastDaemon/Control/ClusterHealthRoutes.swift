@@ -15,14 +15,7 @@ extension ControlAPIService {
         v1.get("clusters/status") { request, context in
             let op = try context.requireOperator()
             let q = request.uri.queryParameters
-            let wanted = try q.get("status").map { raw in
-                try raw.split(separator: ",").map { word -> HealthState in
-                    guard let s = HealthState(rawValue: String(word)) else {
-                        throw APIError.badRequest("status: got \"\(word)\", expected online, degraded, offline or never_seen")
-                    }
-                    return s
-                }
-            }
+            let wanted = try RequestBody.names(request, "status", as: HealthState.self)
             let zone = try q.get("zone").map { try ZonePath.normalize($0, field: "zone") }
             let clusters = try scope.clusters(under: zone, for: op)
             let statuses = try Self.statuses(of: clusters, registry: registry, database: db).filter { wanted?.contains($0.state) ?? true }

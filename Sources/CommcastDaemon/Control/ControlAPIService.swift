@@ -118,7 +118,7 @@ public struct ControlAPIService: Service {
         let dir = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         guard FileManager.default.fileExists(atPath: path) else { return }
-        if Self.isListening(path) {
+        if ControlSocketProbe.probe(path) == .listening {
             throw SocketInUse(path: path)
         }
         unlink(path)
@@ -128,24 +128,5 @@ public struct ControlAPIService: Service {
     public struct SocketInUse: Error, CustomStringConvertible {
         public var path: String
         public var description: String { "another process is already serving the control socket \(path); is commcastd already running?" }
-    }
-
-    static func isListening(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8.prefix(raw.count - 1))
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        return result == 0
     }
 }

@@ -51,15 +51,7 @@ extension ControlAPIService {
 
         v1.get("inbox") { request, context in
             let op = try context.requireOperator()
-            let states = try request.uri.queryParameters.get("state").map { text in
-                try text.split(separator: ",").map { s -> ProvinceBulletinRecord.State in
-                    guard let state = ProvinceBulletinRecord.State(rawValue: String(s)) else {
-                        throw APIError.badRequest(
-                            "state: got \"\(s)\", expected \(ProvinceBulletinRecord.State.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
-                    return state
-                }
-            }
+            let states = try RequestBody.names(request, "state", as: ProvinceBulletinRecord.State.self)
             return try JSONResponse.ok(try desk.inbox(states: states, visibleTo: op))
         }
 

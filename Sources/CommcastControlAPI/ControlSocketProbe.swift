@@ -9,8 +9,8 @@ import Foundation
 /// that is not a socket, or no permission. The HTTP client would otherwise keep
 /// retrying a refused connection until its deadline, which an operator starting an
 /// emergency broadcast cannot wait for.
-enum SocketProbe {
-    enum Outcome: Equatable {
+public enum ControlSocketProbe {
+    public enum Outcome: Equatable, Sendable {
         /// commcastd accepted a connection.
         case listening
         /// Nothing at the path.
@@ -25,7 +25,9 @@ enum SocketProbe {
         case failed(String)
     }
 
-    static func probe(_ path: String) -> Outcome {
+    /// What answers at `path`, found by connecting once. Used by the CLI before a request,
+    /// and by the daemon at start, which replaces a stale socket but never a live one.
+    public static func probe(_ path: String) -> Outcome {
         var info = stat()
         guard stat(path, &info) == 0 else {
             return errno == EACCES ? .permissionDenied(group: nil) : .missing
