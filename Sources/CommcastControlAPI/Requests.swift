@@ -46,13 +46,19 @@ public struct MediaResponse: Sendable, Codable {
     public var measuredLufs: Double?
     public var gainDb: Double
     public var sizeBytes: Int
-    public init(sha256: String, durationSeconds: Double, sourceFormat: String, measuredLufs: Double?, gainDb: Double, sizeBytes: Int) {
+    /// Why the stored level is what it is, in one sentence (gain, limiter, the stored Opus's measurement).
+    public var level: String?
+    public init(
+        sha256: String, durationSeconds: Double, sourceFormat: String, measuredLufs: Double?, gainDb: Double, sizeBytes: Int,
+        level: String? = nil
+    ) {
         self.sha256 = sha256
         self.durationSeconds = durationSeconds
         self.sourceFormat = sourceFormat
         self.measuredLufs = measuredLufs
         self.gainDb = gainDb
         self.sizeBytes = sizeBytes
+        self.level = level
     }
 }
 

@@ -64,7 +64,9 @@ struct BulletinCommand: AsyncParsableCommand {
                     throw error
                 }
                 await spinner.stop()
-                mediaSHA = try client.decode(reply, as: MediaResponse.self).sha256
+                let media = try client.decode(reply, as: MediaResponse.self)
+                mediaSHA = media.sha256
+                if let level = media.level, !global.json { print("level: \(level)") }
             }
             if let textFile { bulletinText = try InputFile.text(textFile, what: "--text-file") }
             let schedule = ScheduleSpec(
@@ -98,7 +100,7 @@ struct BulletinCommand: AsyncParsableCommand {
                     + (plan.firstAiring.map { ", the first at \(t.dateTime($0))" } ?? ""))
             if plan.skippedCount > 0 {
                 let reasons = plan.skipped.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-                FileHandle.standardError.write(Data("commcast: warning: \(plan.skippedCount) occurrence(s) will not air: \(reasons)\n".utf8))
+                warn("\(plan.skippedCount) occurrence(s) will not air: \(reasons)")
             }
         }
     }

@@ -90,7 +90,10 @@ struct EncodeCommand: ParsableCommand {
             sourceFormat: result.sourceContainer.rawValue, sourceSampleRate: result.sourceSampleRate,
             sourceChannels: result.sourceChannels, measuredLufs: result.measuredLUFS,
             measuredTruePeakDbtp: result.measuredTruePeakDBTP.isFinite ? result.measuredTruePeakDBTP : nil,
-            gainDb: result.appliedGainDB, outputBytes: result.oggOpus.count,
+            gainDb: result.appliedGainDB, limiterMaxReductionDb: result.limiter.maximumDB,
+            limitedFraction: result.limiter.fraction, outputLufs: result.outputLUFS,
+            outputTruePeakDbtp: result.outputTruePeakDBTP.isFinite ? result.outputTruePeakDBTP : nil,
+            meetsTarget: result.meetsTarget, gainExplanation: result.gainExplanation, outputBytes: result.oggOpus.count,
             realtimeFactor: seconds > 0 ? result.duration / seconds : 0
         )
         if json {
@@ -99,9 +102,13 @@ struct EncodeCommand: ParsableCommand {
             let lufs = result.measuredLUFS.map { String(format: "%.1f LUFS", $0) } ?? "unmeasurable (too short)"
             print(
                 String(
-                    format: "%@ -> %@: %.1f s, %@ %d Hz %d ch, loudness %@, gain %+.1f dB, %d bytes, %.0fx real time",
+                    format: "%@ -> %@: %.1f s, %@ %d Hz %d ch, loudness %@, %d bytes, %.0fx real time",
                     input, output, result.duration, result.sourceContainer.rawValue, result.sourceSampleRate,
-                    result.sourceChannels, lufs, result.appliedGainDB, result.oggOpus.count, summary.realtimeFactor))
+                    result.sourceChannels, lufs, result.oggOpus.count, summary.realtimeFactor))
+            print("level: \(result.gainExplanation)")
+            if !result.meetsTarget {
+                warn("\(output): the stored audio is not within 1 LU of the target under the ceiling; it is stored as measured")
+            }
         }
     }
 }
@@ -117,6 +124,12 @@ struct EncodeSummary: Encodable {
     var measuredLufs: Double?
     var measuredTruePeakDbtp: Double?
     var gainDb: Double
+    var limiterMaxReductionDb: Double
+    var limitedFraction: Double
+    var outputLufs: Double?
+    var outputTruePeakDbtp: Double?
+    var meetsTarget: Bool
+    var gainExplanation: String
     var outputBytes: Int
     var realtimeFactor: Double
 }

@@ -31,3 +31,8 @@ func fail(_ message: String, _ code: ExitCode) -> ExitCode {
     FileHandle.standardError.write(Data("commcast: \(message)\n".utf8))
     return code
 }
+
+/// Says something the operator should know on stderr, without failing.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("commcast: warning: \(message)\n".utf8))
+}

@@ -56,10 +56,10 @@ struct IngestRoundTripTests {
         #expect(corr >= Self.minimumCorrelation, "waveform correlation \(corr)")
         #expect(AudioMetrics.envelopeCorrelation(reference, decoded.samples) >= Self.minimumEnvelopeCorrelation)
 
-        // Loudness lands on the target (the synthetic voice has headroom, so the peak ceiling does not bind).
+        // Loudness lands on the target and the peak under the ceiling, as decoded.
         let (lufs, peak) = try LoudnessMeter.measure(decoded.samples)
-        #expect(abs(lufs - LoudnessTarget.default.integratedLUFS) < 1.0, "output loudness \(lufs) LUFS")
-        #expect(peak <= LoudnessTarget.default.truePeakCeilingDBTP + 1.0, "output true peak \(peak) dBTP")
+        #expect(abs(lufs - LoudnessTarget.default.integratedLUFS) <= 1.0, "output loudness \(lufs) LUFS")
+        #expect(peak <= LoudnessTarget.default.truePeakCeilingDBTP, "output true peak \(peak) dBTP")
     }
 
     @Test("opusinfo accepts the file and ffmpeg decodes it to the same audio")
@@ -105,11 +105,105 @@ struct IngestRoundTripTests {
         let result = try IngestPipeline().ingest(file: input)
         let decoded = try OggOpusDecoder.decode(result.oggOpus)
         let reference = try ExternalTools.soxMono48k(input)
-        #expect(AudioMetrics.bestCorrelation(reference, decoded.samples).correlation >= Self.minimumCorrelation)
-        #expect(AudioMetrics.envelopeCorrelation(reference, decoded.samples) >= Self.minimumEnvelopeCorrelation)
-        // espeak-ng peaks near full scale: the ceiling, not the target, sets the gain.
-        let (_, peak) = try LoudnessMeter.measure(decoded.samples)
-        #expect(peak <= -0.5, "true peak \(peak) dBTP should respect the -1 dBTP ceiling (Opus may add ~0.5 dB)")
+        // espeak-ng peaks at full scale, so reaching the target takes the limiter
+        // 8-13 dB off the loudest syllables: the same words, a flatter envelope.
+        // Measured 0.86 (waveform) and 0.81 (envelope) against 0.96 and 0.99 before
+        // the limiter; a wrong alignment or a decoding fault gives under 0.3.
+        #expect(AudioMetrics.bestCorrelation(reference, decoded.samples).correlation >= 0.75)
+        #expect(AudioMetrics.envelopeCorrelation(reference, decoded.samples) >= 0.7)
+    }
+
+    /// What a stored bulletin must be, recording or speech: on the loudness
+    /// target within 1 LU and at or under the true-peak ceiling, measured on
+    /// the decoded Opus (libebur128), as the clusters will play it.
+    struct LevelCase: Sendable, CustomTestStringConvertible {
+        enum Source: Sendable {
+            case espeak(voice: String, text: String)
+            case recording(amplitude: Float, clicks: Bool)
+        }
+        var name: String
+        var source: Source
+        var testDescription: String { name }
+    }
+
+    static let levelCases: [LevelCase] = [
+        // espeak-ng peaks at full scale at 17-20 LUFS: it needs +3 dB and more, and a limiter.
+        LevelCase(
+            name: "espeak-ng vi", source: .espeak(voice: "vi", text: "Thông báo khẩn: bão số 9 sẽ đổ bộ vào chiều nay. Bà con ngư dân không ra khơi.")
+        ),
+        LevelCase(
+            name: "espeak-ng central (the hardest measured: the codec puts peaks back)",
+            source: .espeak(voice: "vi-vn-x-central", text: "Thông báo khẩn: bão số 9 sẽ đổ bộ vào chiều nay. Bà con ngư dân không ra khơi.")),
+        LevelCase(
+            name: "espeak-ng south",
+            source: .espeak(voice: "vi-vn-x-south", text: "Kính thưa bà con, sáng mai lúc 7 giờ 30 phút, xã tổ chức tiêm phòng dại cho chó mèo.")),
+        LevelCase(name: "a quiet phone recording, -40 LUFS", source: .recording(amplitude: 0.05, clicks: false)),
+        LevelCase(name: "a hot recording with clicks at full scale", source: .recording(amplitude: 0.9, clicks: true)),
+    ]
+
+    @Test("every stored bulletin is on the loudness target and under the true-peak ceiling, decoded", arguments: levelCases)
+    func storedLevel(_ c: LevelCase) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let input = dir.file("in.wav")
+        switch c.source {
+        case .espeak(let voice, let text):
+            let speak = try ExternalTools.run("espeak-ng", ["-v", voice, "-w", input.path, text])
+            #expect(speak.status == 0, "\(speak.stderr)")
+        case .recording(let amplitude, let clicks):
+            var voice = TestSignals.speechLike(seconds: 4, sampleRate: 48_000, amplitude: amplitude)
+            if clicks {
+                for at in stride(from: 10_000, to: voice.count, by: 37_000) { for k in 0..<12 { voice[at + k] = k % 2 == 0 ? 1 : -1 } }
+            }
+            try WAVWriter.make(channels: [voice], sampleRate: 48_000, format: .float32).write(to: input)
+        }
+        let target = LoudnessTarget.default
+        let result = try IngestPipeline().ingest(file: input)
+        let decoded = try OggOpusDecoder.decode(result.oggOpus)
+        let (lufs, peak) = try LoudnessMeter.measure(decoded.samples)
+        #expect(abs(lufs - target.integratedLUFS) <= 1, "\(c.name): \(lufs) LUFS; \(result.gainExplanation)")
+        #expect(peak <= target.truePeakCeilingDBTP, "\(c.name): \(peak) dBTP; \(result.gainExplanation)")
+        #expect(result.meetsTarget)
+        // What the pipeline says it stored is what was stored.
+        #expect(abs((result.outputLUFS ?? .nan) - lufs) < 0.01 && abs(result.outputTruePeakDBTP - peak) < 0.01)
+        #expect(result.gainExplanation.contains(String(format: "%.1f LUFS", lufs)))
+    }
+
+    @Test("a recording too quiet to reach the target is raised by at most 30 dB, and says so")
+    func tooQuiet() throws {
+        let wav = WAVWriter.make(
+            channels: [TestSignals.speechLike(seconds: 3, sampleRate: 48_000, amplitude: 0.003)], sampleRate: 48_000, format: .float32)
+        let result = try IngestPipeline().ingest(data: wav)
+        #expect(result.appliedGainDB == 30)
+        #expect(!result.meetsTarget)
+        #expect(result.gainExplanation.contains("too quiet to reach the target"), "\(result.gainExplanation)")
+    }
+
+    @Test("ffmpeg's EBU R128 meter, on libopus's decoding, agrees the level is right")
+    func independentMeterAgrees() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let input = dir.file("speech.wav")
+        let speak = try ExternalTools.run(
+            "espeak-ng",
+            ["-v", "vi-vn-x-south", "-w", input.path, "Ủy ban nhân dân xã thông báo lịch tiêm chủng cho trẻ em vào sáng thứ hai tuần tới."])
+        #expect(speak.status == 0, "\(speak.stderr)")
+        let output = dir.file("out.opus")
+        try IngestPipeline().ingest(file: input).oggOpus.write(to: output)
+        // `-c:a libopus`: ffmpeg's own Opus decoder is not libopus and reads other peaks
+        // (measured: -0.4 dBFS against libopus's -1.8 on one file); clusters decode with libopus.
+        let meter = try ExternalTools.run(
+            "ffmpeg", ["-nostdin", "-nostats", "-c:a", "libopus", "-i", output.path, "-af", "ebur128=peak=true", "-f", "null", "-"])
+        #expect(meter.status == 0, "\(meter.stderr)")
+        let summary = meter.stderr.components(separatedBy: "Summary:").last ?? ""
+        func value(after label: String) -> Double? {
+            guard let range = summary.range(of: label) else { return nil }
+            return Double(summary[range.upperBound...].split(separator: " ", omittingEmptySubsequences: true).first ?? "")
+        }
+        let lufs = try #require(value(after: "I:"))
+        let peak = try #require(value(after: "Peak:"))
+        #expect(abs(lufs + 16) <= 1, "ffmpeg: \(lufs) LUFS")
+        #expect(peak <= -1 + 0.1, "ffmpeg: \(peak) dBTP")
     }
 
     @Test("the same input gives the same bytes, so the content address is stable")

@@ -6,22 +6,24 @@ struct LoudnessTargetTests {
     let target = LoudnessTarget(integratedLUFS: -16, truePeakCeilingDBTP: -1)
 
     @Test func quietSpeechIsRaisedToTarget() {
-        #expect(target.gainDB(measuredLUFS: -26, truePeakDBTP: -12) == 10)
+        #expect(target.gainDB(measuredLUFS: -26) == 10)
     }
 
     @Test func loudSpeechIsLowered() {
-        #expect(target.gainDB(measuredLUFS: -10, truePeakDBTP: -0.5) == -6)
+        #expect(target.gainDB(measuredLUFS: -10) == -6)
     }
 
-    @Test func peakCeilingBindsBeforeTarget() {
-        // Wants +6 dB, but the peak is already at -3 dBTP: only +2 dB fits under -1.
-        #expect(target.gainDB(measuredLUFS: -22, truePeakDBTP: -3) == 2)
+    @Test func unmeasurableLoudnessLeavesTheLevel() {
+        #expect(target.gainDB(measuredLUFS: -.infinity) == nil)
+        #expect(target.gainDB(measuredLUFS: -80) == nil)
     }
 
-    @Test func unmeasurableLoudnessOnlyEnforcesCeiling() {
-        #expect(target.gainDB(measuredLUFS: -.infinity, truePeakDBTP: -6) == 0)
-        #expect(target.gainDB(measuredLUFS: -.infinity, truePeakDBTP: 0.5) == -1.5)
-        #expect(target.gainDB(measuredLUFS: -.infinity, truePeakDBTP: -.infinity) == nil)
+    @Test func acceptsOnlyOnTargetAndUnderTheCeiling() {
+        #expect(target.accepts(lufs: -16.4, truePeakDBTP: -1.0, tolerance: 0.5))
+        #expect(!target.accepts(lufs: -16.6, truePeakDBTP: -3, tolerance: 0.5))
+        #expect(!target.accepts(lufs: -16, truePeakDBTP: -0.9, tolerance: 0.5))
+        #expect(target.accepts(lufs: nil, truePeakDBTP: -2, tolerance: 0.5))
+        #expect(!target.accepts(lufs: nil, truePeakDBTP: 0.2, tolerance: 0.5))
     }
 
     @Test func validation() {

@@ -19,9 +19,28 @@ struct EncodeCommandTests {
         let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
         #expect((summary?["source_sample_rate"] as? Int) == 44_100)
         #expect(abs((summary?["duration_seconds"] as? Double ?? 0) - 2) < 0.01)
+        #expect(summary?["meets_target"] as? Bool == true)
+        #expect(abs((summary?["output_lufs"] as? Double ?? 0) + 16) <= 1)
+        #expect((summary?["output_true_peak_dbtp"] as? Double ?? 0) <= -1)
         let info = try ExternalTools.run("opusinfo", [output.path])
         #expect(info.status == 0)
         #expect(info.stdoutText.contains("COMMCAST_LEVEL=emergency"))
+    }
+
+    @Test("the text output says why the gain is what it is, and what was stored")
+    func explainsTheGain() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let input = dir.file("speech.wav")
+        let speak = try ExternalTools.run("espeak-ng", ["-v", "vi", "-w", input.path, "Bà con lưu ý: chiều nay mất điện từ 14 giờ đến 17 giờ."])
+        #expect(speak.status == 0, "\(speak.stderr)")
+        let result = try ExternalTools.run(try BuiltProducts.path("commcast"), ["encode", input.path, dir.file("out.opus").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let level = result.stdoutText.split(separator: "\n").first { $0.hasPrefix("level: ") }.map(String.init) ?? ""
+        #expect(level.contains("to the -16.0 LUFS target"), "\(result.stdoutText)")
+        #expect(level.contains("the limiter took up to"), "espeak-ng peaks at full scale: \(level)")
+        #expect(level.contains("the stored Opus measures"), "\(level)")
+        #expect(!result.stderr.contains("warning"), "\(result.stderr)")
     }
 
     @Test func exitCodesNameTheProblem() throws {

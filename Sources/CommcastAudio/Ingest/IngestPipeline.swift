@@ -53,8 +53,42 @@ public struct IngestResult: Sendable {
     public var measuredLUFS: Double?
     /// Source true peak, dBTP.
     public var measuredTruePeakDBTP: Double
-    /// Gain applied before encoding, dB.
+    /// Gain applied before the limiter, dB.
     public var appliedGainDB: Double
+    /// What the true-peak limiter took off the peaks after that gain.
+    public var limiter: TruePeakLimiter.Reduction
+    /// Integrated loudness of the stored Opus, decoded as a cluster plays it; nil when unmeasurable.
+    public var outputLUFS: Double?
+    /// True peak of the stored Opus, decoded, dBTP.
+    public var outputTruePeakDBTP: Double
+    /// The target the pipeline worked to.
+    public var target: LoudnessTarget
+    /// Whether the decoded output is within ±1 LU of the target and under its ceiling.
+    public var meetsTarget: Bool
+
+    /// One sentence on why the level is what it is, for `commcast encode` and `bulletin add`.
+    public var gainExplanation: String {
+        func db(_ v: Double) -> String { String(format: "%+.1f dB", v) }
+        func lu(_ v: Double) -> String { String(format: "%.1f", v) }
+        var parts: [String] = []
+        if let measuredLUFS, target.integratedLUFS - measuredLUFS > LevelSetter.maximumGainDB {
+            parts.append(
+                "gain \(db(appliedGainDB)), the most allowed: \(lu(measuredLUFS)) LUFS is too quiet to reach the target without raising noise")
+        } else if let measuredLUFS {
+            parts.append("gain \(db(appliedGainDB)) to bring \(lu(measuredLUFS)) LUFS to the \(lu(target.integratedLUFS)) LUFS target")
+        } else {
+            parts.append("level kept (too short to measure loudness: under 0.4 s of sound)")
+        }
+        if limiter.maximumDB > 0.1 {
+            parts.append(
+                String(
+                    format: "the limiter took up to %.1f dB off %.0f %% of it to keep peaks under %.1f dBTP",
+                    limiter.maximumDB, limiter.fraction * 100, target.truePeakCeilingDBTP))
+        }
+        let out = outputLUFS.map { "\(lu($0)) LUFS, " } ?? ""
+        parts.append("the stored Opus measures \(out)\(lu(outputTruePeakDBTP)) dBTP")
+        return parts.joined(separator: "; ")
+    }
 }
 
 /// The path every bulletin takes: decode → downmix → resample to 48 kHz →
@@ -112,7 +146,7 @@ public struct IngestPipeline: Sendable {
         let resampler = try Resampler(inputRate: wav.sampleRate, outputRate: rate)
         let meter = try LoudnessMeter(sampleRate: rate)
 
-        // Pass 1: one 48 kHz mono buffer is the only whole-file allocation.
+        // Pass 1: the 48 kHz mono signal (the limiter's gain envelope is the only other whole-file buffer).
         var signal: [Float] = []
         signal.reserveCapacity(Int(wav.duration * Double(rate)) + 4096)
         var peak: Float = 0
@@ -133,30 +167,40 @@ public struct IngestPipeline: Sendable {
 
         let lufs = meter.integratedLoudness()
         let truePeak = meter.truePeakDBTP()
-        let gainDB = options.loudness.gainDB(measuredLUFS: lufs, truePeakDBTP: truePeak) ?? 0
-
-        // Pass 2: gain and encode in chunks.
-        let encoder = try OggOpusEncoder(settings: options.encoder, metadata: options.metadata)
-        let scale = Float(pow(10, gainDB / 20))
-        var offset = 0
-        while offset < signal.count {
-            let end = min(offset + Self.chunkFrames, signal.count)
-            var chunk = Array(signal[offset..<end])
-            if scale != 1 { for i in chunk.indices { chunk[i] *= scale } }
-            try encoder.write(chunk)
-            offset = end
-            progress?(IngestProgress(stage: .encoding, fraction: Double(offset) / Double(signal.count)))
+        let measured: Double? = lufs.isFinite && lufs > -70 ? lufs : nil
+        let level = try LevelSetter(target: options.loudness, signal: signal, measuredLUFS: measured).level {
+            (gain, envelope, last) throws(IngestError) in
+            try encode(signal, gain: gain, envelope: envelope, progress: last ? progress : nil)
         }
-        let ogg = try encoder.finish()
         return IngestResult(
-            oggOpus: ogg,
+            oggOpus: level.oggOpus,
             duration: Double(signal.count) / Double(rate),
             sourceContainer: container,
             sourceSampleRate: wav.sampleRate,
             sourceChannels: wav.channels,
-            measuredLUFS: lufs.isFinite && lufs > -70 ? lufs : nil,
+            measuredLUFS: measured,
             measuredTruePeakDBTP: truePeak,
-            appliedGainDB: gainDB
+            appliedGainDB: level.gainDB,
+            limiter: level.reduction,
+            outputLUFS: level.outputLUFS,
+            outputTruePeakDBTP: level.outputTruePeakDBTP,
+            target: options.loudness,
+            meetsTarget: options.loudness.accepts(lufs: level.outputLUFS, truePeakDBTP: level.outputTruePeakDBTP, tolerance: 1)
         )
+    }
+
+    /// Encodes `signal · gain · envelope` in chunks.
+    func encode(
+        _ signal: [Float], gain: Float, envelope: [Float], progress: (@Sendable (IngestProgress) -> Void)?
+    ) throws(IngestError) -> Data {
+        let encoder = try OggOpusEncoder(settings: options.encoder, metadata: options.metadata)
+        var offset = 0
+        while offset < signal.count {
+            let end = min(offset + Self.chunkFrames, signal.count)
+            try encoder.write((offset..<end).map { signal[$0] * gain * envelope[$0] })
+            offset = end
+            progress?(IngestProgress(stage: .encoding, fraction: Double(offset) / Double(signal.count)))
+        }
+        return try encoder.finish()
     }
 }

@@ -5,9 +5,10 @@ import Foundation
 public final class LoudnessMeter {
     private let state: UnsafeMutablePointer<ebur128_state>
 
-    /// Creates a meter for mono audio at `sampleRate`.
-    public init(sampleRate: Int = 48_000) throws(IngestError) {
-        let mode = Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue)
+    /// Creates a meter for mono audio at `sampleRate`; without `truePeak` it
+    /// measures loudness only, which is several times cheaper.
+    public init(sampleRate: Int = 48_000, truePeak: Bool = true) throws(IngestError) {
+        let mode = Int32(EBUR128_MODE_I.rawValue | (truePeak ? EBUR128_MODE_TRUE_PEAK.rawValue : 0))
         guard let state = ebur128_init(1, UInt(sampleRate), mode) else {
             throw .loudnessMeterFailed("ebur128_init returned NULL")
         }

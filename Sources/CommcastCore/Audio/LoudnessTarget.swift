@@ -25,20 +25,24 @@ public struct LoudnessTarget: Sendable, Equatable, Codable {
         return problems
     }
 
-    /// The gain, in dB, that brings a signal measured at `measuredLUFS` with true
-    /// peak `truePeakDBTP` to this target without pushing the peak above the ceiling.
+    /// The gain, in dB, that brings a signal measured at `measuredLUFS` to this target.
     ///
-    /// A plain gain, not a limiter: when the peak ceiling binds, the result is
-    /// quieter than the target rather than distorted. Speech recorded on phones
-    /// rarely has a crest factor that makes this matter by more than a dB or two.
+    /// Only loudness decides: the true-peak ceiling is kept by the ingest
+    /// pipeline's limiter after this gain, so a peaky recording (espeak-ng peaks at
+    /// full scale) still reaches the target instead of being left 4 LU quiet.
     /// Returns `nil` when the loudness cannot be measured (silence, or shorter than
-    /// one 400 ms gating block); callers then only enforce the peak ceiling.
-    public func gainDB(measuredLUFS: Double, truePeakDBTP: Double) -> Double? {
-        let peakRoom = truePeakCeilingDBTP - truePeakDBTP
-        guard measuredLUFS.isFinite, measuredLUFS > -70 else {
-            return truePeakDBTP.isFinite ? min(0, peakRoom) : nil
-        }
-        let wanted = integratedLUFS - measuredLUFS
-        return truePeakDBTP.isFinite ? min(wanted, peakRoom) : wanted
+    /// one 400 ms gating block); callers then leave the level alone and only keep
+    /// the ceiling.
+    public func gainDB(measuredLUFS: Double) -> Double? {
+        guard measuredLUFS.isFinite, measuredLUFS > -70 else { return nil }
+        return integratedLUFS - measuredLUFS
+    }
+
+    /// Whether a measured output is on target: loudness within `tolerance` LU
+    /// (when it can be measured at all) and true peak at or under the ceiling.
+    public func accepts(lufs: Double?, truePeakDBTP: Double, tolerance: Double) -> Bool {
+        let peakOK = !(truePeakDBTP > truePeakCeilingDBTP)
+        guard let lufs else { return peakOK }
+        return peakOK && abs(lufs - integratedLUFS) <= tolerance
     }
 }

@@ -16,7 +16,7 @@ extension ControlAPIService {
                 MediaResponse(
                     sha256: record.sha256, durationSeconds: result.duration,
                     sourceFormat: result.sourceContainer.rawValue, measuredLufs: result.measuredLUFS,
-                    gainDb: result.appliedGainDB, sizeBytes: record.sizeBytes), status: .created)
+                    gainDb: result.appliedGainDB, sizeBytes: record.sizeBytes, level: result.gainExplanation), status: .created)
         }
 
         v1.post("bulletins") { request, context in
