@@ -189,7 +189,8 @@ let package = Package(
             name: "CommcastCoreTests",
             dependencies: [
                 "CommcastCore", .product(name: "PropertyBased", package: "swift-property-based"),
-            ]),
+            ],
+            resources: [.copy("Corpus")]),
         .testTarget(
             name: "CommcastAudioTests",
             dependencies: [
@@ -209,7 +210,8 @@ let package = Package(
         .testTarget(
             name: "CommcastDaemonTests",
             dependencies: [
-                "CommcastDaemon", "CommcastControlAPI", "CommcastCore", "CommcastLink", "CommcastLinkServer", "CommcastStore", "TestSupport",
+                "CommcastDaemon", "CommcastAudio", "CommcastControlAPI", "CommcastCore", "CommcastLink", "CommcastLinkServer", "CommcastStore",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

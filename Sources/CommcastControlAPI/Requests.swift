@@ -4,11 +4,11 @@ import Foundation
 /// `POST /v1/zones`
 public struct AddZoneRequest: Sendable, Codable {
     public var path: String
-    /// Create missing ancestors.
-    public var parents: Bool
+    /// Create missing ancestors; false when absent.
+    public var parents: Bool?
     /// `HH:MM-HH:MM` or `none`; nil inherits.
     public var quietHours: String?
-    public init(path: String, parents: Bool, quietHours: String?) {
+    public init(path: String, parents: Bool?, quietHours: String?) {
         self.path = path
         self.parents = parents
         self.quietHours = quietHours
@@ -151,5 +151,38 @@ public struct ImportedClusters: Sendable, Codable {
     public init(count: Int, credentials: [IssuedCredential]) {
         self.count = count
         self.credentials = credentials
+    }
+}
+
+/// `POST /v1/speech/preview`: what the voice will read, before anything is queued.
+public struct SpeechPreviewRequest: Sendable, Codable {
+    /// The text as the operator would queue it.
+    public var text: String
+    /// Also synthesise and encode it, as a bulletin would be stored.
+    public var audio: Bool?
+    public init(text: String, audio: Bool? = nil) {
+        self.text = text
+        self.audio = audio
+    }
+}
+
+/// `POST /v1/speech/preview` reply.
+public struct SpeechPreview: Sendable, Codable {
+    /// Characters as typed (what `tts.max_characters` counts).
+    public var typedCharacters: Int
+    /// The text the voice receives, after the Vietnamese normaliser.
+    public var spoken: String
+    /// The Ogg Opus the bulletin would be stored as, base64; only when audio was asked for.
+    public var audioBase64: String?
+    /// Seconds of that audio.
+    public var durationSeconds: Double?
+    /// Why its level is what it is.
+    public var level: String?
+    public init(typedCharacters: Int, spoken: String, audioBase64: String? = nil, durationSeconds: Double? = nil, level: String? = nil) {
+        self.typedCharacters = typedCharacters
+        self.spoken = spoken
+        self.audioBase64 = audioBase64
+        self.durationSeconds = durationSeconds
+        self.level = level
     }
 }

@@ -26,21 +26,21 @@ struct BulletinCommand: AsyncParsableCommand {
         @Option(help: "normal, priority or emergency.") var level: String = "normal"
         @Option(name: .customLong("zone"), help: "Target zone (repeatable).") var zones: [String] = []
         @Option(name: .customLong("cluster"), help: "Target cluster (repeatable).") var clusters: [String] = []
-        @Option(help: "Once: YYYY-MM-DD HH:MM[:SS], or HH:MM[:SS] today.") var at: String?
+        @Option(parsing: .unconditional, help: "Once: YYYY-MM-DD HH:MM[:SS], or HH:MM[:SS] today.") var at: String?
         @Option(help: "Daily at these times, e.g. 06:00,17:00.") var daily: String?
         // `.unconditional`: a negative number is a value to check and name, not an
         // unknown option ("--times -1" answered "Missing value").
-        @Option(parsing: .unconditional, help: "Every N minutes inside --window.") var every: Int?
+        @Option(parsing: .unconditional, help: "Every N minutes inside --window (expected a whole number, 1 to 1440).") var every: Int?
         @Option(help: "Window for --every, HH:MM-HH:MM.") var window: String?
         @Option(help: "Days: mon-fri, mon,wed,fri, weekdays, daily.") var weekdays: String?
         @Option(help: "First day, YYYY-MM-DD.") var from: String?
         @Option(help: "Last day, YYYY-MM-DD (inclusive).") var until: String?
-        @Option(parsing: .unconditional, help: "At most this many airings per cluster.") var times: Int?
+        @Option(parsing: .unconditional, help: "At most this many airings per cluster (expected a whole number, at least 1).") var times: Int?
 
         func validate() throws {
             let sources = [file != nil, text != nil, textFile != nil].filter { $0 }.count
-            guard sources == 1 else { throw ValidationError("give exactly one of --file, --text or --text-file") }
-            guard !zones.isEmpty || !clusters.isEmpty else { throw ValidationError("give at least one --zone or --cluster") }
+            guard sources == 1 else { throw ValidationError("the audio: expected exactly one of --file, --text or --text-file") }
+            guard !zones.isEmpty || !clusters.isEmpty else { throw ValidationError("targets: expected at least one --zone or --cluster") }
         }
 
         func execute(_ client: ControlClient) async throws {
@@ -132,7 +132,7 @@ struct BulletinCommand: AsyncParsableCommand {
     struct Show: DaemonCommand {
         static let configuration = CommandConfiguration(abstract: "Show a bulletin with its targets and schedule.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Bulletin id.") var id: Int64
+        @Argument(help: "Bulletin id (expected the number shown by bulletin list).") var id: Int64
 
         func execute(_ client: ControlClient) async throws {
             let reply = try await client.send(.GET, "/bulletins/\(id)")
@@ -154,21 +154,21 @@ struct BulletinCommand: AsyncParsableCommand {
     struct Cancel: DaemonCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a bulletin; planned airings are withdrawn at once.")
         @OptionGroup var global: GlobalOptions
-        @Argument var id: Int64
+        @Argument(help: "Bulletin id (expected the number shown by bulletin list).") var id: Int64
         func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "cancel") }
     }
 
     struct Pause: DaemonCommand {
         static let configuration = CommandConfiguration(abstract: "Pause a bulletin until resumed.")
         @OptionGroup var global: GlobalOptions
-        @Argument var id: Int64
+        @Argument(help: "Bulletin id (expected the number shown by bulletin list).") var id: Int64
         func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "pause") }
     }
 
     struct Resume: DaemonCommand {
         static let configuration = CommandConfiguration(abstract: "Resume a paused bulletin.")
         @OptionGroup var global: GlobalOptions
-        @Argument var id: Int64
+        @Argument(help: "Bulletin id (expected the number shown by bulletin list).") var id: Int64
         func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "resume") }
     }
 

@@ -19,7 +19,7 @@ extension ClusterCommand {
         static let configuration = CommandConfiguration(abstract: "Set a cluster's output volume (0–100); it keeps it across restarts.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
-        @Argument(help: "0 to 100.") var volume: Int
+        @Argument(help: "Volume (expected a whole number, 0 to 100).") var volume: Int
 
         func execute(_ client: ControlClient) async throws {
             try await ClusterCommand.run(

@@ -14,7 +14,7 @@ struct CommcastCommand: AsyncParsableCommand {
         version: CommcastVersion.current,
         subcommands: [
             StatusCommand.self, ZoneCommand.self, ClusterCommand.self, HealthCommand.self, BulletinCommand.self, ScheduleCommand.self,
-            StatsCommand.self, ReportCommand.self, InboxCommand.self, AuditCommand.self, EncodeCommand.self, LiveCommand.self,
+            StatsCommand.self, ReportCommand.self, InboxCommand.self, AuditCommand.self, EncodeCommand.self, LiveCommand.self, TTSCommand.self,
         ]
     )
 }

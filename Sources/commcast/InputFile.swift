@@ -14,7 +14,7 @@ enum InputFile {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == EACCES { throw fail("\(what) \(path): permission denied; expected a file you may read", ExitCodes.noInput) }
-            throw fail("\(what) \(path): does not exist", ExitCodes.noInput)
+            throw fail("\(what) \(path): does not exist; expected an existing file", ExitCodes.noInput)
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
@@ -24,7 +24,7 @@ enum InputFile {
         guard access(path, R_OK) == 0 else {
             throw fail("\(what) \(path): permission denied; expected a file you may read", ExitCodes.noInput)
         }
-        guard info.st_size > 0 else { throw fail("\(what) \(path): is empty", ExitCodes.dataError) }
+        guard info.st_size > 0 else { throw fail("\(what) \(path): is empty; expected content", ExitCodes.dataError) }
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {

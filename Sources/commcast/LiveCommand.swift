@@ -51,6 +51,8 @@ struct LiveCommand: AsyncParsableCommand {
                 if mic {
                     source = try .microphone(device ?? status.liveMicrophone ?? "default")
                 } else if let file {
+                    // Missing, a directory, a device: the same words and exit code as every other command's file.
+                    _ = try InputFile.read(file, what: "--file")
                     source = try .file(file)
                 } else {
                     source = try .stdin()

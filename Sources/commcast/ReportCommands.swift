@@ -117,7 +117,7 @@ struct AuditCommand: DaemonCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Since this day, YYYY-MM-DD.") var since: String?
     @Option(help: "Only this operator.") var actor: String?
-    @Option(help: "At most this many rows.") var limit: Int = 50
+    @Option(parsing: .unconditional, help: "At most this many rows (expected a whole number, 1 to 10000).") var limit: Int = 50
 
     func execute(_ client: ControlClient) async throws {
         let reply = try await client.send(.GET, "/audit", query: ["since": since, "actor": actor, "limit": "\(limit)"])

@@ -44,7 +44,20 @@ struct VietnameseTextNormalizerTests {
                 == "Họp Hội đồng nhân dân lúc mười bốn giờ ngày mùng năm tháng mười hai tại hội trường.")
         #expect(
             normalizer.normalize("Cấm đường QL13 đoạn km 25, tốc độ tối đa 40 km/h.")
-                == "Cấm đường quốc lộ mười ba đoạn km hai mươi lăm, tốc độ tối đa bốn mươi ki lô mét một giờ.")
+                == "Cấm đường quốc lộ mười ba đoạn ki lô mét hai mươi lăm, tốc độ tối đa bốn mươi ki lô mét một giờ.")
+    }
+
+    /// The defects found by trying the product (issue 14), one line each.
+    @Test(arguments: [
+        ("TP.HCM", "Thành phố Hồ Chí Minh"),
+        ("1/5 dân số", "một phần năm dân số"),
+        ("Ngày 5/12", "Ngày mùng năm tháng mười hai"),
+        ("tháng 11/2026", "tháng mười một năm hai ngàn không trăm hai mươi sáu"),
+        ("Đ/c Hùng", "đồng chí Hùng"),
+        ("Tp. Đồng Xoài", "thành phố Đồng Xoài"),
+    ])
+    func reportedDefects(_ written: String, _ read: String) {
+        #expect(normalizer.normalize(written) == read)
     }
 
     @Test func provinceCanExtendTheTable() {
@@ -53,6 +66,6 @@ struct VietnameseTextNormalizerTests {
     }
 
     @Test func wordsContainingAbbreviationsAreLeftAlone() {
-        #expect(normalizer.normalize("TPHCM và KPI") == "TPHCM và KPI")
+        #expect(normalizer.normalize("TPBank và KPI, UBNDX") == "TPBank và KPI, UBNDX")
     }
 }

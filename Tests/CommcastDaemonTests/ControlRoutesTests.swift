@@ -1,3 +1,4 @@
+import CommcastAudio
 import CommcastControlAPI
 import CommcastCore
 import CommcastStore
@@ -60,7 +61,7 @@ struct ControlRoutesTests {
             try await client.execute(uri: "/v1/clusters/b-1", method: .get) { response in
                 #expect(response.status == .notFound)
                 let error = try Self.decode(APIErrorBody.self, response)
-                #expect(error.message == "unknown cluster b-1")
+                #expect(error.message == "cluster: got b-1, expected an existing cluster id (commcast cluster list)")
             }
             try await client.execute(uri: "/v1/clusters/b-1/revoke", method: .post) { response in
                 #expect(response.status == .notFound)
@@ -233,7 +234,7 @@ struct ControlRoutesTests {
             try await client.execute(uri: "/v1/zones", method: .post, body: ByteBuffer(string: "[1, 2]")) { response in
                 #expect(response.status == .badRequest)
                 let error = try Self.decode(APIErrorBody.self, response)
-                #expect(error.message == "body: expected a JSON object")
+                #expect(error.message == "body: got a JSON array, expected a JSON object")
             }
             for (uri, says) in [
                 ("/v1/bulletins?state=bogus", "state: got \"bogus\", expected active, paused"),
@@ -250,7 +251,7 @@ struct ControlRoutesTests {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .notFound, "\(uri)")
                     let error = try Self.decode(APIErrorBody.self, response)
-                    #expect(error.message == "unknown zone tinh/khong-co", "\(uri): \(error.message)")
+                    #expect(error.message == "zone: got tinh/khong-co, expected an existing zone (commcast zone list)", "\(uri): \(error.message)")
                 }
             }
         }
@@ -279,8 +280,45 @@ struct ControlRoutesTests {
             try await client.execute(uri: "/v1/clusters/zz", method: .get) { response in
                 #expect(response.status == .notFound)
                 let error = try Self.decode(APIErrorBody.self, response)
-                #expect(error.message == "unknown cluster zz")
+                #expect(error.message == "cluster: got zz, expected an existing cluster id (commcast cluster list)")
             }
         }
+    }
+
+    @Test("speech preview: the text as the voice will read it, and the audio as it would be stored, with nothing stored")
+    func speechPreview() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        let before = try f.database.counts()
+        try await routes(f, as: Self.an) { client in
+            let textOnly = SpeechPreviewRequest(text: "Ngày 5/12, UBND xã họp dân lúc 7h30 tại TP.HCM.")
+            try await client.execute(uri: "/v1/speech/preview", method: .post, body: try Self.json(textOnly)) { response in
+                #expect(response.status == .ok)
+                let preview = try Self.decode(SpeechPreview.self, response)
+                #expect(
+                    preview.spoken
+                        == "Ngày mùng năm tháng mười hai, Ủy ban nhân dân xã họp dân lúc bảy giờ ba mươi phút tại Thành phố Hồ Chí Minh.")
+                #expect(preview.typedCharacters == 47)
+                #expect(preview.audioBase64 == nil)
+            }
+            let withAudio = SpeechPreviewRequest(text: "Bà con lưu ý: chiều nay mất điện.", audio: true)
+            try await client.execute(uri: "/v1/speech/preview", method: .post, body: try Self.json(withAudio)) { response in
+                #expect(response.status == .ok)
+                let preview = try Self.decode(SpeechPreview.self, response)
+                let bytes = try #require(preview.audioBase64.flatMap { Data(base64Encoded: $0) })
+                let decoded = try OggOpusDecoder.decode(bytes)
+                #expect(abs(decoded.duration - (preview.durationSeconds ?? 0)) < 0.01 && decoded.duration > 1)
+                let (lufs, peak) = try LoudnessMeter.measure(decoded.samples)
+                #expect(abs(lufs + 16) <= 1 && peak <= -1, "\(lufs) LUFS, \(peak) dBTP")
+                #expect(preview.level?.contains("the stored Opus measures") == true)
+            }
+            try await client.execute(uri: "/v1/speech/preview", method: .post, body: try Self.json(SpeechPreviewRequest(text: "🙂 …"))) {
+                response in
+                #expect(response.status == .badRequest)
+                let message = try Self.decode(APIErrorBody.self, response).message
+                #expect(message.contains("nothing to speak"), "\(message)")
+            }
+        }
+        #expect(try f.database.counts() == before, "a preview stores nothing")
     }
 }

@@ -48,7 +48,7 @@ struct SchedulingStoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try makeStation(dir)
-        #expect(throws: StoreError(.conflict, "zone bp/dx/tan-phu already exists")) {
+        #expect(throws: StoreError(.conflict, "zone: got bp/dx/tan-phu, expected a new zone (bp/dx/tan-phu already exists)")) {
             try db.addZone(path: "bp/dx/tan-phu", createParents: false, quietHours: nil, at: now)
         }
         #expect(throws: StoreError(.notFound, "parent zone x does not exist; create it first or pass --parents")) {
@@ -77,8 +77,8 @@ struct SchedulingStoreTests {
             _ = try db.importClusters(try ClusterCSV.parse(csv), createZones: false, at: now)
             Issue.record("a bad import went through")
         } catch let e as StoreError {
-            #expect(e.message.contains("line 3: cluster tp-1 already exists"))
-            #expect(e.message.contains("line 4: unknown zone bp/nowhere"))
+            #expect(e.message.contains("line 3: id: got tp-1, expected a new cluster id (tp-1 already exists)"))
+            #expect(e.message.contains("line 4: zone: got bp/nowhere, expected an existing zone"))
         }
         #expect(try db.clusters().count == 3, "nothing half-imported")
         // With zone creation the good rows go in, zones and all.
@@ -94,7 +94,9 @@ struct SchedulingStoreTests {
         let bad = NewBulletin(
             title: "x", level: .normal, sourceKind: .file, media: media(),
             targets: [.zone("bp/dx/tan-phu"), .zone("bp/nowhere")], rules: [daily(["06:00"])])
-        #expect(throws: StoreError(.notFound, "unknown zone bp/nowhere")) { try db.createBulletin(bad, by: root, at: now) }
+        #expect(throws: StoreError(.notFound, "zone: got bp/nowhere, expected an existing zone (commcast zone list)")) {
+            try db.createBulletin(bad, by: root, at: now)
+        }
         let counts = try db.counts()
         #expect(counts.bulletins == 0 && counts.media == 0)
         #expect(try db.auditEntries().filter { $0.action == "bulletin.add" }.isEmpty, "no audit row for what did not happen")

@@ -123,7 +123,7 @@ struct SchedulingEndToEndTests {
         """.write(to: good, atomically: true, encoding: .utf8)
         let unknownZone = try station.commcast(["cluster", "import", good.path])
         #expect(unknownZone.status == 65)
-        #expect(unknownZone.stderr.contains("line 5: unknown zone tinh/xa-c"), "\(unknownZone.stderr)")
+        #expect(unknownZone.stderr.contains("line 5: zone: got tinh/xa-c, expected an existing zone"), "\(unknownZone.stderr)")
         #expect(try station.commcast(["cluster", "import", good.path, "--create-zones"]).status == 0)
 
         // Round trip through export.
@@ -223,7 +223,7 @@ struct SchedulingEndToEndTests {
         let junk = station.dir.file("junk.wav")
         try Data((0..<6000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: junk)
         let cases: [(args: [String], says: String)] = [
-            (["--file", wav.path, "--zone", "tinh/khong-co", "--daily", "06:00"], "unknown zone tinh/khong-co"),
+            (["--file", wav.path, "--zone", "tinh/khong-co", "--daily", "06:00"], "zone: got tinh/khong-co, expected an existing zone"),
             (["--file", wav.path, "--cluster", "zz9", "--daily", "06:00"], "zz9"),
             (["--file", wav.path, "--zone", "tinh/xa-a", "--at", "2020-01-01 06:00"], "in the future"),
             (["--file", wav.path, "--zone", "tinh/xa-a", "--every", "10", "--window", "10:00-10:00"], "empty window"),

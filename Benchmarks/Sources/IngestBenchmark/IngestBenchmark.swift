@@ -90,6 +90,7 @@ struct IngestBenchmark {
                 String(
                     format: "source %d Hz %d ch; measured %.1f LUFS, true peak %.1f dBTP, gain %+.1f dB",
                     r.sourceSampleRate, r.sourceChannels, r.measuredLUFS ?? .nan, r.measuredTruePeakDBTP, r.appliedGainDB))
+            print("level: \(r.gainExplanation)")
         }
     }
 }

@@ -43,9 +43,9 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case .ffmpegFailed(let format, let status, let stderr):
             let detail = stderr.split(whereSeparator: \.isNewline).suffix(3).joined(separator: "; ")
             return
-                "ffmpeg could not decode the \(format) input (exit \(status)): \(detail.isEmpty ? "no message" : detail); the file is corrupt or not audio"
+                "ffmpeg could not decode the \(format) input (exit \(status)): \(detail.isEmpty ? "no message" : detail); the file is corrupt or not audio; expected WAV, MP3, M4A/AAC, Ogg or FLAC audio"
         case .malformedWAV(let reason):
-            return "malformed WAV: \(reason)"
+            return "malformed WAV: \(reason); expected a complete WAV file (is it cut short?)"
         case .truncated(let declared, let available):
             return "truncated WAV: the data chunk declares \(declared) bytes but only \(available) follow; re-copy the recording"
         case .zeroChannels:

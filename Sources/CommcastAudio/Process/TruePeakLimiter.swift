@@ -46,20 +46,25 @@ public struct TruePeakLimiter: Sendable {
     /// The gain to multiply `signal · gain` by, sample for sample, so that its
     /// true peak stays at or under the ceiling.
     public func envelope(for signal: [Float], gain: Float) -> Envelope {
-        let count = signal.count
-        guard count > 0 else { return Envelope(gains: [], reduction: Reduction(maximumDB: 0, fraction: 0)) }
+        envelope(truePeaks: Self.truePeaks(of: signal), gain: gain)
+    }
+
+    /// The same from the signal's `truePeaks(of:)`, which do not depend on the
+    /// gain: a search over gains computes them once.
+    public func envelope(truePeaks: [Float], gain: Float) -> Envelope {
+        let scale = abs(gain)
         // The gain each sample needs on its own, from its true peak.
-        var gains = [Float](repeating: 1, count: count)
-        signal.withUnsafeBufferPointer { x in
-            gains.withUnsafeMutableBufferPointer { g in
-                for n in 0..<count {
-                    let peak = Self.truePeak(x, at: n) * abs(gain)
-                    if peak > ceiling { g[n] = ceiling / peak }
-                }
-            }
+        var gains = truePeaks.map { peak -> Float in
+            let scaled = peak * scale
+            return scaled > ceiling ? ceiling / scaled : 1
         }
         smooth(&gains)
         return Envelope(gains: gains, reduction: Self.reduction(of: gains))
+    }
+
+    /// Each sample's true peak: the highest magnitude from it up to the next, on a 4× grid.
+    public static func truePeaks(of signal: [Float]) -> [Float] {
+        signal.withUnsafeBufferPointer { x in (0..<x.count).map { truePeak(x, at: $0) } }
     }
 
     /// How deep `gains` goes, and how much of it is below 0.1 dB.

@@ -27,7 +27,7 @@ public enum PCMPlausibility {
         // under about 30 %; noise that loud is not a microphone's.
         guard crossingRate > 0.35, level > -12 else { return nil }
         return String(
-            format: "it is full-scale noise (%.0f %% of samples cross zero, %.1f dBFS), not 48 kHz mono 16-bit little-endian PCM",
+            format: "it is full-scale noise (%.0f %% of samples cross zero, %.1f dBFS), expected 48 kHz mono 16-bit little-endian PCM",
             crossingRate * 100, level)
     }
 }

@@ -113,7 +113,9 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
         return rule
     }
 
-    static func date(_ s: String, calendar: Calendar) -> Date? {
+    /// A calendar day written `YYYY-MM-DD`, strictly: 2026-13-01 and 2026-02-30
+    /// are nil, not rolled over into the next month or year.
+    public static func date(_ s: String, calendar: Calendar) -> Date? {
         let p = s.split(separator: "-").compactMap { Int($0) }
         guard p.count == 3, (1...12).contains(p[1]), (1...31).contains(p[2]),
             let d = calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2])),

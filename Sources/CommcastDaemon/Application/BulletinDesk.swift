@@ -56,6 +56,15 @@ public struct BulletinDesk: Sendable {
         return try await offload { try IngestPipeline(options: options).ingest(data: wav) }
     }
 
+    /// What the voice would read for `text` and, when `audio` is asked for, the
+    /// audio exactly as it would be stored (the same hook, normaliser and ingest
+    /// pipeline as a text bulletin); nothing is stored or queued.
+    public func preview(_ text: String, audio: Bool) async throws -> (typed: String, spoken: String, audio: IngestResult?) {
+        let typed = try Self.checkText(text, limit: settings.current.tts.maxCharacters)
+        let spoken = settings.textNormalizer.normalize(typed)
+        return (typed, spoken, audio ? try await synthesize(typed) : nil)
+    }
+
     /// Text for the voice as the operator typed it: within `tts.max_characters` as
     /// typed (the normaliser writes "7h30" out in words, so its output runs longer),
     /// and with something to speak — a letter or a digit, not only symbols or emoji.
@@ -180,13 +189,17 @@ public struct BulletinDesk: Sendable {
 
     /// One bulletin the operator sees.
     public func bulletin(_ id: Int64, visibleTo op: Operator) throws -> Bulletin {
-        guard let b = try database.bulletin(id: id), try scope.isVisible(b, to: op) else { throw Refusal.notFound("unknown bulletin #\(id)") }
+        guard let b = try database.bulletin(id: id), try scope.isVisible(b, to: op) else {
+            throw Refusal.notFound("bulletin: got #\(id), expected the number of an existing bulletin (commcast bulletin list)")
+        }
         return b
     }
 
     /// Cancels, pauses or resumes a bulletin whose every target is the operator's.
     public func setState(_ id: Int64, to state: BulletinState, by op: Operator, actor: Actor) throws -> Bulletin {
-        guard let b = try database.bulletin(id: id) else { throw Refusal.notFound("unknown bulletin #\(id)") }
+        guard let b = try database.bulletin(id: id) else {
+            throw Refusal.notFound("bulletin: got #\(id), expected the number of an existing bulletin (commcast bulletin list)")
+        }
         // Refused by name rather than hidden: an operator who typed the wrong number should learn why.
         try scope.requireTargets(b.targets, for: op)
         guard op.mayQueue(b.level) else { throw Refusal.forbidden("\(op.name) may not change \(b.level) bulletins") }
@@ -232,7 +245,9 @@ public struct BulletinDesk: Sendable {
     }
 
     func inboxRecord(_ id: Int64, for op: Operator) throws -> ProvinceBulletinRecord {
-        guard let record = try database.provinceBulletin(id: id) else { throw Refusal.notFound("unknown province bulletin #\(id)") }
+        guard let record = try database.provinceBulletin(id: id) else {
+            throw Refusal.notFound("inbox: got #\(id), expected the number of a bulletin in the inbox (commcast inbox list)")
+        }
         for zone in record.zones { try scope.requireZone(zone, for: op) }
         guard op.mayQueue(record.level) else {
             throw Refusal.forbidden("\(op.name) may not queue \(record.level) bulletins (needs the emergency role)")

@@ -30,14 +30,15 @@ public struct InventoryDesk: Sendable {
     public func addZone(_ request: AddZoneRequest, by op: Operator, actor: Actor) throws -> Zone {
         let path = try ZonePath.normalize(request.path, field: "path")
         try scope.requireInventory(path, for: op)
-        if request.parents {
+        if request.parents == true {
             var ancestor = ZonePath.parent(of: path)
             while let a = ancestor, try database.zone(path: a) == nil {
                 try scope.requireInventory(a, for: op)
                 ancestor = ZonePath.parent(of: a)
             }
         }
-        let zone = try database.addZone(path: path, createParents: request.parents, quietHours: try Self.storedQuiet(request.quietHours), at: now())
+        let zone = try database.addZone(
+            path: path, createParents: request.parents ?? false, quietHours: try Self.storedQuiet(request.quietHours), at: now())
         try database.audit(actor, action: "zone.add", target: path, details: ["quiet_hours": request.quietHours ?? "inherit"], at: now())
         replanRequests.fire()
         return zone

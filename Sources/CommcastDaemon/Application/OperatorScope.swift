@@ -24,14 +24,16 @@ public struct OperatorScope: Sendable {
     /// station does not have is named, not answered with an empty list.
     public func clusters(under zone: String?, for op: Operator) throws -> [Cluster] {
         let path = try zone.map { try ZonePath.normalize($0, field: "zone") }
-        if let path, try database.zone(path: path) == nil { throw Refusal.notFound("unknown zone \(path)") }
+        if let path, try database.zone(path: path) == nil {
+            throw Refusal.notFound("zone: got \(path), expected an existing zone (commcast zone list)")
+        }
         return try database.clusters(under: path).filter { op.covers(zonePath: $0.zonePath) }
     }
 
     /// One cluster, if it exists and lies in the operator's zones.
     public func cluster(_ id: String, for op: Operator) throws -> Cluster {
         guard let cluster = try database.cluster(id: id), op.covers(zonePath: cluster.zonePath) else {
-            throw Refusal.notFound("unknown cluster \(id)")
+            throw Refusal.notFound("cluster: got \(id), expected an existing cluster id (commcast cluster list)")
         }
         return cluster
     }
@@ -42,10 +44,14 @@ public struct OperatorScope: Sendable {
         for target in targets {
             if let zone = target.zone {
                 let path = try ZonePath.normalize(zone)
-                guard try database.zone(path: path) != nil else { throw Refusal.notFound("unknown zone \(path)") }
+                guard try database.zone(path: path) != nil else {
+                    throw Refusal.notFound("zone: got \(path), expected an existing zone (commcast zone list)")
+                }
                 guard op.covers(zonePath: path) else { throw outside(op, "zone \(path) is outside") }
             } else if let id = target.cluster {
-                guard let cluster = try database.cluster(id: id) else { throw Refusal.notFound("unknown cluster \(id)") }
+                guard let cluster = try database.cluster(id: id) else {
+                    throw Refusal.notFound("cluster: got \(id), expected an existing cluster id (commcast cluster list)")
+                }
                 guard op.covers(zonePath: cluster.zonePath) else { throw outside(op, "cluster \(id) is in \(cluster.zonePath)") }
             } else {
                 throw Refusal.invalid("targets: each target needs a zone or a cluster")
@@ -61,7 +67,9 @@ public struct OperatorScope: Sendable {
     /// A zone the station has and the operator covers (to read its figures, say).
     public func requireKnownZone(_ zonePath: String, for op: Operator) throws -> String {
         let path = try ZonePath.normalize(zonePath, field: "zone")
-        guard try database.zone(path: path) != nil else { throw Refusal.notFound("unknown zone \(path)") }
+        guard try database.zone(path: path) != nil else {
+            throw Refusal.notFound("zone: got \(path), expected an existing zone (commcast zone list)")
+        }
         try requireZone(path, for: op)
         return path
     }

@@ -22,7 +22,9 @@ public struct ConfigurationLoader: Sendable {
             ConfigurationError(file: path, problems: [.init(key: "", message: "\(path): \(message)")])
         }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw refuse("does not exist") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw refuse("does not exist; expected the configuration file (commcastd.toml)")
+        }
         guard !isDirectory.boolValue else { throw refuse("is a directory; expected the configuration file (commcastd.toml)") }
         let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) ?? .typeRegular
         guard type == .typeRegular || type == .typeSymbolicLink else {

@@ -53,7 +53,10 @@ extension ConfigurationLoader {
             if v.isEmpty || resolveGroup(v) != nil {
                 config.control.socketGroup = v
             } else {
-                reader.problem("control.socket_group", quoted(v), "no such group on this machine")
+                reader.problem(
+                    "control.socket_group", quoted(v),
+                    "no such group on this machine; expected an existing group: create it with `groupadd --system \(v)` and add each operator with `usermod -aG \(v) USER`"
+                )
             }
         }
         if let users = reader.stringArray(t, "control", "allowed_users") {
@@ -64,7 +67,9 @@ extension ConfigurationLoader {
         }
         if let groups = reader.stringArray(t, "control", "allowed_groups") {
             for group in groups where resolveGroup(group) == nil {
-                reader.problem("control.allowed_groups", quoted(group), "no such group on this machine")
+                reader.problem(
+                    "control.allowed_groups", quoted(group),
+                    "no such group on this machine; expected an existing group: create it with `groupadd --system \(group)`")
             }
             config.control.allowedGroups = groups
         }

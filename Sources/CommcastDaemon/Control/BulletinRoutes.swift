@@ -19,6 +19,16 @@ extension ControlAPIService {
                     gainDb: result.appliedGainDB, sizeBytes: record.sizeBytes, level: result.gainExplanation), status: .created)
         }
 
+        v1.post("speech/preview") { request, context in
+            _ = try context.requireOperator()
+            let body = try await RequestBody.json(SpeechPreviewRequest.self, from: request, limit: 4 << 20)
+            let (typed, spoken, audio) = try await desk.preview(body.text, audio: body.audio ?? false)
+            return try JSONResponse.ok(
+                SpeechPreview(
+                    typedCharacters: typed.count, spoken: spoken, audioBase64: audio?.oggOpus.base64EncodedString(),
+                    durationSeconds: audio?.duration, level: audio?.gainExplanation))
+        }
+
         v1.post("bulletins") { request, context in
             let op = try context.requireOperator()
             let body = try await RequestBody.json(AddBulletinRequest.self, from: request, limit: 4 << 20)

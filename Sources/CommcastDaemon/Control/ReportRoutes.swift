@@ -18,7 +18,7 @@ extension ControlAPIService {
             var clusters = try scope.clusters(under: q.get("zone").map { try ZonePath.normalize($0) }, for: op)
             if let only = q.get("cluster") {
                 clusters = clusters.filter { $0.id == only }
-                if clusters.isEmpty { throw APIError.notFound("unknown cluster \(only)") }
+                if clusters.isEmpty { throw APIError.notFound("cluster: got \(only), expected an existing cluster id (commcast cluster list)") }
             }
             let input = try db.plannerInput(
                 horizon: horizon, defaultQuietHours: settings.current.schedule.quietHours,
@@ -85,10 +85,8 @@ extension ControlAPIService {
         case "tomorrow": return calendar.date(byAdding: .day, value: 1, to: today)!
         case "yesterday": return calendar.date(byAdding: .day, value: -1, to: today)!
         default:
-            let p = text.split(separator: "-").compactMap { Int($0) }
-            guard p.count == 3, let d = calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2])),
-                calendar.component(.day, from: d) == p[2]
-            else {
+            // Strict: 2026-13-01 is refused, not read as 2027-01-01.
+            guard let d = ScheduleSpec.date(text, calendar: calendar) else {
                 throw APIError.badRequest("\(field): got \(text), expected today, tomorrow or YYYY-MM-DD")
             }
             return d

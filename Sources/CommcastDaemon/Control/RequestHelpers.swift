@@ -49,15 +49,42 @@ enum RequestBody {
         do {
             return try decoder.decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw APIError.badRequest("\(path(context.codingPath + [key])): required field is missing")
+            throw APIError.badRequest("\(path(context.codingPath + [key])): missing, expected it in the JSON object")
         } catch let DecodingError.typeMismatch(type, context) {
-            throw APIError.badRequest("\(path(context.codingPath)): expected \(describe(type))")
+            throw APIError.badRequest("\(path(context.codingPath)): got \(Self.found(in: data, at: context.codingPath)), expected \(describe(type))")
         } catch let DecodingError.valueNotFound(type, context) {
             throw APIError.badRequest("\(path(context.codingPath)): expected \(describe(type)), got null")
         } catch let DecodingError.dataCorrupted(context) {
+            let reason = context.underlyingError.map { "\($0)" } ?? context.debugDescription
+            if context.codingPath.isEmpty {
+                throw APIError.badRequest("body: got text that is not JSON (\(reason.prefix(120))), expected a JSON object")
+            }
             throw APIError.badRequest("\(path(context.codingPath)): \(context.debugDescription)")
         } catch {
             throw APIError.badRequest("request body is not valid JSON: \(error)")
+        }
+    }
+
+    /// What kind of JSON value sits at `codingPath` in `data`, for "got …".
+    static func found(in data: Data, at codingPath: [any CodingKey]) -> String {
+        var value: Any? = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        for key in codingPath {
+            if let index = key.intValue, let list = value as? [Any], list.indices.contains(index) {
+                value = list[index]
+            } else if let object = value as? [String: Any] {
+                value = object[key.stringValue]
+            } else {
+                return "another type"
+            }
+        }
+        switch value {
+        case is [String: Any]: return "a JSON object"
+        case is [Any]: return "a JSON array"
+        case is String: return "a string"
+        // JSONSerialization gives true and false as a boolean subclass of NSNumber.
+        case let n as NSNumber: return "\(type(of: n))".contains("Boolean") ? "true or false" : "a number (\(n))"
+        case nil, is NSNull: return "null"
+        default: return "another type"
         }
     }
 

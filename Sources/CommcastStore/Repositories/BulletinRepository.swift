@@ -67,12 +67,12 @@ extension CommcastDatabase {
         for target in new.targets {
             if let path = target.zone {
                 guard let zoneID = try Int64.fetchOne(db, sql: "SELECT id FROM zones WHERE path = ?", arguments: [path]) else {
-                    throw StoreError(.notFound, "unknown zone \(path)")
+                    throw StoreError(.notFound, "zone: got \(path), expected an existing zone (commcast zone list)")
                 }
                 try db.execute(sql: "INSERT INTO bulletin_targets (bulletin_id, zone_id) VALUES (?, ?)", arguments: [id, zoneID])
             } else if let cluster = target.cluster {
                 guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusters WHERE id = ?", arguments: [cluster]) == 1 else {
-                    throw StoreError(.notFound, "unknown cluster \(cluster)")
+                    throw StoreError(.notFound, "cluster: got \(cluster), expected an existing cluster id (commcast cluster list)")
                 }
                 try db.execute(sql: "INSERT INTO bulletin_targets (bulletin_id, cluster_id) VALUES (?, ?)", arguments: [id, cluster])
             }
@@ -121,7 +121,7 @@ extension CommcastDatabase {
             guard let current = try String.fetchOne(db, sql: "SELECT state FROM bulletins WHERE id = ?", arguments: [id]),
                 let from = BulletinState(rawValue: current)
             else {
-                throw StoreError(.notFound, "unknown bulletin #\(id)")
+                throw StoreError(.notFound, "bulletin: got #\(id), expected the number of an existing bulletin (commcast bulletin list)")
             }
             let allowed: [BulletinState: Set<BulletinState>] = [
                 .active: [.paused, .cancelled], .paused: [.active, .cancelled], .cancelled: [], .finished: [],

@@ -23,7 +23,7 @@ extension CommcastDatabase {
     public func setClusterKey(id: String, publicKey: Data, at now: Date) throws {
         try pool.write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusters WHERE id = ?", arguments: [id]) == 1 else {
-                throw StoreError(.notFound, "unknown cluster \(id)")
+                throw StoreError(.notFound, "cluster: got \(id), expected an existing cluster id (commcast cluster list)")
             }
             try Self.storeKey(publicKey, clusterID: id, db: db, now: now)
         }
@@ -33,7 +33,7 @@ extension CommcastDatabase {
     public func revokeClusterKey(id: String, at now: Date) throws {
         try pool.write { db in
             try db.execute(sql: "UPDATE clusters SET revoked_at = ? WHERE id = ?", arguments: [now.millis, id])
-            if db.changesCount == 0 { throw StoreError(.notFound, "unknown cluster \(id)") }
+            if db.changesCount == 0 { throw StoreError(.notFound, "cluster: got \(id), expected an existing cluster id (commcast cluster list)") }
         }
     }
 

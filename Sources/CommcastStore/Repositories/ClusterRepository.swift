@@ -35,9 +35,11 @@ extension CommcastDatabase {
     /// Moves a cluster to another zone.
     public func moveCluster(id: String, to zonePath: String) throws {
         try pool.write { db in
-            guard let zone = try Self.fetchZone(db, path: zonePath) else { throw StoreError(.notFound, "unknown zone \(zonePath)") }
+            guard let zone = try Self.fetchZone(db, path: zonePath) else {
+                throw StoreError(.notFound, "zone: got \(zonePath), expected an existing zone (commcast zone list)")
+            }
             try db.execute(sql: "UPDATE clusters SET zone_id = ? WHERE id = ?", arguments: [zone.id, id])
-            if db.changesCount == 0 { throw StoreError(.notFound, "unknown cluster \(id)") }
+            if db.changesCount == 0 { throw StoreError(.notFound, "cluster: got \(id), expected an existing cluster id (commcast cluster list)") }
         }
     }
 
@@ -45,7 +47,7 @@ extension CommcastDatabase {
     public func removeCluster(id: String) throws {
         try pool.write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusters WHERE id = ?", arguments: [id]) == 1 else {
-                throw StoreError(.notFound, "unknown cluster \(id)")
+                throw StoreError(.notFound, "cluster: got \(id), expected an existing cluster id (commcast cluster list)")
             }
             let history =
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM airings WHERE cluster_id = ? AND outcome <> 'planned'", arguments: [id]) ?? 0
@@ -71,10 +73,10 @@ extension CommcastDatabase {
                 if let first = seen[c.id] { problems.append("line \(row.line): id \(c.id) repeats line \(first)") }
                 seen[c.id] = seen[c.id] ?? row.line
                 if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusters WHERE id = ?", arguments: [c.id]) == 1 {
-                    problems.append("line \(row.line): cluster \(c.id) already exists")
+                    problems.append("line \(row.line): id: got \(c.id), expected a new cluster id (\(c.id) already exists)")
                 }
                 if !createZones, try Self.fetchZone(db, path: c.zonePath) == nil {
-                    problems.append("line \(row.line): unknown zone \(c.zonePath)")
+                    problems.append("line \(row.line): zone: got \(c.zonePath), expected an existing zone")
                 }
             }
             guard problems.isEmpty else { throw StoreError(.invalid, ClusterCSV.summary(problems)) }
@@ -88,10 +90,10 @@ extension CommcastDatabase {
 
     static func insert(_ cluster: Cluster, publicKey: Data? = nil, db: GRDB.Database, now: Date) throws {
         guard let zone = try fetchZone(db, path: cluster.zonePath) else {
-            throw StoreError(.notFound, "unknown zone \(cluster.zonePath)")
+            throw StoreError(.notFound, "zone: got \(cluster.zonePath), expected an existing zone (commcast zone list)")
         }
         if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clusters WHERE id = ?", arguments: [cluster.id]) == 1 {
-            throw StoreError(.conflict, "cluster \(cluster.id) already exists")
+            throw StoreError(.conflict, "cluster: got \(cluster.id), expected a new cluster id (\(cluster.id) already exists)")
         }
         let tags = String(decoding: try JSONEncoder().encode(cluster.tags), as: UTF8.self)
         try db.execute(

@@ -80,7 +80,7 @@ extension CommcastDatabase {
     ) throws {
         try pool.write { db in
             guard let current = try Self.fetchProvinceBulletins(db, whereSQL: "p.id = ?", arguments: [id]).first else {
-                throw StoreError(.notFound, "unknown province bulletin #\(id)")
+                throw StoreError(.notFound, "inbox: got #\(id), expected the number of a bulletin in the inbox (commcast inbox list)")
             }
             try db.execute(
                 sql: "UPDATE province_bulletins SET state = ?, live_id = COALESCE(?, live_id), reason = ?, decided_at = ? WHERE id = ?",
@@ -112,7 +112,7 @@ extension CommcastDatabase {
 
     static func provinceBulletinForDecision(_ db: GRDB.Database, id: Int64) throws -> ProvinceBulletinRecord {
         guard let current = try fetchProvinceBulletins(db, whereSQL: "p.id = ?", arguments: [id]).first else {
-            throw StoreError(.notFound, "unknown province bulletin #\(id)")
+            throw StoreError(.notFound, "inbox: got #\(id), expected the number of a bulletin in the inbox (commcast inbox list)")
         }
         guard current.state == .inbox || (current.state == .queued && current.bulletinId == nil) else {
             throw StoreError(.conflict, "province bulletin #\(id) is \(current.state.rawValue); only one in the inbox can be approved or rejected")

@@ -15,7 +15,7 @@ extension CommcastDatabase {
                 path = path.isEmpty ? name : "\(path)/\(name)"
                 let isLast = i == parts.count - 1
                 if let existing = try Row.fetchOne(db, sql: "SELECT id FROM zones WHERE path = ?", arguments: [path]) {
-                    if isLast { throw StoreError(.conflict, "zone \(path) already exists") }
+                    if isLast { throw StoreError(.conflict, "zone: got \(path), expected a new zone (\(path) already exists)") }
                     parentID = existing["id"]
                     continue
                 }
@@ -60,17 +60,21 @@ extension CommcastDatabase {
             try db.execute(
                 sql: "UPDATE zones SET quiet_start = ?, quiet_end = ? WHERE path = ?",
                 arguments: [quiet?.start.description, quiet?.end.description, zonePath])
-            if db.changesCount == 0 { throw StoreError(.notFound, "unknown zone \(zonePath)") }
+            if db.changesCount == 0 { throw StoreError(.notFound, "zone: got \(zonePath), expected an existing zone (commcast zone list)") }
         }
     }
 
     /// Removes an empty zone: one with children or clusters is refused, naming them.
     public func removeZone(path: String) throws {
         try pool.write { db in
-            guard let zone = try Self.fetchZone(db, path: path) else { throw StoreError(.notFound, "unknown zone \(path)") }
+            guard let zone = try Self.fetchZone(db, path: path) else {
+                throw StoreError(.notFound, "zone: got \(path), expected an existing zone (commcast zone list)")
+            }
             let children = try String.fetchAll(db, sql: "SELECT path FROM zones WHERE parent_id = ? ORDER BY path LIMIT 3", arguments: [zone.id])
             if !children.isEmpty {
-                throw StoreError(.conflict, "zone \(path) has child zones (\(children.joined(separator: ", "))); remove them first")
+                throw StoreError(
+                    .conflict,
+                    "zone: got \(path), expected an empty zone; it has child zones (\(children.joined(separator: ", "))): remove them first")
             }
             let clusters = try String.fetchAll(db, sql: "SELECT id FROM clusters WHERE zone_id = ? ORDER BY id LIMIT 3", arguments: [zone.id])
             if !clusters.isEmpty {
