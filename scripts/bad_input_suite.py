@@ -15,6 +15,7 @@ Usage: scripts/bad_input_suite.py [BIN_DIR]   (default .build/debug)
 import hashlib
 import json
 import os
+import pty
 import random
 import shutil
 import sqlite3
@@ -147,6 +148,8 @@ def build_cases():
     for v in ["bogus", "EMERGENCYY", "0"]:
         case(f"--level {v}", add("--daily", "06:00", "--level", v), 64, "level", v)
     case("--at with --daily", add("--at", "06:00", "--daily", "07:00"), 65, "schedule", "several", "exactly one of --at")
+    case("--at with --weekdays", add("--at", "2026-12-31 07:00", "--weekdays", "mon"), 65, "at", "--weekdays", "--at alone")
+    case("--at with --from", add("--at", "2026-12-31 07:00", "--from", "2026-12-30"), 65, "at", "--from", "--at alone")
     # Targets.
     for v in ["tinh/../x", "../../etc", "TINH", "a b", "tinh//xa-a", "/tinh", "tinh/" + "x" * 65]:
         case(f"--zone {v[:30]}", add("--daily", "06:00", zone=v), 65, "zone", v[:20])
@@ -317,12 +320,53 @@ def execute(c):
     return r.returncode, r.stderr.decode(errors="replace") + r.stdout.decode(errors="replace")
 
 
+def check_reads(failures):
+    """What operators read must be true: the list shows targets and the next airing,
+    `show` the media, `--json` named keys and the station's offset, and `cancel`
+    at a terminal asks first."""
+    listing = commcast("bulletin", "list").stdout.decode()
+    if "NEXT AIRING" not in listing or "TARGETS" not in listing or " 07:00" not in listing or "tinh" not in listing:
+        failures.append(("bulletin list shows targets and the next airing", ["missing"], listing))
+    show = commcast("bulletin", "show", "1").stdout.decode()
+    if "media -" in show or "next " not in show:
+        failures.append(("bulletin show names the media and the next airing", ["media - or no next line"], show))
+    as_json = commcast("bulletin", "list", "--json").stdout.decode()
+    if "_0" in as_json or "+07:00" not in as_json or "Z\"" in as_json:
+        failures.append(("--json has named keys and the station's offset", ["_0, or UTC times"], as_json))
+    # cancel at a terminal: answer no, and nothing changes.
+    before = snapshot()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(os.path.join(BIN, "commcast"), ["commcast", "bulletin", "cancel", "1"], ENV)
+    output = b""
+    deadline = time.monotonic() + 30
+    answered = False
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not answered and b"[y/N]" in output:
+            os.write(fd, b"n\n")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    said = output.decode(errors="replace")
+    if not answered or os.waitstatus_to_exitcode(status) != 1 or "not cancelled" not in said or snapshot() != before:
+        failures.append(("bulletin cancel at a terminal asks, and 'n' keeps it", [f"exit {os.waitstatus_to_exitcode(status)}"], said))
+    return 4
+
+
 def main():
     build_cases()
     daemon = start_daemon()
     failures = []
+    checks = 0
     try:
         seed()
+        checks = check_reads(failures)
         for c in CASES:
             before = snapshot()
             code, message = execute(c)
@@ -350,7 +394,8 @@ def main():
             daemon.kill()
     for name, problems, message in failures:
         print(f"FAIL {name}: {'; '.join(problems)}\n     said: {message.strip()[:400]!r}")
-    print(f"bad-input suite: {len(CASES) - len(failures)} of {len(CASES)} cases passed")
+    total = len(CASES) + checks
+    print(f"bad-input suite: {total - len(failures)} of {total} cases passed ({len(CASES)} bad inputs, {checks} checks of what operators read)")
     if failures:
         print(f"(work directory kept: {WORK})")
         sys.exit(1)

@@ -84,11 +84,11 @@ struct BulletinCommand: AsyncParsableCommand {
                 throw error
             }
             await spinner.stop()
+            let bulletin = try client.decode(reply, as: Bulletin.self)
             if global.json {
-                FileHandle.standardOutput.write(reply.body + Data("\n".utf8))
+                try printJSON(CreatedBulletin(bulletin: bulletin, plan: try client.decode(reply, as: PlanReply.self).plan))
                 return
             }
-            let bulletin = try client.decode(reply, as: Bulletin.self)
             print(
                 String(
                     format: "queued bulletin #%lld \"%@\" (%@, %.0f s)", bulletin.id, bulletin.title, bulletin.level.rawValue,
@@ -118,11 +118,11 @@ struct BulletinCommand: AsyncParsableCommand {
                 return
             }
             let t = StationTime(zone: reply.timeZone)
-            var table = TextTable(headers: ["ID", "LEVEL", "STATE", "LENGTH", "CREATED", "AUTHOR", "TITLE"])
+            var table = TextTable(headers: ["ID", "LEVEL", "STATE", "LENGTH", "NEXT AIRING", "TARGETS", "AUTHOR", "TITLE"])
             for b in bulletins {
                 table.add([
                     "#\(b.id)", b.level.rawValue, b.state.rawValue, BulletinCommand.length(b.durationSeconds),
-                    t.dateTime(b.createdAt), b.author, b.title,
+                    b.nextAiring.map(t.dateTime) ?? "-", BulletinCommand.targets(b.targets), b.author, b.title,
                 ])
             }
             print(table.render())
@@ -146,16 +146,36 @@ struct BulletinCommand: AsyncParsableCommand {
             print("source    \(b.sourceKind.rawValue), \(BulletinCommand.length(b.durationSeconds)), media \(b.mediaSHA256?.prefix(12) ?? "-")")
             print("author    \(b.author), \(t.dateTime(b.createdAt))")
             print("targets   \(b.targets.map(\.description).joined(separator: "; "))")
+            print("next      \(b.nextAiring.map(t.dateTime) ?? "- (none planned)")")
             for r in b.rules { print("schedule  \(BulletinCommand.describe(r.rule, t))") }
             if let text = b.text { print("text      \(text.prefix(200))\(text.count > 200 ? "…" : "")") }
         }
     }
 
     struct Cancel: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a bulletin; planned airings are withdrawn at once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a bulletin for good; planned airings are withdrawn at once.",
+            discussion: "Cancelling cannot be undone; 'bulletin pause' stops a bulletin for a while. At a terminal it asks first; --yes does not."
+        )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Bulletin id (expected the number shown by bulletin list).") var id: Int64
-        func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "cancel") }
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func execute(_ client: ControlClient) async throws {
+            if !yes, isatty(STDIN_FILENO) == 1, isatty(STDERR_FILENO) == 1 {
+                let b = try client.decode(try await client.send(.GET, "/bulletins/\(id)"), as: Bulletin.self)
+                let next = b.nextAiring.map { ", next airing \(StationTime(zone: StationZone.current.withLock { $0 }).dateTime($0))" } ?? ""
+                FileHandle.standardError.write(
+                    Data(
+                        "Cancel bulletin #\(b.id) \"\(PrintableText.displayed(b.title))\" (\(b.state.rawValue)\(next))? It cannot be resumed afterwards; 'commcast bulletin pause \(b.id)' stops it for a while instead. [y/N] "
+                            .utf8))
+                let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+                guard ["y", "yes", "có", "co"].contains(answer) else {
+                    throw fail("bulletin #\(b.id) not cancelled", ExitCode(1))
+                }
+            }
+            try await BulletinCommand.transition(client, global, id, "cancel")
+        }
     }
 
     struct Pause: DaemonCommand {
@@ -175,6 +195,12 @@ struct BulletinCommand: AsyncParsableCommand {
     static func transition(_ client: ControlClient, _ global: GlobalOptions, _ id: Int64, _ verb: String) async throws {
         let b = try client.decode(try await client.send(.POST, "/bulletins/\(id)/\(verb)"), as: Bulletin.self)
         if global.json { try printJSON(b) } else { print("bulletin #\(b.id) is now \(b.state.rawValue)") }
+    }
+
+    /// Targets in a table cell: zone paths and cluster ids, the first three and a count.
+    static func targets(_ targets: [BulletinTarget]) -> String {
+        let names = targets.map { PrintableText.displayed($0.zone ?? $0.cluster ?? "?") }
+        return names.count <= 3 ? names.joined(separator: ", ") : names.prefix(3).joined(separator: ", ") + " +\(names.count - 3)"
     }
 
     static func length(_ seconds: Double) -> String {

@@ -107,6 +107,7 @@ struct ControlClient {
             throw Failure(message: message, exitCode: code)
         }
         let zone = response.headers.first(name: "X-Commcast-Time-Zone").flatMap(TimeZone.init(identifier:)) ?? .current
+        StationZone.current.withLock { $0 = zone }
         return Reply(body: data, timeZone: zone)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommcastControlAPI
 import Foundation
+import Synchronization
 
 /// Options every daemon-facing command shares.
 struct GlobalOptions: ParsableArguments {
@@ -17,12 +18,23 @@ struct GlobalOptions: ParsableArguments {
     var client: ControlClient { ControlClient(socketPath: socket, token: token) }
 }
 
+/// The station's time zone, as the daemon's last reply named it: `--json` writes
+/// times in it (RFC 3339 with the station's offset, "2026-12-03T06:00:00+07:00"),
+/// as an operator reads them in the tables. UTC until the daemon has answered.
+enum StationZone {
+    static let current = Mutex<TimeZone>(TimeZone(identifier: "UTC")!)
+}
+
 /// Prints a value as pretty, stable JSON.
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.dateEncodingStrategy = .iso8601
+    let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: StationZone.current.withLock { $0 })
+    encoder.dateEncodingStrategy = .custom { date, encoder in
+        var container = encoder.singleValueContainer()
+        try container.encode(date.formatted(style))
+    }
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 

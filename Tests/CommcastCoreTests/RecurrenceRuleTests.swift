@@ -79,6 +79,24 @@ struct RecurrenceRuleTests {
         #expect(Weekdays.of(local(2026, 11, 22), calendar: station) == .sunday)
     }
 
+    @Test("--at is one airing: the repeat options with it are refused, not dropped")
+    func atRefusesRepeatOptions() throws {
+        let now = local(2026, 12, 2, 10)
+        for spec in [
+            ScheduleSpec(at: "2026-12-05 07:00", weekdays: "mon"), ScheduleSpec(at: "2026-12-05 07:00", from: "2026-12-04"),
+            ScheduleSpec(at: "2026-12-05 07:00", until: "2026-12-09"), ScheduleSpec(at: "2026-12-05 07:00", times: 3),
+        ] {
+            do {
+                _ = try spec.rule(calendar: station, now: now)
+                Issue.record("accepted \(spec)")
+            } catch {
+                #expect(error.problems.map(\.field) == ["at"])
+                #expect("\(error)".contains("--at alone"), "\(error)")
+            }
+        }
+        #expect(try ScheduleSpec(at: "2026-12-05 07:00").rule(calendar: station, now: now).pattern == .once(local(2026, 12, 5, 7)))
+    }
+
     @Test func quietHoursCrossMidnight() {
         let q = QuietHours.default
         #expect(q.overlaps(from: local(2026, 11, 23, 23), to: local(2026, 11, 23, 23, 5), calendar: station))

@@ -2,6 +2,7 @@ import CommcastControlAPI
 import CommcastCore
 import CommcastStore
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CommcastDaemon
@@ -37,6 +38,28 @@ struct BulletinDeskTests {
         let (_, plan) = try await f.station.bulletins.create(
             request(.emergency, daily: ["23:00"], media: media), by: StationFixture.admin, actor: root)
         #expect(plan.airings == 14, "two clusters, seven nights")
+    }
+
+    @Test("a province priority bulletin that would air in quiet hours waits in the inbox, and approving it says why not yet")
+    func provincePriorityInQuietHours() async throws {
+        let f = try StationFixture(at: StationFixture.stationTime(23, 0))
+        defer { f.remove() }
+        let intake = ProvinceIntake(
+            settings: f.settings, database: f.database, media: f.media, station: f.station, logger: f.logger, now: f.clock.function)
+        let samples = (0..<96_000).map { Float(sin(2 * Double.pi * 440 * Double($0) / 48_000) * 0.3) }
+        let wav = WAVWriter.make(channels: [samples], sampleRate: 48_000, format: .pcm16)
+        let (record, isNew) = try await intake.receive(
+            ProvinceBulletin(provinceId: "p-1", title: "Cắt điện", level: .priority, zones: ["tinh/xa-a"], content: .audio(wav), airAt: nil))
+        #expect(isNew)
+        #expect(record.state == .inbox, "not queued to be skipped in silence")
+        #expect(try f.database.bulletins().isEmpty)
+        let refusal = #expect(throws: Refusal.self) { try f.station.bulletins.approve(inbox: record.id, by: StationFixture.admin, actor: root) }
+        #expect(refusal?.code == "will_not_air")
+        #expect(refusal?.message.contains("approve it from the inbox after quiet hours") == true, "\(refusal?.message ?? "")")
+        // After quiet hours the same approval queues it.
+        f.clock.advance(by: 7 * 3_600)
+        #expect(try f.station.bulletins.approve(inbox: record.id, by: StationFixture.admin, actor: root).state == .approved)
+        #expect(try f.database.bulletins().count == 1)
     }
 
     @Test("a bulletin partly in quiet hours is queued, and the plan counts what airs and what is skipped")

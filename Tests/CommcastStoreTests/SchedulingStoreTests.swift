@@ -175,6 +175,15 @@ struct SchedulingStoreTests {
         #expect(report.total.minutesAired == 8.0, "5 × 1.5 min + 0.5 min")
         #expect(report.rows.map(\.key) == ["tb-1", "tp-1", "tp-2"])
         #expect(report.bulletinsProduced == 1)
+        // A second bulletin, cancelled before it aired anywhere, was not produced.
+        let dropped = try db.createBulletin(
+            NewBulletin(title: "y", level: .normal, sourceKind: .file, media: media(30), targets: [.zone("bp")], rules: [daily(["09:00"])]),
+            by: root, at: now)
+        _ = try db.setBulletinState(id: dropped.id, to: .cancelled, by: root, at: now)
+        #expect(try db.statistics(since: now, until: horizon.end, grouping: .cluster, scope: nil, calendar: calendar).bulletinsProduced == 1)
+        // Cancelling the first, which has aired, leaves it counted.
+        _ = try db.setBulletinState(id: 1, to: .cancelled, by: root, at: now)
+        #expect(try db.statistics(since: now, until: horizon.end, grouping: .cluster, scope: nil, calendar: calendar).bulletinsProduced == 1)
         #expect(
             try db.statistics(since: horizon.end, until: horizon.end.addingTimeInterval(1), grouping: .day, scope: nil, calendar: calendar)
                 .bulletinsProduced == 0)

@@ -47,11 +47,21 @@ public struct Bulletin: Sendable, Hashable, Codable {
     public var text: String?
     public var targets: [BulletinTarget]
     public var rules: [StoredRule]
+    /// The next planned airing on any cluster, when the station has planned one
+    /// (the plan looks ahead a day or so); filled in for lists and `show`.
+    public var nextAiring: Date?
+
+    // `mediaSha256`, so that snake_case JSON ("media_sha256") decodes back: the
+    // default key, "mediaSHA256", never matched and `bulletin show` printed "media -".
+    enum CodingKeys: String, CodingKey {
+        case id, title, level, state, sourceKind, author, createdAt, updatedAt, durationSeconds, text, targets, rules, nextAiring
+        case mediaSHA256 = "mediaSha256"
+    }
 
     public init(
         id: Int64, title: String, level: BulletinLevel, state: BulletinState, sourceKind: SourceKind, author: String,
         createdAt: Date, updatedAt: Date, durationSeconds: Double, mediaSHA256: String?, text: String?,
-        targets: [BulletinTarget], rules: [StoredRule]
+        targets: [BulletinTarget], rules: [StoredRule], nextAiring: Date? = nil
     ) {
         self.id = id
         self.title = title
@@ -66,5 +76,6 @@ public struct Bulletin: Sendable, Hashable, Codable {
         self.text = text
         self.targets = targets
         self.rules = rules
+        self.nextAiring = nextAiring
     }
 }

@@ -34,7 +34,7 @@ public struct StatisticsReport: Sendable, Codable, Equatable {
     public var since: Date
     public var until: Date
     public var grouping: StatisticsGrouping
-    /// Bulletins created in the period.
+    /// Bulletins created in the period, less those cancelled before they aired anywhere.
     public var bulletinsProduced: Int
     public var total: StatisticsRow
     public var rows: [StatisticsRow]

@@ -128,3 +128,44 @@ public struct RecurrenceRule: Sendable, Hashable, Codable {
         return "\(f.year ?? 0)-\(two(f.month))-\(two(f.day)) \(two(f.hour)):\(two(f.minute))"
     }
 }
+
+extension RecurrenceRule.Pattern {
+    // Named keys on the wire: {"kind": "once", "at": …}, {"kind": "daily", "times": […]},
+    // {"kind": "every", "minutes": 30, "from": …, "to": …}. The synthesised form
+    // ({"once": {"_0": …}}) is what `--json` printed before, and what a console
+    // or a province's script should never have to read.
+    enum CodingKeys: String, CodingKey {
+        case kind, at, times, minutes, from, to
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(String.self, forKey: .kind) {
+        case "once": self = .once(try c.decode(Date.self, forKey: .at))
+        case "daily": self = .times(try c.decode([TimeOfDay].self, forKey: .times))
+        case "every":
+            self = .every(
+                minutes: try c.decode(Int.self, forKey: .minutes), from: try c.decode(TimeOfDay.self, forKey: .from),
+                to: try c.decode(TimeOfDay.self, forKey: .to))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "got \(other), expected once, daily or every")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .once(let at):
+            try c.encode("once", forKey: .kind)
+            try c.encode(at, forKey: .at)
+        case .times(let times):
+            try c.encode("daily", forKey: .kind)
+            try c.encode(times, forKey: .times)
+        case .every(let minutes, let from, let to):
+            try c.encode("every", forKey: .kind)
+            try c.encode(minutes, forKey: .minutes)
+            try c.encode(from, forKey: .from)
+            try c.encode(to, forKey: .to)
+        }
+    }
+}

@@ -75,6 +75,15 @@ public struct ScheduleSpec: Sendable, Codable, Equatable {
         }
         var pattern: RecurrenceRule.Pattern = .times([])
         if let at {
+            // One airing: the repeat options would be dropped without a word, so they are refused.
+            let repeats = [("--weekdays", weekdays), ("--from", from), ("--until", until), ("--times", times.map { "\($0)" })]
+                .filter { $0.1 != nil }.map(\.0)
+            if !repeats.isEmpty {
+                problems.append(
+                    .init(
+                        field: "at", value: "\(at) with \(repeats.joined(separator: ", "))",
+                        expected: "--at alone (it is one airing); for a repeat use --daily or --every with \(repeats.joined(separator: ", "))"))
+            }
             if let d = Self.dateTime(at, calendar: calendar, now: now) {
                 pattern = .once(d)
             } else {

@@ -135,8 +135,12 @@ public struct BulletinDesk: Sendable {
 
     /// What the planner would make of `rule` beside everything already queued, over
     /// its first week (or to its end, when sooner).
-    func planPreview(_ rule: RecurrenceRule, level: BulletinLevel, duration: TimeInterval, clusterIDs: Set<String>) throws -> PlanPreview {
-        let start = max(now(), rule.validFrom)
+    /// `from` is the instant the caller judged "now" by (a province bulletin for
+    /// "now" is timed at it, and a later reading of the clock would miss it).
+    func planPreview(
+        _ rule: RecurrenceRule, level: BulletinLevel, duration: TimeInterval, clusterIDs: Set<String>, from: Date? = nil
+    ) throws -> PlanPreview {
+        let start = max(from ?? now(), rule.validFrom)
         var end = start.addingTimeInterval(7 * 86_400)
         if case .once(let at) = rule.pattern { end = max(at, start).addingTimeInterval(duration + settings.plannerConfiguration.maxShift + 60) }
         if let until = rule.validUntil { end = min(end, until) }
@@ -159,8 +163,16 @@ public struct BulletinDesk: Sendable {
 
     /// Refuses a bulletin with no airing, saying why and what to do instead.
     func requireAirings(_ preview: PlanPreview, request: AddBulletinRequest, clusterIDs: Set<String>) throws {
+        try requireAirings(preview, level: request.level, targets: request.targets, clusterIDs: clusterIDs, wayOut: nil)
+    }
+
+    /// The same for any bulletin; `wayOut` replaces the CLI's advice where another
+    /// door applies (a province bulletin waits in the inbox).
+    func requireAirings(_ preview: PlanPreview, level: BulletinLevel, targets list: [BulletinTarget], clusterIDs: Set<String>, wayOut advice: String?)
+        throws
+    {
         guard preview.airings == 0 else { return }
-        let targets = request.targets.map(\.description).joined(separator: ", ")
+        let targets = list.map(\.description).joined(separator: ", ")
         if clusterIDs.isEmpty {
             throw Refusal(
                 .invalid, code: "will_not_air",
@@ -174,9 +186,10 @@ public struct BulletinDesk: Sendable {
         }
         let reasons = preview.skipped.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         let wayOut =
-            preview.skipped.keys.contains { $0.hasPrefix("quiet hours") } && request.level != .emergency
-            ? "choose a time outside quiet hours, or --level emergency if it must air then"
-            : "choose another time"
+            advice
+            ?? (preview.skipped.keys.contains { $0.hasPrefix("quiet hours") } && level != .emergency
+                ? "choose a time outside quiet hours, or --level emergency if it must air then"
+                : "choose another time")
         throw Refusal(
             .invalid, code: "will_not_air",
             "schedule: every occurrence up to \(until) would be skipped (\(reasons)), so the bulletin would never air; \(wayOut)")
@@ -184,7 +197,17 @@ public struct BulletinDesk: Sendable {
 
     /// The bulletins the operator sees, in the given states (all when nil).
     public func bulletins(states: [BulletinState]?, visibleTo op: Operator) throws -> [Bulletin] {
-        try database.bulletins(states: states).filter { try scope.isVisible($0, to: op) }
+        try withNextAirings(try database.bulletins(states: states).filter { try scope.isVisible($0, to: op) })
+    }
+
+    /// `bulletins` with when each next airs, from the stored plan.
+    func withNextAirings(_ bulletins: [Bulletin]) throws -> [Bulletin] {
+        let next = try database.nextAirings(bulletinIDs: bulletins.map(\.id), after: now())
+        return bulletins.map { b in
+            var b = b
+            b.nextAiring = next[b.id]
+            return b
+        }
     }
 
     /// One bulletin the operator sees.
@@ -192,7 +215,7 @@ public struct BulletinDesk: Sendable {
         guard let b = try database.bulletin(id: id), try scope.isVisible(b, to: op) else {
             throw Refusal.notFound("bulletin: got #\(id), expected the number of an existing bulletin (commcast bulletin list)")
         }
-        return b
+        return try withNextAirings([b])[0]
     }
 
     /// Cancels, pauses or resumes a bulletin whose every target is the operator's.
@@ -214,10 +237,19 @@ public struct BulletinDesk: Sendable {
             throw Refusal(.conflict, code: "conflict", "province bulletin #\(record.id) has no audio")
         }
         let at = now()
+        let rule = RecurrenceRule(pattern: .once(max(record.airAt ?? at, at)), validFrom: at)
+        // Checked like an operator's bulletin: one that would never air (a priority
+        // bulletin timed in quiet hours) is not queued to be skipped in silence.
+        let targets = record.zones.map { BulletinTarget.zone($0) }
+        let clusterIDs = try targetClusters(targets)
+        try requireAirings(
+            try planPreview(rule, level: record.level, duration: Double(media.durationMilliseconds) / 1000, clusterIDs: clusterIDs, from: at),
+            level: record.level,
+            targets: targets, clusterIDs: clusterIDs,
+            wayOut: "approve it from the inbox after quiet hours, or the province sends it as an emergency")
         let bulletin = NewBulletin(
             title: record.title, level: record.level, sourceKind: record.text == nil ? .file : .text, media: media,
-            text: record.text, targets: record.zones.map { .zone($0) },
-            rules: [RecurrenceRule(pattern: .once(max(record.airAt ?? at, at)), validFrom: at)], origin: "province")
+            text: record.text, targets: targets, rules: [rule], origin: "province")
         let queued = try database.queueProvinceBulletin(id: record.id, as: bulletin, state: state, by: actor, at: at)
         replanRequests.fire()
         return queued

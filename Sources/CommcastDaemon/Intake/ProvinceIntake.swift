@@ -58,7 +58,16 @@ struct ProvinceIntake: Sendable {
         case .normal:
             return (record, true)
         case .priority:
-            return (try station.bulletins.queue(record, state: .queued, by: Self.actor), true)
+            do {
+                return (try station.bulletins.queue(record, state: .queued, by: Self.actor), true)
+            } catch let refusal as Refusal where refusal.code == "will_not_air" {
+                // It would be skipped wherever it went (quiet hours): it waits in the
+                // inbox, where an operator sees it and why, instead of vanishing.
+                logger.warning(
+                    "province priority bulletin waits in the inbox: it would never air now",
+                    metadata: ["province_id": "\(b.provinceId)", "reason": "\(refusal.message)"])
+                return (record, true)
+            }
         case .emergency where settings.current.province.emergencyPolicy == .inbox:
             return (record, true)
         case .emergency:

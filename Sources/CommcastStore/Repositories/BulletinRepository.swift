@@ -102,6 +102,21 @@ extension CommcastDatabase {
         }
     }
 
+    /// The next planned airing of each of these bulletins at or after `now`, on any cluster.
+    public func nextAirings(bulletinIDs: [Int64], after now: Date) throws -> [Int64: Date] {
+        guard !bulletinIDs.isEmpty else { return [:] }
+        return try pool.read { db in
+            let marks = bulletinIDs.map { _ in "?" }.joined(separator: ",")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT bulletin_id, MIN(planned_at) AS next FROM airings
+                    WHERE outcome = 'planned' AND planned_at >= ? AND bulletin_id IN (\(marks)) GROUP BY bulletin_id
+                    """, arguments: StatementArguments([now.millis] + bulletinIDs.map { $0 as any DatabaseValueConvertible }))
+            return Dictionary(rows.map { (($0["bulletin_id"] as Int64), Date(millis: $0["next"])) }, uniquingKeysWith: min)
+        }
+    }
+
     /// Zone paths a bulletin reaches: its zone targets and the zones of its cluster targets.
     public func targetZonePaths(bulletinID: Int64) throws -> [String] {
         try pool.read { db in

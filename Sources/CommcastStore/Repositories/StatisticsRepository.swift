@@ -16,7 +16,6 @@ extension CommcastDatabase {
             func inScope(_ path: String) -> Bool { scope.map { $0.contains { ZonePath.isWithin(path, scope: $0) } } ?? true }
             var groups: [String: (label: String, row: StatisticsRow)] = [:]
             var total = StatisticsRow(key: "total", label: "total")
-            let dayFormat = Date.FormatStyle(date: .numeric, time: .omitted, timeZone: calendar.timeZone)
             for row in rows {
                 let zonePath: String = row["zone_path"]
                 guard inScope(zonePath) else { continue }
@@ -36,7 +35,7 @@ extension CommcastDatabase {
                 case .day:
                     let day = calendar.startOfDay(for: Date(millis: row["planned_at"]))
                     key = day.formatted(Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day())
-                    label = day.formatted(dayFormat)
+                    label = key
                 }
                 var entry = groups[key] ?? (label, StatisticsRow(key: key, label: label))
                 Self.accumulate(&entry.row, row)
@@ -44,8 +43,14 @@ extension CommcastDatabase {
                 groups[key] = entry
             }
             var produced = 0
+            // Produced: created in the period, less those cancelled before any cluster aired them.
             for b in try Row.fetchAll(
-                db, sql: "SELECT id FROM bulletins WHERE created_at >= ? AND created_at < ?", arguments: [since.millis, until.millis])
+                db,
+                sql: """
+                    SELECT id FROM bulletins b WHERE created_at >= ? AND created_at < ?
+                    AND NOT (state = 'cancelled' AND NOT EXISTS (
+                        SELECT 1 FROM airings a WHERE a.bulletin_id = b.id AND a.outcome IN ('started', 'completed', 'interrupted')))
+                    """, arguments: [since.millis, until.millis])
             {
                 if scope == nil {
                     produced += 1
