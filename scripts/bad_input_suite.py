@@ -333,6 +333,14 @@ def check_reads(failures):
     as_json = commcast("bulletin", "list", "--json").stdout.decode()
     if "_0" in as_json or "+07:00" not in as_json or "Z\"" in as_json:
         failures.append(("--json has named keys and the station's offset", ["_0, or UTC times"], as_json))
+    # Two bulletins wanted at 07:00 on the same clusters: the second is shifted by
+    # seconds, and the plan must show when it really starts, not "07:00" twice.
+    r = commcast("bulletin", "add", "--title", "Nhắc lịch", "--text", "Nhắc bà con", "--zone", "tinh", "--daily", "07:00")
+    day = json.loads(commcast("bulletin", "list", "--json").stdout)[-1]["next_airing"][:10]
+    plan = commcast("schedule", "--day", day).stdout.decode()
+    starts = [line.split()[0] for line in plan.splitlines() if line.startswith("07:00")]
+    if r.returncode != 0 or len(starts) < 2 or len(set(starts)) != len(starts) or not any(len(x) == 8 for x in starts):
+        failures.append(("a shifted airing shows its real start", [f"starts {starts}"], plan))
     # cancel at a terminal: answer no, and nothing changes.
     before = snapshot()
     pid, fd = pty.fork()
@@ -356,7 +364,7 @@ def check_reads(failures):
     said = output.decode(errors="replace")
     if not answered or os.waitstatus_to_exitcode(status) != 1 or "not cancelled" not in said or snapshot() != before:
         failures.append(("bulletin cancel at a terminal asks, and 'n' keeps it", [f"exit {os.waitstatus_to_exitcode(status)}"], said))
-    return 4
+    return 5
 
 
 def main():

@@ -44,8 +44,17 @@ struct StationTime {
         )
     }
 
+    /// `HH:MM`, or `HH:MM:SS` off the whole minute: airings shifted by seconds
+    /// behind one another must not all read "06:00".
     func time(_ d: Date) -> String {
-        d.formatted(
+        let second = Int(d.timeIntervalSince1970.rounded(.down)) % 60
+        if second != 0 {
+            return d.formatted(
+                Date.VerbatimFormatStyle(
+                    format: "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)",
+                    timeZone: zone, calendar: Calendar(identifier: .gregorian)))
+        }
+        return d.formatted(
             Date.VerbatimFormatStyle(
                 format: "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
                 timeZone: zone, calendar: Calendar(identifier: .gregorian)))

@@ -31,10 +31,28 @@ struct LinkScheduleSender: Sendable {
             logger.error("cannot read airings for the link", metadata: ["error": "\(error)"])
             return 0
         }
-        var sent = 0
-        for id in targets.sorted() {
+        let changed = targets.sorted().filter { id in
             let airings = byCluster[id] ?? []
-            guard let revision = registry.noteSchedule(id, hash: airings.hashValue, media: Set(airings.map(\.mediaSHA256))) else { continue }
+            return registry.noteSchedule(id, hash: airings.hashValue, media: Set(airings.map(\.mediaSHA256)))
+        }
+        guard !changed.isEmpty else { return 0 }
+        // Revisions from the store, for all of this push in one transaction: they keep
+        // growing across reconnects, key rotations and restarts.
+        let revisions: [String: Int]
+        do {
+            revisions = try await offload { [database] in try database.takeScheduleRevisions(for: changed) }
+        } catch {
+            logger.error("cannot take schedule revisions", metadata: ["error": "\(error)"])
+            for id in changed { registry.settleSchedule(id, sentRevision: nil) }
+            return 0
+        }
+        var sent = 0
+        for id in changed {
+            let airings = byCluster[id] ?? []
+            guard let revision = revisions[id] else {
+                registry.settleSchedule(id, sentRevision: nil)
+                continue
+            }
             let message = ScheduleMessage(
                 revision: revision, from: from, until: until,
                 airings: airings.map {
@@ -43,7 +61,12 @@ struct LinkScheduleSender: Sendable {
                         end: $0.start.addingTimeInterval(Double($0.durationMilliseconds) / 1000),
                         media: .init(sha256: $0.mediaSHA256, size: $0.mediaSize, durationMS: $0.durationMilliseconds))
                 })
-            if registry.send(id, .text(LinkCodec.encode(message))) { sent += 1 }
+            if registry.send(id, .text(LinkCodec.encode(message))) {
+                registry.settleSchedule(id, sentRevision: revision)
+                sent += 1
+            } else {
+                registry.settleSchedule(id, sentRevision: nil)
+            }
         }
         if sent > 0 { logger.debug("schedules sent", metadata: ["clusters": "\(sent)"]) }
         return sent

@@ -23,6 +23,7 @@ public final class LinkRegistry: Sendable {
         public var lastHeartbeat: HeartbeatSample?
         /// Hash of the last schedule sent, so an unchanged one is not sent again.
         var scheduleHash: Int?
+        /// The revision of the last schedule this link was sent (the station keeps the count per cluster).
         public var scheduleRevision = 0
         /// Media the cluster was sent in a schedule and may therefore download.
         var allowedMedia: Set<String> = []
@@ -136,14 +137,27 @@ public final class LinkRegistry: Sendable {
     }
 
     /// Records the schedule about to be sent; false when it equals the last one.
-    public func noteSchedule(_ clusterID: String, hash: Int, media: Set<String>) -> Int? {
-        state.withLock { s -> Int? in
-            guard var session = s.sessions[clusterID], session.scheduleHash != hash else { return nil }
+    public func noteSchedule(_ clusterID: String, hash: Int, media: Set<String>) -> Bool {
+        state.withLock { s -> Bool in
+            guard var session = s.sessions[clusterID], session.scheduleHash != hash else { return false }
             session.scheduleHash = hash
-            session.scheduleRevision += 1
             session.allowedMedia.formUnion(media)
             s.sessions[clusterID] = session
-            return session.scheduleRevision
+            return true
+        }
+    }
+
+    /// Forgets the last schedule noted for a cluster, so the next push sends it
+    /// again (when one noted could not be sent); records `revision` when it was.
+    public func settleSchedule(_ clusterID: String, sentRevision revision: Int?) {
+        state.withLock { s in
+            guard var session = s.sessions[clusterID] else { return }
+            if let revision {
+                session.scheduleRevision = revision
+            } else {
+                session.scheduleHash = nil
+            }
+            s.sessions[clusterID] = session
         }
     }
 

@@ -62,3 +62,24 @@ extension CommcastDatabase {
                 """, arguments: [publicKey, fingerprint, now.millis, clusterID])
     }
 }
+
+extension CommcastDatabase {
+    /// The next schedule revision of each of these clusters, taken and stored in one
+    /// transaction: one more than the last one each was sent, whatever happened
+    /// between (a reconnect, a key rotation, a restart). Unknown ids are left out.
+    public func takeScheduleRevisions(for clusterIDs: [String]) throws -> [String: Int] {
+        guard !clusterIDs.isEmpty else { return [:] }
+        return try pool.write { db in
+            var revisions: [String: Int] = [:]
+            for id in clusterIDs {
+                if let next = try Int.fetchOne(
+                    db, sql: "UPDATE clusters SET schedule_revision = schedule_revision + 1 WHERE id = ? RETURNING schedule_revision",
+                    arguments: [id])
+                {
+                    revisions[id] = next
+                }
+            }
+            return revisions
+        }
+    }
+}

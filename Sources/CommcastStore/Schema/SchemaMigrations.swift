@@ -20,6 +20,9 @@ public enum SchemaMigrations {
         migrator.registerMigration("v4-province") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5-schedule-revisions") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -234,5 +237,11 @@ public enum SchemaMigrations {
             total     INTEGER NOT NULL
         );
         CREATE INDEX report_outbox_delivered ON report_outbox(delivered_at) WHERE delivered_at IS NOT NULL;
+        """
+
+    /// The last schedule revision each cluster was sent, so revisions only grow
+    /// across reconnects, key rotations and daemon restarts (docs/protocol.md).
+    static let v5 = """
+        ALTER TABLE clusters ADD COLUMN schedule_revision INTEGER NOT NULL DEFAULT 0;
         """
 }
