@@ -84,9 +84,9 @@ struct StatsCommand: DaemonCommand {
             return
         }
         func share(_ s: StatisticsRow) -> String { s.completionShare.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
-        let header = [by.uppercased(), "PLANNED", "AIRED", "COMPLETED", "INTERRUPTED", "FAILED", "MISSED", "MINUTES", "COMPLETED %"]
+        let header = [by.uppercased(), "PLANNED", "AIRED", "COMPLETED", "INTERRUPTED", "PREEMPTED", "FAILED", "MISSED", "MINUTES", "COMPLETED %"]
         func counts(_ s: StatisticsRow) -> [String] {
-            ["\(s.planned)", "\(s.aired)", "\(s.completed)", "\(s.interrupted)", "\(s.failed)", "\(s.missed)"]
+            ["\(s.planned)", "\(s.aired)", "\(s.completed)", "\(s.interrupted)", "\(s.preempted)", "\(s.failed)", "\(s.missed)"]
         }
         if format == "csv" {
             // Plain numbers for spreadsheets: minutes with two decimals, the share as a fraction.

@@ -46,7 +46,8 @@ struct ScheduleRevisionTests {
         let (session, _) = f.registry.register(clusterID: "a-1", token: "t", outlet: LinkOutlet(channel: channel), at: f.clock.now)
         let sender = LinkScheduleSender(settings: f.settings, database: f.database, registry: f.registry, logger: f.logger, now: f.clock.function)
         #expect(await sender.push(to: ["a-1"]) == 1)
-        let second = try JSONDecoder().decode(Revision.self, from: Data(try await channel.waitForOutboundWrite(as: WebSocketFrame.self).data.readableBytesView))
+        let second = try JSONDecoder().decode(
+            Revision.self, from: Data(try await channel.waitForOutboundWrite(as: WebSocketFrame.self).data.readableBytesView))
         f.registry.unregister(session, at: f.clock.now)
         #expect(second.revision == first + 1)
         // A reconnect (a new link), after a key rotation.

@@ -138,6 +138,32 @@ struct SchedulingStoreTests {
         #expect(throws: StoreError.self) { try db.setBulletinState(id: b.id, to: .active, by: root, at: now) }
     }
 
+    @Test("an airing stopped before it started is preempted: not aired, no minutes")
+    func preemptedIsNotAired() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        _ = try db.createBulletin(
+            NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(90), targets: [.zone("bp")], rules: [daily(["06:00"])]),
+            by: root, at: now)
+        let horizon = DateInterval(start: now, duration: 86_400)
+        try db.savePlan(Planner(calendar: calendar).plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
+        let airings = try db.airings(from: now, to: horizon.end)
+        #expect(airings.count == 3)
+        // The first: a live broadcast took the air before it began. The second: stopped 30 s in.
+        try db.recordReceipt(
+            .init(receiptID: "p", airingID: airings[0].id, kind: .interrupted, at: airings[0].plannedAt, reason: "live"), receivedAt: now)
+        try db.recordReceipt(.init(receiptID: "s", airingID: airings[1].id, kind: .started, at: airings[1].plannedAt), receivedAt: now)
+        try db.recordReceipt(
+            .init(receiptID: "i", airingID: airings[1].id, kind: .interrupted, at: airings[1].plannedAt.addingTimeInterval(30), reason: "live"),
+            receivedAt: now)
+        let total = try db.statistics(since: now, until: horizon.end, grouping: .cluster, scope: nil, calendar: calendar).total
+        #expect(total.preempted == 1)
+        #expect(total.interrupted == 1)
+        #expect(total.aired == 1)
+        #expect(total.minutesAired == 0.5)
+    }
+
     @Test func receiptsCountExactlyOnce() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -8,6 +8,8 @@ public enum StatisticsGrouping: String, Sendable, Codable, CaseIterable {
 /// One row of statistics. Definitions (also in docs/scheduling.md):
 /// - `planned`: airings due in the period (every row except those withdrawn);
 /// - `aired`: airings that started playing (completed + interrupted);
+/// - `preempted`: airings stopped before they started (a live broadcast took the
+///   air first): not aired, no minutes;
 /// - `completed`: airings that played to the end;
 /// - `minutesAired`: sum of (end − start) of aired airings;
 /// - `completionShare`: completed ÷ planned.
@@ -23,6 +25,7 @@ public struct StatisticsRow: Sendable, Codable, Equatable {
     public var aired = 0
     public var completed = 0
     public var interrupted = 0
+    public var preempted = 0
     public var failed = 0
     public var missed = 0
     public var minutesAired = 0.0

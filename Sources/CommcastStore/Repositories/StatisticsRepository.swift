@@ -79,6 +79,9 @@ extension CommcastDatabase {
         case "completed":
             s.completed += 1
             s.aired += 1
+        case "interrupted" where (row["started_at"] as Int64?) == nil:
+            // Stopped before it began (a live broadcast took the air): it did not air.
+            s.preempted += 1
         case "interrupted":
             s.interrupted += 1
             s.aired += 1
