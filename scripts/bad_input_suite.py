@@ -341,6 +341,14 @@ def check_reads(failures):
     starts = [line.split()[0] for line in plan.splitlines() if line.startswith("07:00")]
     if r.returncode != 0 or len(starts) < 2 or len(set(starts)) != len(starts) or not any(len(x) == 8 for x in starts):
         failures.append(("a shifted airing shows its real start", [f"starts {starts}"], plan))
+    # tts preview: the words the voice will read, and the audio as it would be stored.
+    heard = path("nghe-thu.opus")
+    r = commcast("tts", "preview", "Ngày 5/12, UBND xã họp lúc 7h30.", "--audio", heard)
+    said = r.stdout.decode()
+    probe = run(["opusinfo", heard]) if os.path.exists(heard) else None
+    if r.returncode != 0 or said.strip() != "Ngày mùng năm tháng mười hai, Ủy ban nhân dân xã họp lúc bảy giờ ba mươi phút." \
+            or probe is None or probe.returncode != 0:
+        failures.append(("tts preview prints the words and writes playable audio", [f"exit {r.returncode}"], said + r.stderr.decode()))
     # cancel at a terminal: answer no, and nothing changes.
     before = snapshot()
     pid, fd = pty.fork()
@@ -364,7 +372,7 @@ def check_reads(failures):
     said = output.decode(errors="replace")
     if not answered or os.waitstatus_to_exitcode(status) != 1 or "not cancelled" not in said or snapshot() != before:
         failures.append(("bulletin cancel at a terminal asks, and 'n' keeps it", [f"exit {os.waitstatus_to_exitcode(status)}"], said))
-    return 5
+    return 6
 
 
 def main():
