@@ -146,7 +146,8 @@ public struct IngestPipeline: Sendable {
         let resampler = try Resampler(inputRate: wav.sampleRate, outputRate: rate)
         let meter = try LoudnessMeter(sampleRate: rate)
 
-        // Pass 1: the 48 kHz mono signal (the limiter's gain envelope is the only other whole-file buffer).
+        // Pass 1: the 48 kHz mono signal, held whole (the leveller keeps a few more
+        // whole-file buffers; docs/benchmarks.md gives the memory).
         var signal: [Float] = []
         signal.reserveCapacity(Int(wav.duration * Double(rate)) + 4096)
         var peak: Float = 0
@@ -169,8 +170,9 @@ public struct IngestPipeline: Sendable {
         let truePeak = meter.truePeakDBTP()
         let measured: Double? = lufs.isFinite && lufs > -70 ? lufs : nil
         let level = try LevelSetter(target: options.loudness, signal: signal, measuredLUFS: measured).level {
-            (gain, envelope, last) throws(IngestError) in
-            try encode(signal, gain: gain, envelope: envelope, progress: last ? progress : nil)
+            (gain, envelope, first) throws(IngestError) in
+            // Progress for the first encode only: a bar that ran back for each try would mislead.
+            try encode(signal, gain: gain, envelope: envelope, progress: first ? progress : nil)
         }
         return IngestResult(
             oggOpus: level.oggOpus,
