@@ -92,10 +92,17 @@ struct LiveCommand: AsyncParsableCommand {
             let ended = try await withThrowingTaskGroup(of: LiveBroadcastStatus?.self) { group in
                 group.addTask {
                     let body = HTTPClientRequest.Body.stream(source.chunks(), length: .unknown)
-                    let reply = try await client.send(
-                        .PUT, "/live/\(id)/audio", contentType: "application/octet-stream", stream: body,
-                        timeout: .hours(24))
-                    return try client.decode(reply, as: LiveBroadcastStatus.self)
+                    do {
+                        let reply = try await client.send(
+                            .PUT, "/live/\(id)/audio", contentType: "application/octet-stream", stream: body,
+                            timeout: .hours(24))
+                        return try client.decode(reply, as: LiveBroadcastStatus.self)
+                    } catch let failure as ControlClient.Failure {
+                        // Ended before the audio reached the station (`live stop` right after
+                        // the start, an emergency replacing it): its status says how it ended.
+                        if let s = try? await client.get("/live", as: LiveBroadcastStatus.self), s.liveId == id, s.endedAt != nil { return s }
+                        throw failure
+                    }
                 }
                 group.addTask { await Self.watch(client, id: id) }
                 defer { group.cancelAll() }
