@@ -32,8 +32,17 @@ def sample_rss():
 
 # The bulletin is queued (and ingested: decoded, measured and encoded in memory) before
 # the clusters connect, so the ingest's own peak is not counted against the link.
+# The recording is uploaded first and the airing timed after: the ingest encodes until
+# the decoded file is on the loudness target (tens of seconds for three minutes), and an
+# airing timed before it would start inside the heartbeat window measured below.
+upload = subprocess.run(["curl", "-sS", "--fail", "--unix-socket", station.sock, "-X", "POST", "--data-binary", f"@{work}/bulletin.wav",
+                         "-H", "Content-Type: application/octet-stream", "http://localhost/v1/media"], capture_output=True, check=True)
+sha = json.loads(upload.stdout)["sha256"]
 air_at = datetime.now(timezone(timedelta(hours=7))) + timedelta(seconds=90)
-cli("bulletin", "add", "--title", "Ba phút", "--file", f"{work}/bulletin.wav", "--zone", "tinh", "--at", air_at.strftime("%Y-%m-%d %H:%M:%S"))
+request = {"title": "Ba phút", "level": "normal", "media_sha256": sha, "targets": [{"zone": "tinh"}],
+           "schedule": {"at": air_at.strftime("%Y-%m-%d %H:%M:%S")}}
+subprocess.run(["curl", "-sS", "--fail", "--unix-socket", station.sock, "-X", "POST", "--data-binary", json.dumps(request),
+                "-H", "Content-Type: application/json", "http://localhost/v1/bulletins"], capture_output=True, check=True)
 _, rss_after_ingest, hwm_ingest = cpu_and_rss(daemon.pid)
 
 sim_duration = 300
