@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import pty
-import random
 import shutil
 import sqlite3
 import subprocess

@@ -52,14 +52,17 @@ public struct TruePeakLimiter: Sendable {
     /// The same from the signal's `truePeaks(of:)`, which do not depend on the
     /// gain: a search over gains computes them once.
     public func envelope(truePeaks: [Float], gain: Float) -> Envelope {
-        let scale = abs(gain)
-        // The gain each sample needs on its own, from its true peak.
-        var gains = truePeaks.map { peak -> Float in
+        var gains = needs(truePeaks, scale: abs(gain))
+        smooth(&gains)
+        return Envelope(gains: gains, reduction: Self.reduction(of: gains))
+    }
+
+    /// The gain each sample needs on its own to bring `truePeaks · scale` under the ceiling.
+    func needs(_ truePeaks: [Float], scale: Float) -> [Float] {
+        truePeaks.map { peak in
             let scaled = peak * scale
             return scaled > ceiling ? ceiling / scaled : 1
         }
-        smooth(&gains)
-        return Envelope(gains: gains, reduction: Self.reduction(of: gains))
     }
 
     /// Each sample's true peak: the highest magnitude from it up to the next, on a 4× grid.
@@ -86,13 +89,7 @@ public struct TruePeakLimiter: Sendable {
     /// codec's frame (an onset smears back into the silence before it), so the
     /// dip covers a frame either side, not just the peak.
     public func dips(under signal: [Float], holdSamples: Int = 960) -> [Float] {
-        var gains = [Float](repeating: 1, count: signal.count)
-        signal.withUnsafeBufferPointer { x in
-            for n in 0..<x.count {
-                let peak = Self.truePeak(x, at: n)
-                if peak > ceiling { gains[n] = ceiling / peak }
-            }
-        }
+        var gains = needs(Self.truePeaks(of: signal), scale: 1)
         if holdSamples > 0 {
             Self.forwardMinimum(&gains, window: holdSamples + 1)
             gains.reverse()
