@@ -22,6 +22,8 @@ public struct StatusResponse: Sendable, Codable, Equatable {
     public var clustersConnected: Int?
     /// Heartbeats received since the daemon started.
     public var heartbeatsReceived: Int?
+    /// Receipts the station refused since it started (each answered, logged with why).
+    public var receiptsRejected: Int?
     /// The ALSA device `commcast live --mic` uses when none is named (`live.microphone`).
     public var liveMicrophone: String?
     /// Whether the link serves TLS, so stream URLs are https://.

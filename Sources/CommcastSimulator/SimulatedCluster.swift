@@ -64,6 +64,7 @@ final class SimulatedCluster: @unchecked Sendable {
         }
         var failures = 0
         while !Task.isCancelled {
+            var wait: ClosedRange<Double>?
             do {
                 let close = try await WebSocketClient.connect(
                     url: options.linkURL, configuration: .init(maxFrameSize: LinkCodec.maxTextBytes),
@@ -75,7 +76,8 @@ final class SimulatedCluster: @unchecked Sendable {
                 failures = 0
                 if let close {
                     let code = UInt16(webSocketErrorCode: close.closeCode)
-                    if [4400, 4401, 4403].contains(code) { counters.error("closed \(code)") }
+                    if [4400, 4401, 4403, 4404, 4410, 4426].contains(code) { counters.error("closed \(code)") }
+                    wait = Self.retryDelay(afterClose: code, options: options)
                 }
             } catch is CancellationError {
                 break
@@ -88,7 +90,21 @@ final class SimulatedCluster: @unchecked Sendable {
             // A random delay so a province's clusters do not all return in the same
             // millisecond, doubling while connecting fails (docs/protocol.md).
             let backoff = min(60, options.reconnectJitterSeconds * pow(2, Double(min(failures, 6))))
-            try? await Task.sleep(for: .seconds(Double.random(in: 0...max(0.05, failures == 0 ? options.reconnectJitterSeconds : backoff))))
+            let delay = wait ?? 0...max(0.05, failures == 0 ? options.reconnectJitterSeconds : backoff)
+            try? await Task.sleep(for: .seconds(Double.random(in: delay)))
+        }
+    }
+
+    /// How long to wait before dialling again after the station closed the link with
+    /// `code` (docs/protocol.md, "Close codes"); nil: the usual random delay.
+    static func retryDelay(afterClose code: UInt16, options: SimulatorOptions) -> ClosedRange<Double>? {
+        switch code {
+        // A credential the station will not take: nothing changes until someone
+        // installs a new one, so the cluster does not hammer the station.
+        case 4401, 4403, 4404, 4410, 4426: options.slowRetrySeconds...(options.slowRetrySeconds * 1.2)
+        // Another instance holds the link: back off rather than take turns.
+        case 4409: 30...36
+        default: nil
         }
     }
 
@@ -113,7 +129,7 @@ final class SimulatedCluster: @unchecked Sendable {
             HelloMessage(
                 clusterID: credential.clusterID, signature: try credential.sign(nonce: challenge.nonce),
                 firmware: "commcast-sim 1", clusterTime: clusterNow(), volume: lock.withLock { state.volume }, cached: cached,
-                pendingReceipts: pending), on: out)
+                pendingReceipts: pending, protocol: LinkProtocolVersion.v1_1.description), on: out)
         var heartbeatTask: Task<Void, Never>?
         var dropTask: Task<Void, Never>?
         defer {
@@ -147,9 +163,17 @@ final class SimulatedCluster: @unchecked Sendable {
             case .schedule(let s):
                 counters.update { $0.schedulesReceived += 1 }
                 await apply(s)
+            case .cancel(let c):
+                counters.update { $0.cancelsReceived += c.airingIDs.count }
+                let stopped = lock.withLock { state.schedule.cancel(c.airingIDs) }
+                if let stopped { await receipt(stopped, .interrupted, reason: c.reason) }
             case .receiptAck(let ack):
                 let removed = lock.withLock { state.receipts.acknowledge(ack.receiptIDs) }
-                counters.update { $0.receiptsAcknowledged += removed }
+                counters.update {
+                    $0.receiptsAcknowledged += removed
+                    $0.receiptsRejected += ack.rejected?.count ?? 0
+                }
+                for r in ack.rejected ?? [] { counters.error("receipt rejected: \(r.reason.prefix(60))") }
             case .command(let c):
                 let error = await carryOut(c)
                 try await send(CommandResultMessage(commandID: c.commandID, ok: error == nil, error: error), on: out)
@@ -215,15 +239,17 @@ final class SimulatedCluster: @unchecked Sendable {
         }
     }
 
-    /// Applies a schedule: it replaces every airing from `from` on; a playing airing it
-    /// no longer contains is stopped (that is how a cancel arrives).
+    /// Applies a schedule: it replaces every airing from `from` on, and never stops
+    /// what plays (a `cancel` does that).
     func apply(_ s: ScheduleMessage) async {
-        let (missing, stopped) = lock.withLock { (state.media.claim(for: s.airings), state.schedule.apply(s)) }
+        let missing = lock.withLock {
+            state.schedule.apply(s)
+            return state.media.claim(for: s.airings)
+        }
         if !missing.isEmpty {
             let now = Date()
             counters.update { $0.firstMediaScheduleAt = min($0.firstMediaScheduleAt ?? now, now) }
         }
-        if let stopped { await receipt(stopped, .interrupted, reason: "cancelled") }
         for media in missing { Task { await download(media) } }
     }
 
@@ -410,6 +436,7 @@ final class SimulatedCluster: @unchecked Sendable {
             for id in due.completed { await receipt(id, .completed) }
             for id in due.failed { await receipt(id, .failed, reason: "media not available") }
             for id in due.preempted { await receipt(id, .interrupted, reason: "live") }
+            for id in due.tooLate { await receipt(id, .failed, reason: "too late to start") }
             try? await Task.sleep(for: .milliseconds(100))
         }
     }

@@ -32,6 +32,9 @@ public struct SimulatorOptions: Sendable {
     public var hostileClients: Int
     /// Reconnects wait a random 0…this many seconds (docs/protocol.md).
     public var reconnectJitterSeconds: Double
+    /// After a close for a credential the station will not take (4401, 4403, 4404,
+    /// 4410, 4426), the cluster waits this long before it dials again.
+    public var slowRetrySeconds: Double = 300
     /// Share of clusters that decode the live audio they play; the rest check frames
     /// and timing only. 100 in tests; a load benchmark lowers it so that the
     /// simulator's Opus decoding does not take the cores the station needs.

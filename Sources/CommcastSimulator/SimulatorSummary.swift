@@ -7,7 +7,7 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
         case clusters, connectedAtEnd, allConnectedAfterSeconds, reconnectedAfterDropSeconds, connects, connectFailures, linkDropsInjected
         case refusals, schedulesReceived, deliverySeconds, downloads, downloadedBytes, resumedDownloads, sha256Mismatches, decodedAndChecked
         case decodeFailures, airingsStarted, airingsCompleted, airingsInterrupted, airingsFailed, receiptsSent, receiptsAcknowledged
-        case receiptsPending, heartbeatsSent, hostileAttempts, hostileClosedByStation, errors, commands
+        case receiptsPending, receiptsRejected, cancelsReceived, heartbeatsSent, hostileAttempts, hostileClosedByStation, errors, commands
         case liveStarts, liveStops, livePackets, liveOutOfOrder, liveLost, liveLate, liveDecodeFailures, liveFirstAudioLatest
         case liveFirstAudioEarliest, liveClustersReceiving
         case liveLagP50MS = "liveLagP50Ms"
@@ -42,6 +42,10 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
     public var receiptsSent = 0
     public var receiptsAcknowledged = 0
     public var receiptsPending = 0
+    /// Receipts the station answered with a rejection (protocol 1.1).
+    public var receiptsRejected = 0
+    /// Airing ids named in `cancel` messages.
+    public var cancelsReceived = 0
     public var heartbeatsSent = 0
     /// Commands received from the station, by command.
     public var commands: [String: Int] = [:]
@@ -83,7 +87,7 @@ extension SimulatorSummary: CustomStringConvertible {
             "schedules           \(schedulesReceived) received; media delivered to all in \(s(deliverySeconds))",
             "media               \(downloads) downloads, \(downloadedBytes) bytes, \(resumedDownloads) resumed, \(sha256Mismatches) sha256 mismatches, \(decodedAndChecked) decoded and checked",
             "airings             \(airingsStarted) started, \(airingsCompleted) completed, \(airingsInterrupted) interrupted, \(airingsFailed) failed",
-            "receipts            \(receiptsSent) sent, \(receiptsAcknowledged) acknowledged, \(receiptsPending) pending",
+            "receipts            \(receiptsSent) sent, \(receiptsAcknowledged) acknowledged (\(receiptsRejected) rejected), \(receiptsPending) pending; \(cancelsReceived) airings cancelled",
             "heartbeats          \(heartbeatsSent) sent",
         ]
         if liveStarts > 0 {

@@ -52,11 +52,20 @@ struct LiveStreamTests {
         let decoded = try ExternalTools.ffmpegMono48k(whole)
         #expect(abs(decoded.count - source.count) <= 960 + 312, "\(decoded.count) samples")
 
-        // A listener who joins at 1 s gets the headers, then the pages from there.
+        // A listener who joins at 1 s gets the header pages (0 and 1), then the pages
+        // from there (52 on) renumbered from 2: opusinfo reads it without a gap.
         let late = dir.file("late.opus")
-        try Data(muxer.headerPages + pages[50...].joined() + end).write(to: late)
+        #expect(muxer.nextPageSequence == 2 + 150 + 1)
+        let renumbered = OggPageRenumbering.renumber(Array(pages[50...].joined()) + end, subtracting: 50)
+        try Data(muxer.headerPages + renumbered).write(to: late)
+        let lateInfo = try ExternalTools.run("opusinfo", [late.path])
+        #expect(lateInfo.status == 0, "\(lateInfo.stdoutText)")
+        #expect(!lateInfo.stdoutText.contains("WARNING"), "\(lateInfo.stdoutText)")
         let lateDecoded = try ExternalTools.ffmpegMono48k(late)
         #expect(lateDecoded.count >= 48_000 * 19 / 10, "\(lateDecoded.count) samples")
+        // Not renumbered, the same pages show the gap opusinfo warns of.
+        try Data(muxer.headerPages + pages[50...].joined() + end).write(to: late)
+        #expect(try ExternalTools.run("opusinfo", [late.path]).stdoutText.contains("sequence number gap"))
     }
 }
 

@@ -26,7 +26,7 @@ final class MemoryLinkStore: ClusterKeySource, ReceiptSink {
     func linkKey(for clusterID: String) throws -> ClusterKey? { keys[clusterID] }
 
     func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date) throws -> ReceiptOutcome {
-        guard airings.contains(receipt.airingID) else { return .unknownAiring }
+        guard airings.contains(receipt.airingID) else { return .rejected("airing_id: got \(receipt.airingID), expected an airing") }
         return stored.withLock { list in
             if list.contains(where: { $0.cluster == clusterID && $0.receipt.receiptID == receipt.receiptID }) { return .duplicate }
             list.append((clusterID, receipt))
@@ -164,6 +164,87 @@ struct ClusterLinkHandlerTests {
         #expect(stored.map(\.receipt.receiptID) == ["r1", "r2"])
         #expect(stored.allSatisfy { $0.cluster == "a-1" })
         #expect(stored.map(\.receipt.kind) == [.started, .completed])
+        _ = try? await channel.finish()
+    }
+
+    /// Opens a link with a hello offering `version` (nil: a 1.0 hello, no field); returns the welcome.
+    func open(_ channel: NIOAsyncTestingChannel, version: String? = "1.1") async throws -> WelcomeMessage? {
+        let nonce = try await challenge(channel)
+        try await send(HelloMessage(clusterID: "a-1", signature: try credential.sign(nonce: nonce), protocol: version), on: channel)
+        guard case .welcome(let w) = try await nextMessage(channel) else { return nil }
+        return w
+    }
+
+    @Test("a receipt the station cannot count is answered with a rejection that names why, and the link stays up")
+    func rejectedReceipts() async throws {
+        let memory = store()
+        let channel = try await upgradedChannel(memory)
+        _ = try await open(channel)
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        try await send(ReceiptMessage(receiptID: "unknown", airingID: 99, kind: .started, at: at), on: channel)
+        try await channel.writeInbound(
+            WebSocketFrame(
+                fin: true, opcode: .text,
+                data: ByteBuffer(string: #"{"type":"receipt","receipt_id":"bad","airing_id":41,"kind":"exploded","at":"2027-01-15T08:00:00Z"}"#)))
+        try await send(ReceiptMessage(receiptID: "good", airingID: 41, kind: .started, at: at), on: channel)
+        var answers: [ReceiptAckMessage] = []
+        for _ in 0..<3 {
+            guard case .receiptAck(let ack) = try await nextMessage(channel) else {
+                Issue.record("expected an ack")
+                return
+            }
+            answers.append(ack)
+        }
+        #expect(answers.map(\.receiptIDs) == [["unknown"], ["bad"], ["good"]], "every receipt may be dropped, in the order sent")
+        #expect(answers[0].rejected?.first?.reason.contains("airing_id: got 99") == true)
+        #expect(answers[1].rejected?.first?.reason.contains("kind") == true)
+        #expect(answers[2].rejected == nil)
+        #expect(registry.receiptsRejected == 2)
+        #expect(registry.sessions["a-1"] != nil, "the link stays up")
+        _ = try? await channel.finish()
+    }
+
+    @Test("the hello names the version; 1.0 without the field, a newer minor at 1.1, another major refused with 4426")
+    func versions() async throws {
+        for (offered, served) in [(nil, "1.0"), ("1.1", "1.1"), ("1.4", "1.1")] as [(String?, String)] {
+            let channel = try await upgradedChannel(store())
+            #expect(try await open(channel, version: offered)?.protocol == served)
+            #expect(registry.sessions["a-1"]?.version.description == served)
+            _ = try? await channel.finish()
+        }
+        let channel = try await upgradedChannel(store())
+        let nonce = try await challenge(channel)
+        try await send(HelloMessage(clusterID: "a-1", signature: try credential.sign(nonce: nonce), protocol: "2.0"), on: channel)
+        guard case .error(let e) = try await nextMessage(channel) else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(e.code == "unsupported_protocol" && e.message.contains("expected 1.0 or 1.1"))
+        #expect(try await nextClose(channel) == 4426)
+        _ = try? await channel.finish()
+    }
+
+    @Test(
+        "every close the station starts comes after an error saying why, with the cause's own code",
+        arguments: [
+            ("rotated", "credential_changed", UInt16(4410)), ("revoked", "revoked", 4403), ("too big", "too_big", 1009),
+            ("broken framing", "malformed", 1002),
+        ])
+    func errorBeforeClose(_ cause: String, _ code: String, _ closeCode: UInt16) async throws {
+        let channel = try await upgradedChannel(store())
+        _ = try await open(channel)
+        switch cause {
+        case "rotated": registry.credentialRotated("a-1")
+        case "revoked": registry.credentialRevoked("a-1")
+        case "too big": channel.pipeline.fireErrorCaught(NIOWebSocketError.invalidFrameLength)
+        default: channel.pipeline.fireErrorCaught(NIOWebSocketError.fragmentedControlFrame)
+        }
+        guard case .error(let e) = try await nextMessage(channel) else {
+            Issue.record("expected an error before the close")
+            return
+        }
+        #expect(e.code == code)
+        #expect(try await nextClose(channel) == closeCode)
         _ = try? await channel.finish()
     }
 

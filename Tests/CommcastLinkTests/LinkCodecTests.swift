@@ -34,7 +34,7 @@ struct LinkCodecTests {
             case .receipt(let x): text = LinkCodec.encode(x)
             case .mediaReport(let x): text = LinkCodec.encode(x)
             case .commandResult(let x): text = LinkCodec.encode(x)
-            case .unknown: continue
+            case .unknown, .rejectedReceipt: continue
             }
             #expect(try LinkCodec.decodeClusterMessage(text) == m, "\(text)")
         }
@@ -59,6 +59,59 @@ struct LinkCodecTests {
         #expect(LinkCodec.encode(welcome).contains("\"heartbeat_seconds\":30"))
         #expect(try LinkCodec.decodeServerMessage(LinkCodec.encode(welcome)) == .welcome(welcome))
         #expect(try LinkCodec.decodeServerMessage(#"{"type":"firmware_offer","url":"x"}"#) == .unknown(type: "firmware_offer"))
+        let cancel = CancelMessage(airingIDs: [81234, 81235])
+        #expect(LinkCodec.encode(cancel).contains(#""airing_ids":[81234,81235]"#))
+        #expect(LinkCodec.encode(cancel).contains(#""reason":"cancelled""#))
+        #expect(try LinkCodec.decodeServerMessage(LinkCodec.encode(cancel)) == .cancel(cancel))
+        let ack = ReceiptAckMessage.rejecting("r9", because: "receipt: kind: no")
+        #expect(LinkCodec.encode(ack).contains(#""receipt_ids":["r9"]"#) && LinkCodec.encode(ack).contains(#""rejected":[{"#))
+        #expect(!LinkCodec.encode(ReceiptAckMessage(receiptIDs: ["a"])).contains("rejected"), "absent when none was rejected")
+    }
+
+    /// One rule (docs/protocol.md, "Required fields"): a required field absent or null
+    /// refuses the message; an optional one may be either.
+    @Test func requiredAndOptionalFields() throws {
+        guard case .hello = try LinkCodec.decodeClusterMessage(#"{"type":"hello","cluster_id":"tp-001","signature":"s"}"#) else {
+            Issue.record("a hello with only type, cluster_id and signature is accepted")
+            return
+        }
+        let minimal = #"{"type":"heartbeat","seq":1,"cluster_time":"2026-11-24T06:00:00Z","state":"idle","volume":70,"cached":[]}"#
+        guard case .heartbeat(let h) = try LinkCodec.decodeClusterMessage(minimal) else {
+            Issue.record("the five required heartbeat fields suffice")
+            return
+        }
+        #expect(h.firmware == "" && h.errors.isEmpty && h.pendingReceipts == 0 && h.uptimeSeconds == 0)
+        for field in ["seq", "cluster_time", "state", "volume", "cached"] {
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(minimal.utf8)) as? [String: Any])
+            object[field] = nil
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+            #expect(throws: ErrorMessage.self, "heartbeat without \(field)") { try LinkCodec.decodeClusterMessage(text) }
+            object[field] = NSNull()
+            let null = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+            #expect(throws: ErrorMessage.self, "heartbeat with \(field) null") { try LinkCodec.decodeClusterMessage(null) }
+        }
+        let nulls = minimal.dropLast() + #","playing":null,"signal_dbm":null,"firmware":null,"errors":null,"uptime_seconds":null}"#
+        #expect(throws: Never.self) { try LinkCodec.decodeClusterMessage(String(nulls)) }
+    }
+
+    @Test(arguments: ["tp:001", "tp 001", "", String(repeating: "a", count: 65), "xã-1"])
+    func clusterIDsHoldOnlyWhatTheStationIssues(_ id: String) {
+        let hello = LinkCodec.encode(HelloMessage(clusterID: id, signature: "s"))
+        #expect(throws: ErrorMessage.self) { try LinkCodec.decodeClusterMessage(hello) }
+    }
+
+    @Test func versionsAreNegotiatedInTheHello() {
+        #expect((try? LinkProtocolVersion.negotiate(nil).get()) == .v1_0, "no field: a 1.0 cluster")
+        #expect((try? LinkProtocolVersion.negotiate("1.0").get()) == .v1_0)
+        #expect((try? LinkProtocolVersion.negotiate("1.1").get()) == .v1_1)
+        #expect((try? LinkProtocolVersion.negotiate("1.7").get()) == .v1_1, "a newer minor is served at the newest the station has")
+        for refused in ["2.0", "1", "one", "1.1.0", ""] {
+            guard case .failure(let e) = LinkProtocolVersion.negotiate(refused) else {
+                Issue.record("\(refused) accepted")
+                continue
+            }
+            #expect(e.code == "unsupported_protocol" && e.message.contains("expected 1.0 or 1.1"), "\(e.message)")
+        }
     }
 
     @Test(arguments: [
@@ -78,11 +131,22 @@ struct LinkCodecTests {
     ])
     func malformedMessagesNameTheField(_ text: String, _ says: String) {
         do {
-            _ = try LinkCodec.decodeClusterMessage(text)
-            Issue.record("accepted \(text)")
+            let decoded = try LinkCodec.decodeClusterMessage(text)
+            // A receipt with a usable id is answered (rejected), never thrown on.
+            guard case .rejectedReceipt(let id, let reason) = decoded else {
+                Issue.record("accepted \(text)")
+                return
+            }
+            #expect(id == "r" && reason.contains(says), "\(reason)")
         } catch {
             #expect(error.code == "malformed")
             #expect(error.message.contains(says), "\(error.message)")
+        }
+    }
+
+    @Test func aReceiptWithoutAUsableIDCannotBeAnswered() {
+        for text in [#"{"type":"receipt","airing_id":9}"#, #"{"type":"receipt","receipt_id":7}"#, #"{"type":"receipt","receipt_id":""}"#] {
+            #expect(throws: ErrorMessage.self, "\(text)") { try LinkCodec.decodeClusterMessage(text) }
         }
     }
 

@@ -24,7 +24,7 @@ struct PlaybackScheduleTests {
     @Test("an airing starts at its time from the cache, completes after its length, and starts only once")
     func startsAndCompletes() {
         var p = PlaybackSchedule()
-        #expect(p.apply(schedule([airing(1, at: 10)])) == nil)
+        p.apply(schedule([airing(1, at: 10)]))
         #expect(p.due(at: t0 + 5, holds: { _ in true }, live: nil) == .init())
         #expect(p.due(at: t0 + 10, holds: { _ in true }, live: nil) == .init(started: [1]))
         #expect(p.playing == 1)
@@ -36,23 +36,35 @@ struct PlaybackScheduleTests {
     @Test("without its media an airing fails; under a live emergency it is preempted")
     func failsOrIsPreempted() {
         var p = PlaybackSchedule()
-        _ = p.apply(schedule([airing(1, at: 0, sha: "missing"), airing(2, at: 60, level: .priority)]))
+        p.apply(schedule([airing(1, at: 0, sha: "missing"), airing(2, at: 60, level: .priority)]))
         #expect(p.due(at: t0 + 1, holds: { $0 != "missing" }, live: nil) == .init(failed: [1]))
         #expect(p.due(at: t0 + 61, holds: { _ in true }, live: .emergency) == .init(preempted: [2]))
     }
 
-    @Test("a live broadcast interrupts what it outranks, and a schedule without the playing airing stops it")
+    @Test("a live broadcast interrupts what it outranks; a schedule never stops what plays, a cancel does")
     func interruptions() {
         var p = PlaybackSchedule()
-        _ = p.apply(schedule([airing(1, at: 0, level: .emergency), airing(2, at: 100)]))
+        p.apply(schedule([airing(1, at: 0, level: .emergency), airing(2, at: 100)]))
         _ = p.due(at: t0 + 1, holds: { _ in true }, live: nil)
         #expect(p.interrupt(for: .priority) == nil, "a priority broadcast does not interrupt an emergency bulletin")
         #expect(p.interrupt(for: .emergency) == 1)
         _ = p.due(at: t0 + 101, holds: { _ in true }, live: nil)
         #expect(p.playing == 2)
-        // A schedule from now on that no longer holds airing 2: protocol 1.0 reads it as a cancel.
-        #expect(p.apply(schedule([], from: 100)) == 2)
+        // A schedule from now on never holds the airing that plays: it is not a cancel (1.1).
+        p.apply(schedule([airing(3, at: 300)], from: 101))
+        #expect(p.playing == 2)
+        #expect(p.cancel([3]) == nil, "an airing ahead is dropped, nothing stops")
+        #expect(p.cancel([2]) == 2)
         #expect(p.playing == nil)
+        #expect(p.due(at: t0 + 301, holds: { _ in true }, live: nil) == .init(), "a cancelled airing never starts")
+    }
+
+    @Test("an airing first seen more than a minute after its start fails as too late")
+    func tooLate() {
+        var p = PlaybackSchedule()
+        p.apply(schedule([airing(1, at: 0), airing(2, at: 100)]))
+        #expect(p.due(at: t0 + 61, holds: { _ in true }, live: nil) == .init(tooLate: [1]))
+        #expect(p.due(at: t0 + 159, holds: { _ in true }, live: nil) == .init(started: [2]))
     }
 
     @Test("the cache hands out each missing file once, soonest first, and holds only verified files")

@@ -136,6 +136,19 @@ struct SchedulingStoreTests {
         _ = try db.setBulletinState(id: b.id, to: .cancelled, by: root, at: now)
         #expect(try db.airings(from: now, to: horizon.end).isEmpty)
         #expect(throws: StoreError.self) { try db.setBulletinState(id: b.id, to: .active, by: root, at: now) }
+        // Each cluster is told of its own cancelled airings until they would have ended.
+        let cancels = try db.activeCancels(clusterIDs: ["tp-1", "tp-2", "tb-1"], at: now)
+        #expect(cancels.values.flatMap { $0 }.sorted() == ids.sorted())
+        #expect(try db.wasCancelled(airingID: ids[0], clusterID: cancels.first { $0.value.contains(ids[0]) }!.key))
+        #expect(try db.activeCancels(clusterIDs: ["tp-1", "tp-2", "tb-1"], at: now.addingTimeInterval(86_400 + 120)).isEmpty)
+
+        // Withdrawn ids are never given again: a new bulletin's airings get new ones.
+        _ = try db.createBulletin(
+            NewBulletin(title: "y", level: .normal, sourceKind: .file, media: media(), targets: [.zone("bp")], rules: [daily(["06:00", "17:00"])]),
+            by: root, at: now)
+        try db.savePlan(planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
+        let newIDs = try db.airings(from: now, to: horizon.end).map(\.id)
+        #expect(newIDs.count == 6 && Set(newIDs).isDisjoint(with: ids) && newIDs.min()! > ids.max()!)
     }
 
     @Test("an airing stopped before it started is preempted: not aired, no minutes")

@@ -40,7 +40,7 @@ struct ClusterLinkEndToEndTests {
             try await send(
                 HelloMessage(
                     clusterID: credential.clusterID, signature: try credential.sign(nonce: challenge.nonce),
-                    firmware: "e2e 1", clusterTime: Date(), volume: 70, cached: [], pendingReceipts: 0))
+                    firmware: "e2e 1", clusterTime: Date(), volume: 70, cached: [], pendingReceipts: 0, protocol: "1.1"))
             return try await next { if case .welcome(let w) = $0 { w } else { nil } }
         }
     }
@@ -155,7 +155,11 @@ struct ClusterLinkEndToEndTests {
                     HeartbeatMessage(
                         seq: 1, clusterTime: Date(), state: .idle, volume: 70, signalDBm: -90,
                         uptimeSeconds: 5, firmware: "e2e 1", cached: [airing.media.sha256]))
-                #expect(try station.commcast(["bulletin", "cancel", "\(secondID)"]).status == 0)
+                #expect(try station.commcast(["bulletin", "cancel", "\(secondID)", "--yes"]).status == 0)
+                // 1.1: the cancel names the airing, before the schedule that no longer holds it.
+                let secondAiring = try #require(schedule.airings.first { $0.bulletinID == Int64(secondID) })
+                let cancel = try await conversation.next { if case .cancel(let c) = $0 { c } else { nil } }
+                #expect(cancel.airingIDs == [secondAiring.airingID] && cancel.reason == "cancelled")
                 schedule = try await conversation.next {
                     if case .schedule(let s) = $0, !s.airings.contains(where: { $0.bulletinID == Int64(secondID) }) { s } else { nil }
                 }
@@ -189,21 +193,23 @@ struct ClusterLinkEndToEndTests {
                 _ = try await conversation.authenticate(good)
                 readyContinuation.yield()
                 for await _ in done { break }
-                // Still served: a heartbeat and a receipt for an unknown airing are both taken in.
+                // Still served: a receipt for an airing the station never sent is answered
+                // with a rejection the cluster can drop it by, and the link stays up.
                 try await conversation.send(ReceiptMessage(receiptID: "x", airingID: 999_999, kind: .started, at: Date()))
                 let ack = try await conversation.next { if case .receiptAck(let a) = $0 { a } else { nil } }
                 #expect(ack.receiptIDs == ["x"])
+                #expect(ack.rejected?.first?.reason.contains("expected an airing this station sent to a1") == true, "\(ack)")
                 try await conversation.outbound.close(.normalClosure, reason: nil)
             }
         }
         for await _ in ready { break }
 
-        // A client that connects and never says hello is closed after 10 s (4408);
+        // A client that connects and never says hello is closed after 10 s (4407);
         // it waits alongside the cases below.
         let silent = Task {
             try await Self.link(address) { c in while (try? await c.next()) != nil {} }
         }
-        // A connected cluster whose key is rotated loses its link at once (4403) and
+        // A connected cluster whose key is rotated loses its link at once (4410) and
         // cannot come back with the old key.
         let (rotatedIn, rotatedInContinuation) = AsyncStream<Void>.makeStream()
         let rotated = Task {
@@ -216,7 +222,7 @@ struct ClusterLinkEndToEndTests {
         for await _ in rotatedIn { break }
         let rotation = try station.commcast(["cluster", "rotate-key", "a2"])
         #expect(rotation.status == 0)
-        #expect(try await rotated.value == 4403)
+        #expect(try await rotated.value == 4410)
         let newA2 = try Self.credential(from: rotation.stdoutText)
 
         func expectRefusal(_ code: String, close: UInt16, _ body: @escaping @Sendable (inout Conversation) async throws -> Void) async throws {
@@ -239,7 +245,7 @@ struct ClusterLinkEndToEndTests {
             guard case .challenge(let ch) = try await c.next() else { return }
             try await c.send(HelloMessage(clusterID: "a3", signature: try credentials[2].sign(nonce: ch.nonce)))
         }
-        try await expectRefusal("unknown_cluster", close: 4401) { c in
+        try await expectRefusal("unknown_cluster", close: 4404) { c in
             guard case .challenge(let ch) = try await c.next() else { return }
             try await c.send(HelloMessage(clusterID: "zz", signature: try good.sign(nonce: ch.nonce)))
         }
@@ -264,18 +270,16 @@ struct ClusterLinkEndToEndTests {
             _ = try await c.authenticate(newA2)
             try await c.send(HelloMessage(clusterID: "a2", signature: "again"))
         }
-        // An oversized frame closes with 1009 from the WebSocket layer itself.
-        let oversized = try await Self.link(address) { c in
+        // An oversized frame: `too_big`, then 1009.
+        try await expectRefusal("too_big", close: 1009) { c in
             _ = try await c.authenticate(newA2)
             try await c.outbound.write(.text(String(repeating: "x", count: 100_000)))
-            while (try? await c.next()) != nil {}
         }
-        #expect(oversized == 1009, "\(String(describing: oversized))")
         try await expectRefusal("bad_signature", close: 4401) { c in
             guard case .challenge(let ch) = try await c.next() else { return }
             try await c.send(HelloMessage(clusterID: "a2", signature: try credentials[1].sign(nonce: ch.nonce)))
         }
-        #expect(try await silent.value == 4408)
+        #expect(try await silent.value == 4407)
 
         // Through all of it the honest cluster stayed connected and is still served.
         let status = try station.json(["status"]) as? [String: Any]
@@ -283,7 +287,7 @@ struct ClusterLinkEndToEndTests {
         doneContinuation.yield()
         _ = try await honest.value
         let log = station.daemon.log
-        for reason in ["bad_signature", "revoked", "unknown_cluster", "malformed"] {
+        for reason in ["bad_signature", "revoked", "unknown_cluster", "malformed", "too_big"] {
             #expect(log.contains("reason=\(reason)"), "\(reason) is logged")
         }
     }

@@ -6,8 +6,10 @@ import CommcastCore
 ///
 /// One page per 20 ms packet, flushed at once: a listener is never more than a
 /// packet behind the clusters. The pages are made once and the same bytes go to
-/// every listener; one who joins late gets the header pages first, then the live
-/// pages from where the stream is (players accept the jump in granule position).
+/// every listener who joined at the start; one who joins late gets the header pages
+/// first, then the live pages renumbered to follow them (`OggPageRenumbering`), so
+/// its stream has no gap in page sequence, only a later first granule position,
+/// which RFC 7845 allows for a stream joined in the middle.
 public final class OggOpusStreamMuxer {
     /// OpusHead and OpusTags pages: what a listener gets first.
     public let headerPages: [UInt8]
@@ -41,6 +43,10 @@ public final class OggOpusStreamMuxer {
         pages += Self.flush(&stream)
         headerPages = pages
     }
+
+    /// The sequence number of the next page `page(for:)` or `endOfStream()` makes:
+    /// the two header pages, then one page per packet.
+    public var nextPageSequence: Int64 { packetNumber }
 
     deinit { ogg_stream_clear(&stream) }
 

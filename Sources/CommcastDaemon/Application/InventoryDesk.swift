@@ -85,7 +85,7 @@ public struct InventoryDesk: Sendable {
         try database.audit(
             actor, action: "cluster.rotate-key", target: id,
             details: ["key": LinkAuthentication.fingerprint(publicKey: credential.publicKey)], at: now())
-        registry.credentialChanged(id)
+        registry.credentialRotated(id)
         return Self.issued(credential)
     }
 
@@ -95,7 +95,7 @@ public struct InventoryDesk: Sendable {
         try scope.requireInventory(cluster.zonePath, for: op)
         try database.revokeClusterKey(id: id, at: now())
         try database.audit(actor, action: "cluster.revoke", target: id, at: now())
-        registry.credentialChanged(id)
+        registry.credentialRevoked(id)
     }
 
     /// Moves a cluster between two zones of the operator's.

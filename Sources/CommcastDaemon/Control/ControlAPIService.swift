@@ -77,6 +77,7 @@ public struct ControlAPIService: Service {
                 clustersConnected: addresses.link == nil ? nil : registry.connectedCount,
                 heartbeatsReceived: addresses.link == nil ? nil : registry.heartbeatsReceived
             )
+            status.receiptsRejected = addresses.link == nil ? nil : registry.receiptsRejected
             status.liveMicrophone = settings.current.live.microphone
             status.linkTLS = settings.current.link.usesTLS
             return try JSONResponse.ok(status)

@@ -21,6 +21,9 @@ struct LinkScheduleSender: Sendable {
         let targets = clusterIDs.map { $0.intersection(connected) } ?? connected
         guard !targets.isEmpty else { return 0 }
         let from = now()
+        // Cancels before the schedule: a cluster that reconnects stops or drops a
+        // cancelled airing first thing (docs/protocol.md, `cancel`).
+        await sendCancels(to: targets, at: from)
         let until = from.addingTimeInterval(TimeInterval(settings.current.schedule.horizonHours * 3600))
         let byCluster: [String: [ClusterAiring]]
         do {
@@ -70,5 +73,27 @@ struct LinkScheduleSender: Sendable {
         }
         if sent > 0 { logger.debug("schedules sent", metadata: ["clusters": "\(sent)"]) }
         return sent
+    }
+
+    /// Tells each cluster of the airings cancelled since its link opened that it has not
+    /// been told of. A 1.0 cluster ignores `cancel`; it gets the `stop` command when its
+    /// last heartbeat says it plays one of them.
+    func sendCancels(to targets: Set<String>, at now: Date) async {
+        let cancels: [String: [Int64]]
+        do {
+            cancels = try await offload { [database] in try database.activeCancels(clusterIDs: targets, at: now) }
+        } catch {
+            logger.error("cannot read cancelled airings", metadata: ["error": "\(error)"])
+            return
+        }
+        for (id, airings) in cancels.sorted(by: { $0.key < $1.key }) {
+            guard let (new, session) = registry.noteCancels(id, airings), !new.isEmpty else { continue }
+            if session.version >= .v1_1 {
+                registry.send(id, .text(LinkCodec.encode(CancelMessage(airingIDs: new))))
+            } else if let playing = session.lastHeartbeat?.playingAiringID, new.contains(playing) {
+                registry.send(id, .text(LinkCodec.encode(CommandMessage(commandID: "cancel-\(playing)", command: .stop))))
+            }
+            logger.debug("cancels sent", metadata: ["cluster": "\(id)", "airings": "\(new)"])
+        }
     }
 }

@@ -62,6 +62,8 @@ public struct LinkService: Service {
 
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: LinkCodec.maxTextBytes,
+            // The link handler answers a broken or oversized frame itself: an `error` first, then the close.
+            automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
                 channel.eventLoop.makeSucceededFuture(URLComponents(string: head.uri)?.path == "/v1/link" ? HTTPHeaders() : nil)
             },
@@ -123,7 +125,10 @@ public struct LinkService: Service {
         }
         try? await server.close()
         for channel in connections.all {
-            channel.pipeline.fireUserInboundEventTriggered(LinkCloseRequest(code: 1001, reason: "station shutting down"))
+            channel.pipeline.fireUserInboundEventTriggered(
+                LinkCloseRequest(
+                    code: 1001, reason: "shutting_down",
+                    error: ErrorMessage(code: "shutting_down", message: "the station is stopping; reconnect after the usual delay")))
         }
         try? await Task.sleep(for: .milliseconds(200))
         for channel in connections.all { try? await channel.close() }

@@ -14,9 +14,12 @@ extension CommcastDatabase: ClusterKeySource, ReceiptSink {
         do {
             return try recordReceipt(receipt.airingReceipt(from: clusterID), receivedAt: receivedAt, clusterID: clusterID) ? .stored : .duplicate
         } catch let error as StoreError where error.kind == .notFound {
-            return .unknownAiring
+            if try wasCancelled(airingID: receipt.airingID, clusterID: clusterID) {
+                return .rejected("airing_id: airing \(receipt.airingID) was cancelled before it started; the station does not count it")
+            }
+            return .rejected("airing_id: got \(receipt.airingID), expected an airing this station sent to \(clusterID)")
         } catch let error as StoreError where error.kind == .forbidden {
-            return .refused(error.message)
+            return .rejected("airing_id: got \(receipt.airingID), expected an airing of \(clusterID), not of another cluster")
         }
     }
 }

@@ -72,7 +72,13 @@ public struct HealthService: Service {
             let session = sessions[id]
             if let session, now.timeIntervalSince(session.lastHeartbeat?.receivedAt ?? session.since) >= 3 * heartbeat {
                 logger.warning("closing a silent link", metadata: ["cluster": "\(id)"])
-                registry.send(id, .close(code: 4408, reason: "no heartbeat"))
+                registry.send(
+                    id,
+                    .close(
+                        code: 4408, reason: "idle",
+                        message:
+                            "no heartbeat for \(Int(now.timeIntervalSince(session.lastHeartbeat?.receivedAt ?? session.since))) s, expected one every \(Int(heartbeat)) s"
+                    ))
             }
             let missing = session?.lastHeartbeat.map { hb in Set((soon[id] ?? []).map(\.mediaSHA256)).subtracting(hb.cached).count } ?? 0
             let everSeen = seen.contains(id) || (machine.states[id].map { $0 != .neverSeen } ?? false)

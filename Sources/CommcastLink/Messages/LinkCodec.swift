@@ -7,6 +7,9 @@ public enum ClusterMessage: Sendable, Equatable {
     case receipt(ReceiptMessage)
     case mediaReport(MediaReportMessage)
     case commandResult(CommandResultMessage)
+    /// A receipt the station cannot take, with an id the cluster can be told to drop
+    /// it by (docs/protocol.md: every receipt gets an answer, and the link stays up).
+    case rejectedReceipt(receiptID: String, reason: String)
     /// A type this version does not know: logged and ignored (docs/protocol.md, "Conventions").
     case unknown(type: String)
 }
@@ -17,6 +20,7 @@ public enum ServerMessage: Sendable, Equatable {
     case welcome(WelcomeMessage)
     case schedule(ScheduleMessage)
     case receiptAck(ReceiptAckMessage)
+    case cancel(CancelMessage)
     case command(CommandMessage)
     case liveStart(LiveStartMessage)
     case liveStop(LiveStopMessage)
@@ -41,7 +45,9 @@ public enum LinkCodec {
         switch type {
         case "hello":
             let m = try decode(HelloMessage.self, data, type)
-            try check(!m.clusterID.isEmpty && m.clusterID.count <= 64, type, "cluster_id", m.clusterID, "1 to 64 characters")
+            try check(
+                isClusterID(m.clusterID), type, "cluster_id", m.clusterID.debugDescription,
+                "1 to 64 ASCII letters, digits, '-', '_' or '.'")
             try check(
                 !m.signature.isEmpty && m.signature.count <= 200, type, "signature", "\(m.signature.count) characters",
                 "a base64url Ed25519 signature")
@@ -62,19 +68,35 @@ public enum LinkCodec {
                 "at most 10 of at most 300 characters")
             return .heartbeat(m)
         case "receipt":
-            let m = try decode(ReceiptMessage.self, data, type)
-            try check(!m.receiptID.isEmpty && m.receiptID.count <= 128, type, "receipt_id", m.receiptID, "1 to 128 characters")
-            try check(m.airingID > 0, type, "airing_id", "\(m.airingID)", "a positive airing id")
-            let needsReason = m.kind == .interrupted || m.kind == .failed
-            try check(!needsReason || !(m.reason ?? "").isEmpty, type, "reason", "missing", "a reason for \(m.kind.rawValue)")
-            try check((m.reason ?? "").count <= 300, type, "reason", "\((m.reason ?? "").count) characters", "at most 300")
-            return .receipt(m)
+            // A receipt the cluster can drop is answered, never closed on: the cluster
+            // sends its oldest one first after every reconnect.
+            guard let id = (try? JSONDecoder().decode(ReceiptEnvelope.self, from: data))?.receiptID else {
+                throw ErrorMessage(code: "malformed", message: "receipt: receipt_id: missing or not a string, expected 1 to 128 characters")
+            }
+            guard !id.isEmpty && id.count <= 128 else {
+                throw ErrorMessage(code: "malformed", message: "receipt: receipt_id: got \(id.count) characters, expected 1 to 128")
+            }
+            do {
+                let m = try decode(ReceiptMessage.self, data, type)
+                try check(m.airingID > 0, type, "airing_id", "\(m.airingID)", "a positive airing id")
+                let needsReason = m.kind == .interrupted || m.kind == .failed
+                try check(!needsReason || !(m.reason ?? "").isEmpty, type, "reason", "missing", "a reason for \(m.kind.rawValue)")
+                try check((m.reason ?? "").count <= 300, type, "reason", "\((m.reason ?? "").count) characters", "at most 300")
+                return .receipt(m)
+            } catch {
+                return .rejectedReceipt(receiptID: id, reason: error.message)
+            }
         case "media_report":
             let m = try decode(MediaReportMessage.self, data, type)
             try check(isSHA256(m.sha256), type, "sha256", m.sha256, "64 lowercase hex digits")
+            try check(["failed", "lost"].contains(m.state), type, "state", m.state.debugDescription, "failed or lost")
+            try check((m.reason ?? "").count <= 300, type, "reason", "\((m.reason ?? "").count) characters", "at most 300")
             return .mediaReport(m)
         case "command_result":
-            return .commandResult(try decode(CommandResultMessage.self, data, type))
+            let m = try decode(CommandResultMessage.self, data, type)
+            try check(!m.commandID.isEmpty && m.commandID.count <= 128, type, "command_id", m.commandID, "1 to 128 characters")
+            try check((m.error ?? "").count <= 300, type, "error", "\((m.error ?? "").count) characters", "at most 300")
+            return .commandResult(m)
         default:
             return .unknown(type: String(type.prefix(40)))
         }
@@ -87,6 +109,7 @@ public enum LinkCodec {
         case "welcome": return .welcome(try decode(WelcomeMessage.self, data, type))
         case "schedule": return .schedule(try decode(ScheduleMessage.self, data, type))
         case "receipt_ack": return .receiptAck(try decode(ReceiptAckMessage.self, data, type))
+        case "cancel": return .cancel(try decode(CancelMessage.self, data, type))
         case "command": return .command(try decode(CommandMessage.self, data, type))
         case "live_start": return .liveStart(try decode(LiveStartMessage.self, data, type))
         case "live_stop": return .liveStop(try decode(LiveStopMessage.self, data, type))
@@ -99,7 +122,19 @@ public enum LinkCodec {
         s.utf8.count == 64 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
+    /// What `cluster_id` may hold: the station's own rule for cluster ids, so the
+    /// `ccl1:<cluster_id>:<key>` credential splits one way only.
+    public static func isClusterID(_ s: String) -> Bool {
+        (1...64).contains(s.utf8.count)
+            && s.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95 || $0 == 46 }
+    }
+
     struct Envelope: Decodable { var type: String }
+
+    struct ReceiptEnvelope: Decodable {
+        var receiptID: String
+        enum CodingKeys: String, CodingKey { case receiptID = "receipt_id" }
+    }
 
     static func envelope(_ text: String) throws(ErrorMessage) -> (String, Data) {
         guard text.utf8.count <= maxTextBytes else {

@@ -7,15 +7,20 @@ import Foundation
 /// `challenge`: the station's first message on every link.
 public struct ChallengeMessage: Codable, Sendable, Equatable {
     public var type = "challenge"
+    /// The major version, 1 (a 1.0 cluster reads only this).
     public var `protocol`: Int
+    /// Every version the station speaks, e.g. `["1.0", "1.1"]`.
+    public var protocolVersions: [String]?
     public var nonce: String
     public var serverTime: Date
     enum CodingKeys: String, CodingKey {
         case type, `protocol`, nonce
+        case protocolVersions = "protocol_versions"
         case serverTime = "server_time"
     }
-    public init(nonce: String, serverTime: Date) {
+    public init(nonce: String, serverTime: Date, protocolVersions: [String]? = LinkProtocolVersion.supported.map(\.description)) {
         self.protocol = 1
+        self.protocolVersions = protocolVersions
         self.nonce = nonce
         self.serverTime = serverTime
     }
@@ -31,16 +36,19 @@ public struct HelloMessage: Codable, Sendable, Equatable {
     public var volume: Int?
     public var cached: [String]?
     public var pendingReceipts: Int?
+    /// The version the cluster speaks, e.g. `"1.1"`; absent: 1.0.
+    public var `protocol`: String?
     enum CodingKeys: String, CodingKey {
-        case type, signature, firmware, volume, cached
+        case type, signature, firmware, volume, cached, `protocol`
         case clusterID = "cluster_id"
         case clusterTime = "cluster_time"
         case pendingReceipts = "pending_receipts"
     }
     public init(
         clusterID: String, signature: String, firmware: String? = nil, clusterTime: Date? = nil, volume: Int? = nil,
-        cached: [String]? = nil, pendingReceipts: Int? = nil
+        cached: [String]? = nil, pendingReceipts: Int? = nil, protocol: String? = nil
     ) {
+        self.protocol = `protocol`
         self.clusterID = clusterID
         self.signature = signature
         self.firmware = firmware
@@ -58,13 +66,16 @@ public struct WelcomeMessage: Codable, Sendable, Equatable {
     public var heartbeatSeconds: Int
     public var serverTime: Date
     public var mediaPath: String
+    /// The version spoken on this link: the highest both sides speak.
+    public var `protocol`: String?
     enum CodingKeys: String, CodingKey {
-        case type, session
+        case type, session, `protocol`
         case heartbeatSeconds = "heartbeat_seconds"
         case serverTime = "server_time"
         case mediaPath = "media_path"
     }
-    public init(session: String, heartbeatSeconds: Int, serverTime: Date, mediaPath: String = "/v1/media/") {
+    public init(session: String, heartbeatSeconds: Int, serverTime: Date, mediaPath: String = "/v1/media/", protocol: String? = nil) {
+        self.protocol = `protocol`
         self.session = session
         self.heartbeatSeconds = heartbeatSeconds
         self.serverTime = serverTime
@@ -140,15 +151,57 @@ public struct ScheduleMessage: Codable, Sendable, Equatable {
     }
 }
 
-/// `receipt_ack`: the station stored these receipts.
+/// `receipt_ack`: the station is done with these receipts, and the cluster may forget
+/// them: stored, or refused for the reason given in `rejected`.
 public struct ReceiptAckMessage: Codable, Sendable, Equatable {
+    /// A receipt the station will never count, and why.
+    public struct Rejection: Codable, Sendable, Equatable {
+        public var receiptID: String
+        public var reason: String
+        enum CodingKeys: String, CodingKey {
+            case reason
+            case receiptID = "receipt_id"
+        }
+        public init(receiptID: String, reason: String) {
+            self.receiptID = receiptID
+            self.reason = reason
+        }
+    }
+
     public var type = "receipt_ack"
+    /// Every receipt the cluster may drop, rejected ones included (a 1.0 cluster reads only this).
     public var receiptIDs: [String]
+    /// The ones among them the station refused (1.1); absent when none was.
+    public var rejected: [Rejection]?
     enum CodingKeys: String, CodingKey {
-        case type
+        case type, rejected
         case receiptIDs = "receipt_ids"
     }
-    public init(receiptIDs: [String]) { self.receiptIDs = receiptIDs }
+    public init(receiptIDs: [String], rejected: [Rejection]? = nil) {
+        self.receiptIDs = receiptIDs
+        self.rejected = rejected
+    }
+
+    /// Refuses one receipt for good.
+    public static func rejecting(_ receiptID: String, because reason: String) -> ReceiptAckMessage {
+        ReceiptAckMessage(receiptIDs: [receiptID], rejected: [Rejection(receiptID: receiptID, reason: reason)])
+    }
+}
+
+/// `cancel` (1.1): these airings are withdrawn. One playing stops at once (receipt
+/// `interrupted` with this reason); one not yet started never starts.
+public struct CancelMessage: Codable, Sendable, Equatable {
+    public var type = "cancel"
+    public var airingIDs: [Int64]
+    public var reason: String
+    enum CodingKeys: String, CodingKey {
+        case type, reason
+        case airingIDs = "airing_ids"
+    }
+    public init(airingIDs: [Int64], reason: String = "cancelled") {
+        self.airingIDs = airingIDs
+        self.reason = reason
+    }
 }
 
 /// `command`: stop, set_volume, resync or test_tone.
@@ -226,6 +279,23 @@ public struct HeartbeatMessage: Codable, Sendable, Equatable {
         self.cached = cached
         self.pendingReceipts = pendingReceipts
         self.errors = errors
+    }
+
+    /// Required: `seq`, `cluster_time`, `state`, `volume`, `cached`; the rest may be
+    /// absent or null (docs/protocol.md, "heartbeat").
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        seq = try c.decode(Int.self, forKey: .seq)
+        clusterTime = try c.decode(Date.self, forKey: .clusterTime)
+        state = try c.decode(HeartbeatSample.Activity.self, forKey: .state)
+        playing = try c.decodeIfPresent(Playing.self, forKey: .playing)
+        volume = try c.decode(Int.self, forKey: .volume)
+        signalDBm = try c.decodeIfPresent(Int.self, forKey: .signalDBm)
+        uptimeSeconds = try c.decodeIfPresent(Int.self, forKey: .uptimeSeconds) ?? 0
+        firmware = try c.decodeIfPresent(String.self, forKey: .firmware) ?? ""
+        cached = try c.decode([String].self, forKey: .cached)
+        pendingReceipts = try c.decodeIfPresent(Int.self, forKey: .pendingReceipts) ?? 0
+        errors = try c.decodeIfPresent([String].self, forKey: .errors) ?? []
     }
 
     /// The sample the station stores, stamped with when it arrived.

@@ -59,8 +59,16 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
     let environment: LinkEnvironment
     var phase: Phase = .upgrading
     var helloDeadline: Scheduled<Void>?
-    /// Receipts wait here to be stored one at a time, in the order they arrived.
-    var receipts: [ReceiptMessage] = []
+    /// A receipt to answer: one to store, or one refused as it arrived.
+    enum PendingReceipt {
+        case store(ReceiptMessage)
+        case reject(receiptID: String, reason: String)
+    }
+
+    /// Receipts wait here to be answered one at a time, in the order they arrived.
+    var receipts: [PendingReceipt] = []
+    /// Unknown message types already logged on this link (once each, at most 16).
+    var unknownTypesLogged: Set<String> = []
     var storingReceipt = false
     var peer = "unknown"
 
@@ -95,7 +103,7 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
         helloDeadline = context.eventLoop.scheduleTask(in: Self.helloTimeout) {
             let (handler, context) = loopBound.value
             guard case .awaitingHello = handler.phase else { return }
-            handler.refuse(ErrorMessage(code: "hello_timeout", message: "no hello within 10 s"), close: 4408, context: context)
+            handler.refuse(ErrorMessage(code: "hello_timeout", message: "no hello within 10 s"), close: 4407, context: context)
         }
     }
 
@@ -144,6 +152,10 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let request = event as? LinkCloseRequest {
+            if let error = request.error, !isClosing {
+                log.notice("cluster link closed by the station", metadata: ["reason": "\(error.code)", "detail": "\(error.message)"])
+                send(error, context: context)
+            }
             close(code: request.code, reason: request.reason, context: context)
         } else if case .upgradeComplete = event as? HTTPServerUpgradeEvents, case .upgrading = phase {
             challenge(context: context)
@@ -153,12 +165,19 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Oversized or broken frames: NIO's protocol error handler has already sent
-        // 1009 or 1002 for the frame decoder's errors; the aggregator's are ours to answer.
-        log.warning("cluster link closed on error", metadata: ["cluster": "\(clusterID ?? "-")", "error": "\(error)"])
-        if let aggregation = error as? NIOWebSocketFrameAggregator.Error {
-            close(code: aggregation == .accumulatedFrameSizeIsTooLarge ? 1009 : 1002, reason: "\(error)", context: context)
-        } else if !(error is NIOWebSocketError) {
+        // Oversized or broken frames, from the frame decoder (its automatic answer is
+        // off, so that an `error` message goes first) or from the aggregator.
+        let tooBig =
+            (error as? NIOWebSocketError) == .invalidFrameLength
+            || (error as? NIOWebSocketFrameAggregator.Error) == .accumulatedFrameSizeIsTooLarge
+        if tooBig {
+            refuse(
+                ErrorMessage(code: "too_big", message: "a frame over \(LinkCodec.maxTextBytes) bytes; a message is at most 64 KiB"),
+                close: 1009, context: context)
+        } else if error is NIOWebSocketError || error is NIOWebSocketFrameAggregator.Error {
+            refuse(ErrorMessage(code: "malformed", message: "broken WebSocket framing (\(error))"), close: 1002, context: context)
+        } else {
+            log.warning("cluster link closed on error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
         }
     }
@@ -200,17 +219,25 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
         case .heartbeat(let h):
             registry.heartbeat(session.clusterID, h.sample(receivedAt: environment.now()))
         case .receipt(let r):
-            receipts.append(r)
+            receipts.append(.store(r))
+            storeNextReceipt(session: session, context: context)
+        case .rejectedReceipt(let id, let reason):
+            receipts.append(.reject(receiptID: id, reason: reason))
             storeNextReceipt(session: session, context: context)
         case .hello:
             refuse(ErrorMessage(code: "malformed", message: "hello: sent twice on one link"), close: 4400, context: context)
         case .mediaReport(let m):
+            // Logged only: the cluster's next heartbeat shows what it holds, and health
+            // turns degraded if an airing of the next hour lacks its media.
             log.warning("cluster reports a media problem", metadata: ["sha256": "\(m.sha256)", "state": "\(m.state)", "reason": "\(m.reason ?? "")"])
         case .commandResult(let r):
             log.info("command result", metadata: ["command_id": "\(r.commandID)", "ok": "\(r.ok)", "error": "\(r.error ?? "")"])
             registry.resolveCommand(r.commandID, from: session.clusterID, .answered(r))
         case .unknown(let type):
-            log.debug("ignoring unknown message type", metadata: ["type": "\(type)"])
+            // Once per link and type: a newer cluster's additions should not flood the log.
+            if unknownTypesLogged.count < 16, unknownTypesLogged.insert(type).inserted {
+                log.notice("ignoring unknown message type", metadata: ["type": "\(type)"])
+            }
         }
     }
 
@@ -238,7 +265,7 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
                     self.refuse(ErrorMessage(code: "unavailable", message: "the station cannot check credentials now"), close: 1011, context: context)
                 case .success(nil):
                     self.refuse(
-                        ErrorMessage(code: "unknown_cluster", message: "no cluster \(id) at this station"), close: 4401, context: context, cluster: id
+                        ErrorMessage(code: "unknown_cluster", message: "no cluster \(id) at this station"), close: 4404, context: context, cluster: id
                     )
                 case .success(let record?) where record.revoked:
                     self.refuse(
@@ -251,31 +278,44 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
                             ErrorMessage(code: "bad_signature", message: "the signature does not verify with the key of \(id)"),
                             close: 4401, context: context, cluster: id)
                     }
-                    self.open(id, firmware: hello.firmware, context: context)
+                    switch LinkProtocolVersion.negotiate(hello.protocol) {
+                    case .success(let version): self.open(id, version: version, firmware: hello.firmware, context: context)
+                    case .failure(let refusal): self.refuse(refusal, close: 4426, context: context, cluster: id)
+                    }
                 }
             }
     }
 
-    func open(_ clusterID: String, firmware: String?, context: ChannelHandlerContext) {
+    func open(_ clusterID: String, version: LinkProtocolVersion, firmware: String?, context: ChannelHandlerContext) {
         let token = LinkAuthentication.makeNonce()
         let (session, replaced) = registry.register(
-            clusterID: clusterID, token: token, outlet: LinkOutlet(channel: context.channel), at: environment.now())
-        replaced?.outgoing.yield(.close(code: 4409, reason: "replaced by a newer link"))
+            clusterID: clusterID, token: token, version: version, outlet: LinkOutlet(channel: context.channel), at: environment.now())
+        replaced?.outgoing.yield(.close(code: 4409, reason: "replaced", message: "a newer link of \(clusterID) replaced this one"))
         phase = .open(session)
-        log.info("cluster connected", metadata: ["firmware": "\(firmware ?? "")"])
+        log.info("cluster connected", metadata: ["firmware": "\(firmware ?? "")", "protocol": "\(version)"])
         let heartbeat = environment.heartbeatSeconds()
-        send(WelcomeMessage(session: token, heartbeatSeconds: heartbeat, serverTime: environment.now()), context: context)
-        environment.pushes.request(clusterID)
-        // After the schedule request, so a cluster that reconnects during a broadcast
-        // knows its airings and then hears the live audio again.
+        send(
+            WelcomeMessage(session: token, heartbeatSeconds: heartbeat, serverTime: environment.now(), protocol: version.description),
+            context: context)
+        // A running broadcast first: `live_start` goes out now, while the cancels and
+        // the schedule wait for a database read (docs/protocol.md, "Joining").
         environment.live.linkOpened(clusterID, channel: context.channel)
+        environment.pushes.request(clusterID)
     }
 
-    /// Stores the oldest waiting receipt and acknowledges it, then the next.
+    /// Stores the oldest waiting receipt and answers it, then the next. Every receipt
+    /// gets an answer that lets the cluster drop it, unless it could not be stored now.
     func storeNextReceipt(session: LinkRegistry.Session, context: ChannelHandlerContext) {
         guard !storingReceipt, !receipts.isEmpty else { return }
+        let r: ReceiptMessage
+        switch receipts.removeFirst() {
+        case .reject(let id, let reason):
+            reject(id, reason, context: context)
+            return storeNextReceipt(session: session, context: context)
+        case .store(let receipt):
+            r = receipt
+        }
         storingReceipt = true
-        let r = receipts.removeFirst()
         let clusterID = session.clusterID
         let (sink, now) = (environment.receipts, environment.now)
         NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
@@ -285,22 +325,25 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
             guard case .open = self.phase else { return }
             switch result {
             case .success(.stored):
-                break
+                self.send(ReceiptAckMessage(receiptIDs: [r.receiptID]), context: context)
             case .success(.duplicate):
                 self.log.debug("receipt already recorded", metadata: ["receipt_id": "\(r.receiptID)"])
-            case .success(.unknownAiring):
-                // An airing withdrawn after the cluster played it: nothing to count, but stop the resends.
-                self.log.warning("receipt for an unknown airing", metadata: ["receipt_id": "\(r.receiptID)", "airing_id": "\(r.airingID)"])
-            case .success(.refused(let why)):
-                return self.refuse(ErrorMessage(code: "malformed", message: "receipt: airing_id: \(why)"), close: 4400, context: context)
+                self.send(ReceiptAckMessage(receiptIDs: [r.receiptID]), context: context)
+            case .success(.rejected(let why)):
+                self.reject(r.receiptID, "receipt: \(why)", context: context)
             case .failure(let error):
                 // Not acknowledged: the cluster keeps it and sends it again.
                 self.log.error("cannot store receipt", metadata: ["receipt_id": "\(r.receiptID)", "error": "\(error)"])
-                return self.storeNextReceipt(session: session, context: context)
             }
-            self.send(ReceiptAckMessage(receiptIDs: [r.receiptID]), context: context)
             self.storeNextReceipt(session: session, context: context)
         }
+    }
+
+    /// Tells the cluster to drop a receipt the station will never count, and why.
+    func reject(_ receiptID: String, _ reason: String, context: ChannelHandlerContext) {
+        log.warning("receipt rejected", metadata: ["receipt_id": "\(receiptID)", "reason": "\(reason)"])
+        registry.noteRejectedReceipt()
+        send(ReceiptAckMessage.rejecting(receiptID, because: reason), context: context)
     }
 
     // MARK: - Writing and closing

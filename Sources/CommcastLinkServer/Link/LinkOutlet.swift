@@ -1,3 +1,4 @@
+import CommcastLink
 import NIOCore
 import NIOWebSocket
 
@@ -18,23 +19,28 @@ final class LinkOutlet: Sendable {
             // A cluster that stopped reading while 1 MiB waits for it is not coming back
             // soon; closing lets it reconnect to a fresh schedule instead of a backlog.
             guard channel.isWritable else {
-                channel.pipeline.fireUserInboundEventTriggered(LinkCloseRequest(code: 1008, reason: "not reading"))
+                // No `error` first: the cluster is not reading, and it would wait behind the backlog.
+                channel.pipeline.fireUserInboundEventTriggered(LinkCloseRequest(code: 1008, reason: "not reading", error: nil))
                 return
             }
             channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
-        case .close(let code, let reason):
-            channel.pipeline.fireUserInboundEventTriggered(LinkCloseRequest(code: code, reason: reason))
+        case .close(let code, let reason, let message):
+            channel.pipeline.fireUserInboundEventTriggered(
+                LinkCloseRequest(code: code, reason: reason, error: ErrorMessage(code: reason, message: message)))
         }
     }
 }
 
-/// Asks a link's handler to close it with a WebSocket close code.
+/// Asks a link's handler to close it with a WebSocket close code, after an `error`
+/// message saying why (docs/protocol.md, "Close codes").
 public struct LinkCloseRequest: Sendable {
     var code: Int
     var reason: String
+    var error: ErrorMessage?
 
-    public init(code: Int, reason: String) {
+    public init(code: Int, reason: String, error: ErrorMessage?) {
         self.code = code
         self.reason = reason
+        self.error = error
     }
 }

@@ -10,7 +10,8 @@ public final class LinkRegistry: Sendable {
     /// What the link writes to a cluster from outside its session.
     public enum Outgoing: Sendable {
         case text(String)
-        case close(code: Int, reason: String)
+        /// Closes the link, after an `error` message with `reason` as its code and `message` as its words.
+        case close(code: Int, reason: String, message: String)
     }
 
     /// One open, authenticated link.
@@ -19,6 +20,8 @@ public final class LinkRegistry: Sendable {
         public let clusterID: String
         public let token: String
         public let since: Date
+        /// The protocol version negotiated in the hello.
+        public let version: LinkProtocolVersion
         let outgoing: LinkOutlet
         public var lastHeartbeat: HeartbeatSample?
         /// Hash of the last schedule sent, so an unchanged one is not sent again.
@@ -27,6 +30,8 @@ public final class LinkRegistry: Sendable {
         public var scheduleRevision = 0
         /// Media the cluster was sent in a schedule and may therefore download.
         var allowedMedia: Set<String> = []
+        /// Airings this link was told are cancelled (a `cancel`, or a `stop` for a 1.0 cluster).
+        var sentCancels: Set<Int64> = []
         var lastSampleStoredAt: Date?
     }
 
@@ -40,6 +45,8 @@ public final class LinkRegistry: Sendable {
         var health: [String: ClusterHealthReport] = [:]
         /// Heartbeats taken in since start (for `status` and the benchmark).
         var heartbeats = 0
+        /// Receipts answered with a rejection since start.
+        var receiptsRejected = 0
         /// Commands sent and not yet answered, by command id.
         var pendingCommands: [String: (clusterID: String, answer: CheckedContinuation<CommandOutcome, Never>)] = [:]
     }
@@ -57,8 +64,10 @@ public final class LinkRegistry: Sendable {
     public init() {}
 
     /// Registers a new link; returns its session and the link it replaces.
-    func register(clusterID: String, token: String, outlet: LinkOutlet, at now: Date) -> (Session, replaced: Session?) {
-        let session = Session(id: UUID(), clusterID: clusterID, token: token, since: now, outgoing: outlet)
+    func register(
+        clusterID: String, token: String, version: LinkProtocolVersion = .v1_1, outlet: LinkOutlet, at now: Date
+    ) -> (Session, replaced: Session?) {
+        let session = Session(id: UUID(), clusterID: clusterID, token: token, since: now, version: version, outgoing: outlet)
         let replaced = state.withLock { s in
             let old = s.sessions[clusterID]
             s.sessions[clusterID] = session
@@ -130,11 +139,36 @@ public final class LinkRegistry: Sendable {
         return true
     }
 
-    /// A cluster's key was rotated or revoked: its open link, if any, closes now
-    /// rather than at its next reconnect.
-    public func credentialChanged(_ clusterID: String) {
-        _ = send(clusterID, .close(code: 4403, reason: "credential changed"))
+    /// A cluster's key was rotated: its open link, if any, closes now (4410) rather
+    /// than at its next reconnect.
+    public func credentialRotated(_ clusterID: String) {
+        send(clusterID, .close(code: 4410, reason: "credential_changed", message: "the credential of \(clusterID) was replaced"))
     }
+
+    /// A cluster's key was revoked: its open link, if any, closes now (4403).
+    public func credentialRevoked(_ clusterID: String) {
+        send(clusterID, .close(code: 4403, reason: "revoked", message: "the credential of \(clusterID) was revoked"))
+    }
+
+    /// Notes airings a cluster is about to be told are cancelled; returns those it
+    /// was not told on this link yet, and its session (nil when it is not connected).
+    public func noteCancels(_ clusterID: String, _ airingIDs: [Int64]) -> (new: [Int64], session: Session)? {
+        state.withLock { s in
+            guard var session = s.sessions[clusterID] else { return nil }
+            let new = airingIDs.filter { !session.sentCancels.contains($0) }
+            session.sentCancels.formUnion(new)
+            s.sessions[clusterID] = session
+            return (new, session)
+        }
+    }
+
+    /// Counts a receipt the station refused.
+    func noteRejectedReceipt() {
+        state.withLock { $0.receiptsRejected += 1 }
+    }
+
+    /// Receipts refused since start.
+    public var receiptsRejected: Int { state.withLock { $0.receiptsRejected } }
 
     /// Records the schedule about to be sent; false when it equals the last one.
     public func noteSchedule(_ clusterID: String, hash: Int, media: Set<String>) -> Bool {

@@ -20,16 +20,15 @@ public protocol ClusterKeySource: Sendable {
     func linkKey(for clusterID: String) throws -> ClusterKey?
 }
 
-/// What became of a receipt the station was sent.
+/// What became of a receipt the station was sent. Each one lets the cluster drop it.
 public enum ReceiptOutcome: Sendable, Equatable {
     /// Counted now.
     case stored
     /// Counted before (a resend after a lost acknowledgement).
     case duplicate
-    /// No such airing, e.g. one withdrawn after the cluster played it.
-    case unknownAiring
-    /// Not acceptable from this cluster, with the reason.
-    case refused(String)
+    /// Never counted, with the reason told to the cluster (an airing the station
+    /// never sent it, another cluster's airing, one cancelled before it started).
+    case rejected(String)
 }
 
 /// Where a link stores the receipts clusters send.

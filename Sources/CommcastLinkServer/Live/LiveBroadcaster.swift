@@ -73,7 +73,7 @@ public final class LiveBroadcaster: Sendable {
         /// Each targeted cluster's link, by cluster id, and the same as fan-out groups.
         var memberChannels: [String: any Channel] = [:]
         var members = LiveSinkGroups()
-        var listeners = LiveSinkGroups()
+        var listeners = OggListenerGroups()
         var peak: Int16 = 0
         var peakSince: Date
 
@@ -190,7 +190,7 @@ public final class LiveBroadcaster: Sendable {
         state.withLockedValue { s in
             guard let b = s.current, b.snapshot.liveId == liveID, LinkAuthentication.constantTimeEquals(b.token, token) else { return false }
             writeHeaders(channel.allocator.buffer(bytes: b.packetiser.headerPages))
-            b.listeners.insert(.listener(channel))
+            b.listeners.insert(.listener(channel), firstPage: b.packetiser.nextBatchPageSequence)
             return true
         }
     }

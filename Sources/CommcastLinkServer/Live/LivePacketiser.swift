@@ -37,6 +37,10 @@ struct LivePacketiser {
     /// The Ogg header pages a stream listener gets first.
     var headerPages: [UInt8] { muxer.headerPages }
 
+    /// The page sequence number of the first page of the next batch: a listener
+    /// joining now gets that page right after the two header pages.
+    var nextBatchPageSequence: Int64 { muxer.nextPageSequence - Int64(pending.count) }
+
     /// Encodes 48 kHz mono samples captured at `captureMicroseconds` (since 1970);
     /// returns the batches now complete, oldest first.
     mutating func take(_ samples: [Int16], captureMicroseconds: UInt64) throws -> [Batch] {

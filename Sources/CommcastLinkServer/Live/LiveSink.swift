@@ -1,3 +1,4 @@
+import CommcastAudio
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
@@ -71,6 +72,39 @@ struct LiveSinkGroups {
             group.loop.execute {
                 for sink in sinks { sink.write(bytes) }
             }
+        }
+    }
+}
+
+/// The Ogg stream's listeners, grouped by the page they joined at: each group gets
+/// the pages renumbered to follow the header pages it was sent (docs/protocol.md,
+/// "The Ogg Opus stream"), made once per group rather than once per listener.
+struct OggListenerGroups {
+    /// By how much each group's page numbers are lowered: 0 for those who joined at the start.
+    private var groups: [Int64: LiveSinkGroups] = [:]
+
+    var count: Int { groups.values.reduce(0) { $0 + $1.count } }
+
+    var channels: [any Channel] { groups.values.flatMap(\.channels) }
+
+    /// Adds a listener whose first live page will be number `firstPage` (the header pages are 0 and 1).
+    mutating func insert(_ sink: LiveSink, firstPage: Int64) {
+        groups[max(0, firstPage - 2), default: LiveSinkGroups()].insert(sink)
+    }
+
+    mutating func remove(_ channel: any Channel) {
+        for key in Array(groups.keys) {
+            groups[key]?.remove(channel)
+            if groups[key]?.count == 0 { groups[key] = nil }
+        }
+    }
+
+    /// Hands each group the pages numbered for it.
+    mutating func fanOut(_ pages: ByteBuffer) {
+        for key in Array(groups.keys) {
+            let bytes =
+                key == 0 ? pages : ByteBuffer(bytes: OggPageRenumbering.renumber(Array(pages.readableBytesView), subtracting: key))
+            groups[key]!.fanOut(bytes)
         }
     }
 }

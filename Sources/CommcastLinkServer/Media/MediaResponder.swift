@@ -30,7 +30,7 @@ public struct MediaResponder: Sendable {
 
     func respond(to head: HTTPRequestHead) -> Reply {
         let path = URLComponents(string: head.uri)?.path ?? head.uri
-        guard head.method == .GET || head.method == .HEAD else { return Reply(status: .methodNotAllowed, headers: ["Allow": "GET"]) }
+        guard head.method == .GET || head.method == .HEAD else { return Reply(status: .methodNotAllowed, headers: ["Allow": "GET, HEAD"]) }
         if path == "/v1/link" { return Reply(status: .upgradeRequired, headers: ["Upgrade": "websocket"]) }
         guard path.hasPrefix("/v1/media/") else { return Reply(status: .notFound, headers: [:]) }
         let file = String(path.dropFirst("/v1/media/".count))
@@ -40,7 +40,8 @@ public struct MediaResponder: Sendable {
             return Reply(status: .unauthorized, headers: ["WWW-Authenticate": "Bearer"])
         }
         let token = String(auth.dropFirst(7))
-        let sha = file.hasSuffix(".opus") ? String(file.dropLast(5)) : file
+        // Hex digits in either case name the same file.
+        let sha = (file.hasSuffix(".opus") ? String(file.dropLast(5)) : file).lowercased()
         guard sha.utf8.count == 64, sha.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
             registry.mayDownload(token: token, sha256: sha, at: now()) != nil, media.contains(sha)
         else {
@@ -53,12 +54,12 @@ public struct MediaResponder: Sendable {
         let size = media.readableBytes
         var headers: HTTPHeaders = ["Content-Type": "audio/ogg", "Accept-Ranges": "bytes", "ETag": "\"\(sha)\""]
         switch ByteRangeRequest(header: head.headers.first(name: "Range"), size: size) {
-        case .whole?:
+        case .whole:
             return Reply(status: .ok, headers: headers, body: media)
-        case .partial(let range)?:
+        case .partial(let range):
             headers.add(name: "Content-Range", value: "bytes \(range.lowerBound)-\(range.upperBound)/\(size)")
             return Reply(status: .partialContent, headers: headers, body: media.getSlice(at: range.lowerBound, length: range.count))
-        case .unsatisfiable?, nil:
+        case .unsatisfiable:
             return Reply(status: .rangeNotSatisfiable, headers: ["Content-Range": "bytes */\(size)"])
         }
     }

@@ -20,14 +20,25 @@ struct PlaybackSchedule {
         var failed: [Int64] = []
         /// Due while a live broadcast that outranks it is on.
         var preempted: [Int64] = []
+        /// First seen more than `latestStart` after its start.
+        var tooLate: [Int64] = []
     }
 
-    /// Takes a schedule: it replaces every airing from its `from` on. A playing airing
-    /// it no longer contains is stopped, and returned, so the cluster reports it.
-    mutating func apply(_ schedule: ScheduleMessage) -> Int64? {
-        airings = airings.filter { $0.value.start < schedule.from }
+    /// How long after its `start` a cluster may still start an airing.
+    static let latestStart: TimeInterval = 60
+
+    /// Takes a schedule: it replaces every airing that starts at or after its `from`.
+    /// It never stops what plays (protocol 1.1: only `cancel` does).
+    mutating func apply(_ schedule: ScheduleMessage) {
+        airings = airings.filter { $0.value.start < schedule.from || $0.key == playing }
         for a in schedule.airings { airings[a.airingID] = a }
-        guard let p = playing, airings[p] == nil else { return nil }
+    }
+
+    /// Withdraws these airings: one not started never starts; one playing stops and is
+    /// returned, so the cluster reports it interrupted.
+    mutating func cancel(_ ids: [Int64]) -> Int64? {
+        for id in ids where id != playing && !started.contains(id) { airings[id] = nil }
+        guard let p = playing, ids.contains(p) else { return nil }
         return stopPlaying()
     }
 
@@ -40,8 +51,11 @@ struct PlaybackSchedule {
         for a in airings.values.sorted(by: { $0.start < $1.start }) {
             if !started.contains(a.airingID), a.start <= now {
                 started.insert(a.airingID)
-                if a.end < now.addingTimeInterval(-60) { continue }  // long past: nothing to play
-                if let live, live.interrupts(airingLevel: a.level) {
+                if a.start < now.addingTimeInterval(-Self.latestStart) {
+                    // Too late to start (docs/protocol.md): reported, never played.
+                    due.tooLate.append(a.airingID)
+                    ended.insert(a.airingID)
+                } else if let live, live.interrupts(airingLevel: a.level) {
                     due.preempted.append(a.airingID)
                     ended.insert(a.airingID)
                 } else if holds(a.media.sha256), playing == nil {

@@ -230,6 +230,31 @@ extension CommcastDatabase {
         }
     }
 
+    /// The airings cancelled on each of these clusters that have not reached their
+    /// planned end (plus a minute) at `now`, oldest first: what a cluster must be told
+    /// to stop or drop.
+    public func activeCancels(clusterIDs: Set<String>, at now: Date) throws -> [String: [Int64]] {
+        try pool.read { db in
+            var result: [String: [Int64]] = [:]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT airing_id, cluster_id FROM airing_cancels WHERE until > ? ORDER BY airing_id", arguments: [now.millis])
+            for row in rows {
+                let cluster: String = row["cluster_id"]
+                if clusterIDs.contains(cluster) { result[cluster, default: []].append(row["airing_id"]) }
+            }
+            return result
+        }
+    }
+
+    /// Whether airing `id` of `clusterID` was cancelled (its row may be gone: a cancel
+    /// withdraws the airings that had not started).
+    public func wasCancelled(airingID id: Int64, clusterID: String) throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM airing_cancels WHERE airing_id = ? AND cluster_id = ?", arguments: [id, clusterID]) ?? false
+        }
+    }
+
     /// Airing rows in an interval, optionally for one cluster.
     public func airings(from: Date, to: Date, clusterID: String? = nil) throws -> [AiringRecord] {
         try pool.read { db in

@@ -145,6 +145,21 @@ extension CommcastDatabase {
                 throw StoreError(.conflict, "bulletin #\(id) is \(from.rawValue); it cannot become \(state.rawValue)")
             }
             try db.execute(sql: "UPDATE bulletins SET state = ?, updated_at = ? WHERE id = ?", arguments: [state.rawValue, now.millis, id])
+            if state == .cancelled {
+                // Every airing not over yet is cancelled on its cluster by id: one playing
+                // stops, one ahead never starts, and a cluster offline now hears of it when
+                // it reconnects (docs/protocol.md, `cancel`). Kept until the planned end,
+                // with a minute for a cluster that starts late.
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO airing_cancels (airing_id, cluster_id, bulletin_id, reason, cancelled_at, until)
+                        SELECT a.id, a.cluster_id, a.bulletin_id, 'cancelled', ?, a.planned_at + COALESCE(m.duration_ms, 0) + 60000
+                        FROM airings a JOIN bulletins b ON b.id = a.bulletin_id LEFT JOIN media m ON m.sha256 = b.media_sha256
+                        WHERE a.bulletin_id = ? AND a.outcome IN ('planned', 'started')
+                        AND a.planned_at + COALESCE(m.duration_ms, 0) + 60000 > ?
+                        """, arguments: [now.millis, id, now.millis])
+                try db.execute(sql: "DELETE FROM airing_cancels WHERE until < ?", arguments: [now.millis - 86_400_000])
+            }
             if state != .active {
                 // Planned airings that have not started are withdrawn at once.
                 try db.execute(

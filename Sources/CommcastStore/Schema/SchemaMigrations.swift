@@ -23,6 +23,11 @@ public enum SchemaMigrations {
         migrator.registerMigration("v5-schedule-revisions") { db in
             try db.execute(sql: v5)
         }
+        // Foreign keys are off while GRDB runs a migration (and checked after it), so
+        // dropping the old airings table does not cascade to their receipts.
+        migrator.registerMigration("v6-airing-cancels") { db in
+            try db.execute(sql: v6)
+        }
         return migrator
     }
 
@@ -243,5 +248,41 @@ public enum SchemaMigrations {
     /// across reconnects, key rotations and daemon restarts (docs/protocol.md).
     static let v5 = """
         ALTER TABLE clusters ADD COLUMN schedule_revision INTEGER NOT NULL DEFAULT 0;
+        """
+
+    /// Airing ids are never given twice (`AUTOINCREMENT`: clusters hold airings by id,
+    /// and a cancel names them), and the airings an operator cancelled are kept per
+    /// cluster until their planned end, so a cluster that was offline at the cancel
+    /// hears of it first thing when it reconnects (docs/protocol.md, `cancel`).
+    static let v6 = """
+        CREATE TABLE airings_v6 (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            bulletin_id   INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE RESTRICT,
+            cluster_id    TEXT NOT NULL REFERENCES clusters(id) ON DELETE RESTRICT,
+            rule_id       INTEGER REFERENCES recurrence_rules(id) ON DELETE SET NULL,
+            planned_at    INTEGER NOT NULL,
+            started_at    INTEGER,
+            ended_at      INTEGER,
+            outcome       TEXT NOT NULL DEFAULT 'planned'
+                          CHECK (outcome IN ('planned','started','completed','interrupted','failed','missed','skipped')),
+            reason        TEXT,
+            receipt_id    TEXT UNIQUE,
+            UNIQUE (bulletin_id, cluster_id, planned_at)
+        );
+        INSERT INTO airings_v6 SELECT id, bulletin_id, cluster_id, rule_id, planned_at, started_at, ended_at, outcome, reason, receipt_id
+            FROM airings;
+        DROP TABLE airings;
+        ALTER TABLE airings_v6 RENAME TO airings;
+        CREATE INDEX airings_cluster_time ON airings(cluster_id, planned_at);
+        CREATE INDEX airings_time ON airings(planned_at);
+        CREATE TABLE airing_cancels (
+            airing_id     INTEGER PRIMARY KEY,
+            cluster_id    TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+            bulletin_id   INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
+            reason        TEXT NOT NULL,
+            cancelled_at  INTEGER NOT NULL,
+            until         INTEGER NOT NULL
+        );
+        CREATE INDEX airing_cancels_cluster ON airing_cancels(cluster_id, until);
         """
 }
