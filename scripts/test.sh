@@ -14,3 +14,10 @@ swift test --skip-build
 # built binaries and a running daemon (exit code, a message naming the field, the
 # value and what was expected, the daemon still answering, nothing changed).
 python3 scripts/bad_input_suite.py .build/debug
+# The link conformance suite: the station's rules of docs/protocol.md (S-01 …), driven
+# through a cluster written in Python from the page alone. It needs websockets (13 or
+# later) and cryptography from PyPI, installed once.
+python3 -c 'import websockets.asyncio.client, cryptography' 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check 'websockets>=13' cryptography \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'websockets>=13' cryptography
+python3 scripts/link_conformance.py .build/debug

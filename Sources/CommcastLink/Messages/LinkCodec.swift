@@ -10,6 +10,9 @@ public enum ClusterMessage: Sendable, Equatable {
     /// A receipt the station cannot take, with an id the cluster can be told to drop
     /// it by (docs/protocol.md: every receipt gets an answer, and the link stays up).
     case rejectedReceipt(receiptID: String, reason: String)
+    /// A receipt without a usable `receipt_id`: nothing can tell the cluster to drop
+    /// it, so the station says why with an `error` and keeps the link.
+    case unanswerableReceipt(ErrorMessage)
     /// A type this version does not know: logged and ignored (docs/protocol.md, "Conventions").
     case unknown(type: String)
 }
@@ -71,10 +74,12 @@ public enum LinkCodec {
             // A receipt the cluster can drop is answered, never closed on: the cluster
             // sends its oldest one first after every reconnect.
             guard let id = (try? JSONDecoder().decode(ReceiptEnvelope.self, from: data))?.receiptID else {
-                throw ErrorMessage(code: "malformed", message: "receipt: receipt_id: missing or not a string, expected 1 to 128 characters")
+                return .unanswerableReceipt(
+                    ErrorMessage(code: "malformed", message: "receipt: receipt_id: missing or not a string, expected 1 to 128 characters"))
             }
             guard !id.isEmpty && id.count <= 128 else {
-                throw ErrorMessage(code: "malformed", message: "receipt: receipt_id: got \(id.count) characters, expected 1 to 128")
+                return .unanswerableReceipt(
+                    ErrorMessage(code: "malformed", message: "receipt: receipt_id: got \(id.count) characters, expected 1 to 128"))
             }
             do {
                 let m = try decode(ReceiptMessage.self, data, type)

@@ -71,6 +71,8 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
     var unknownTypesLogged: Set<String> = []
     var storingReceipt = false
     var peer = "unknown"
+    /// The cluster this link authenticated as, kept after it closes so late log lines name it.
+    var authenticatedID: String?
 
     public init(environment: LinkEnvironment) {
         self.environment = environment
@@ -81,7 +83,7 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
     var log: Logger {
         var logger = environment.logger
         logger[metadataKey: "peer"] = "\(peer)"
-        if let clusterID { logger[metadataKey: "cluster"] = "\(clusterID)" }
+        if let id = clusterID ?? authenticatedID { logger[metadataKey: "cluster"] = "\(id)" }
         return logger
     }
 
@@ -176,7 +178,7 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
                 close: 1009, context: context)
         } else if error is NIOWebSocketError || error is NIOWebSocketFrameAggregator.Error {
             refuse(ErrorMessage(code: "malformed", message: "broken WebSocket framing (\(error))"), close: 1002, context: context)
-        } else {
+        } else if !isClosing {
             log.warning("cluster link closed on error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
         }
@@ -221,6 +223,10 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
         case .receipt(let r):
             receipts.append(.store(r))
             storeNextReceipt(session: session, context: context)
+        case .unanswerableReceipt(let error):
+            log.warning("receipt without a usable id", metadata: ["detail": "\(error.message)"])
+            registry.noteRejectedReceipt()
+            send(error, context: context)
         case .rejectedReceipt(let id, let reason):
             receipts.append(.reject(receiptID: id, reason: reason))
             storeNextReceipt(session: session, context: context)
@@ -292,6 +298,7 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
             clusterID: clusterID, token: token, version: version, outlet: LinkOutlet(channel: context.channel), at: environment.now())
         replaced?.outgoing.yield(.close(code: 4409, reason: "replaced", message: "a newer link of \(clusterID) replaced this one"))
         phase = .open(session)
+        authenticatedID = clusterID
         log.info("cluster connected", metadata: ["firmware": "\(firmware ?? "")", "protocol": "\(version)"])
         let heartbeat = environment.heartbeatSeconds()
         send(

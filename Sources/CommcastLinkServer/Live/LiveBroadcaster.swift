@@ -90,7 +90,7 @@ public final class LiveBroadcaster: Sendable {
             LinkCodec.encode(
                 LiveStartMessage(
                     liveID: snapshot.liveId, stream: packetiser.stream, level: request.level, jitterMS: settings.jitterMilliseconds,
-                    nextSequence: packetiser.nextSequence, volume: request.level == .emergency ? settings.emergencyVolume : nil))
+                    nextSequence: packetiser.nextBatchSequence, volume: request.level == .emergency ? settings.emergencyVolume : nil))
         }
     }
 

@@ -37,6 +37,10 @@ struct LivePacketiser {
     /// The Ogg header pages a stream listener gets first.
     var headerPages: [UInt8] { muxer.headerPages }
 
+    /// The sequence number of the first frame of the next batch: what a cluster that
+    /// joins now receives first (the pending frames go out in that batch).
+    var nextBatchSequence: UInt32 { nextSequence &- UInt32(pending.count) }
+
     /// The page sequence number of the first page of the next batch: a listener
     /// joining now gets that page right after the two header pages.
     var nextBatchPageSequence: Int64 { muxer.nextPageSequence - Int64(pending.count) }
