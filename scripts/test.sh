@@ -21,3 +21,6 @@ python3 -c 'import websockets.asyncio.client, cryptography' 2>/dev/null \
     || python3 -m pip install --quiet --disable-pip-version-check 'websockets>=13' cryptography \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'websockets>=13' cryptography
 python3 scripts/link_conformance.py .build/debug
+# The cluster conformance runner (for vendors) against commcast-sim: every cluster rule
+# passes, and a simulator that breaks rules on purpose is caught (about 2 minutes).
+python3 scripts/cluster_conformance.py --self-test .build/debug

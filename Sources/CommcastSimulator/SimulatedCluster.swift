@@ -144,7 +144,12 @@ final class SimulatedCluster: @unchecked Sendable {
             guard case .text(let text) = message else { continue }
             let decoded: ServerMessage
             do { decoded = try LinkCodec.decodeServerMessage(text) } catch {
-                counters.error("undecodable message")
+                // A command this version does not know is answered, not ignored (docs/protocol.md).
+                if let id = Self.unknownCommandID(text) {
+                    try await send(CommandResultMessage(commandID: id, ok: false, error: "unknown command"), on: out)
+                } else {
+                    counters.error("undecodable message")
+                }
                 continue
             }
             switch decoded {
@@ -165,6 +170,7 @@ final class SimulatedCluster: @unchecked Sendable {
                 await apply(s)
             case .cancel(let c):
                 counters.update { $0.cancelsReceived += c.airingIDs.count }
+                if options.violations.contains(.ignoreCancel) { continue }
                 let stopped = lock.withLock { state.schedule.cancel(c.airingIDs) }
                 if let stopped { await receipt(stopped, .interrupted, reason: c.reason) }
             case .receiptAck(let ack):
@@ -189,6 +195,14 @@ final class SimulatedCluster: @unchecked Sendable {
                 break
             }
         }
+    }
+
+    /// The `command_id` of a `command` message whose `command` this version does not know.
+    static func unknownCommandID(_ text: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], object["type"] as? String == "command",
+            let id = object["command_id"] as? String, (1...128).contains(id.count)
+        else { return nil }
+        return id
     }
 
     func send(_ message: some Encodable, on out: WebSocketOutboundWriter) async throws {
@@ -242,10 +256,11 @@ final class SimulatedCluster: @unchecked Sendable {
     /// Applies a schedule: it replaces every airing from `from` on, and never stops
     /// what plays (a `cancel` does that).
     func apply(_ s: ScheduleMessage) async {
-        let missing = lock.withLock {
-            state.schedule.apply(s)
-            return state.media.claim(for: s.airings)
+        let stopsWhatItDrops = options.violations.contains(.stopOnReplan)
+        let (missing, stopped) = lock.withLock {
+            (state.media.claim(for: s.airings), state.schedule.apply(s, stopsWhatItDrops: stopsWhatItDrops))
         }
+        if let stopped { await receipt(stopped, .interrupted, reason: "cancelled") }
         if !missing.isEmpty {
             let now = Date()
             counters.update { $0.firstMediaScheduleAt = min($0.firstMediaScheduleAt ?? now, now) }

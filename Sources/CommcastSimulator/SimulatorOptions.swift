@@ -35,6 +35,9 @@ public struct SimulatorOptions: Sendable {
     /// After a close for a credential the station will not take (4401, 4403, 4404,
     /// 4410, 4426), the cluster waits this long before it dials again.
     public var slowRetrySeconds: Double = 300
+    /// Rules of docs/protocol.md this simulator breaks on purpose, so that the cluster
+    /// conformance runner can be shown to catch them.
+    public var violations: Set<ProtocolViolation> = []
     /// Share of clusters that decode the live audio they play; the rest check frames
     /// and timing only. 100 in tests; a load benchmark lowers it so that the
     /// simulator's Opus decoding does not take the cores the station needs.
@@ -104,4 +107,12 @@ public struct SimulatorOptions: Sendable {
 public struct SimulatorError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A cluster rule the simulator can break on purpose (`commcast-sim --violate`).
+public enum ProtocolViolation: String, Sendable, CaseIterable {
+    /// Ignores `cancel`: a cancelled airing plays on (breaks C-05 and C-06).
+    case ignoreCancel = "ignore-cancel"
+    /// Reads a schedule as 1.0's page did: stops a playing airing it no longer holds (breaks C-07).
+    case stopOnReplan = "stop-on-replan"
 }

@@ -38,6 +38,11 @@ struct SimulatorCommand: AsyncParsableCommand {
             "The station uses TLS: trust this PEM certificate (its CA, or itself if self-signed); give --station by the name in the certificate, not an IP address."
     )
     var tlsCA: String?
+    @Option(
+        help: ArgumentHelp(
+            "Break a rule of docs/protocol.md on purpose (repeatable), to test a conformance runner.",
+            valueName: ProtocolViolation.allCases.map(\.rawValue).joined(separator: "|")))
+    var violate: [String] = []
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error.") var logLevel: String = "warning"
 
@@ -65,6 +70,13 @@ struct SimulatorCommand: AsyncParsableCommand {
             clockSkewSeconds: clockSkew, downloadKiBps: downloadKiBps, corruptPercent: corrupt, hostileClients: hostile,
             reconnectJitterSeconds: reconnectJitter, tlsTrustRoots: tlsCA)
         options.liveDecodePercent = liveDecodePercent
+        for name in violate {
+            guard let v = ProtocolViolation(rawValue: name) else {
+                throw ValidationError(
+                    "--violate: got \(name), expected one of \(ProtocolViolation.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.violations.insert(v)
+        }
         let summary = await Simulator(options: options, logger: Logger(label: "commcast-sim")).run()
         if json {
             let encoder = JSONEncoder()

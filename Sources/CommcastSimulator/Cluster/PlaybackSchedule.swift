@@ -29,9 +29,14 @@ struct PlaybackSchedule {
 
     /// Takes a schedule: it replaces every airing that starts at or after its `from`.
     /// It never stops what plays (protocol 1.1: only `cancel` does).
-    mutating func apply(_ schedule: ScheduleMessage) {
+    /// With `stopsWhatItDrops` (protocol 1.0's reading, kept to test conformance
+    /// runners) a playing airing the schedule no longer holds is stopped and returned.
+    @discardableResult
+    mutating func apply(_ schedule: ScheduleMessage, stopsWhatItDrops: Bool = false) -> Int64? {
         airings = airings.filter { $0.value.start < schedule.from || $0.key == playing }
         for a in schedule.airings { airings[a.airingID] = a }
+        guard stopsWhatItDrops, let p = playing, !schedule.airings.contains(where: { $0.airingID == p }) else { return nil }
+        return stopPlaying()
     }
 
     /// Withdraws these airings: one not started never starts; one playing stops and is
