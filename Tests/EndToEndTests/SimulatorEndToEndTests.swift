@@ -81,6 +81,70 @@ struct SimulatorEndToEndTests {
         #expect(try station.commcast(["status"]).status == 0)
     }
 
+    /// Protocol 1.1's cancel (docs/protocol.md, `cancel`): a replan while a bulletin
+    /// plays stops nothing; cancelling it stops it on every cluster within 2 s, and
+    /// each airing is counted interrupted with reason `cancelled`.
+    @Test(.timeLimit(.minutes(3)))
+    func aCancelStopsAPlayingAiringEverywhereAndAReplanDoesNot() async throws {
+        try await ExclusiveTests.cpuHeavy.shared { try await cancelBody() }
+    }
+
+    func cancelBody() async throws {
+        let station = try SchedulingEndToEndTests.Station()
+        defer { station.stop() }
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
+        let csv = station.dir.file("clusters.csv")
+        try (["id,name,zone"] + (0..<12).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n")
+            .write(to: csv, atomically: true, encoding: .utf8)
+        let credentials = station.dir.file("credentials.csv")
+        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+        let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 20)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        func stationTime(_ date: Date) -> String {
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        }
+        let airAt = Date().addingTimeInterval(15)
+        let added = try station.json([
+            "bulletin", "add", "--title", "Sẽ bị huỷ", "--file", wav.path, "--zone", "tinh/xa-a", "--at", stationTime(airAt),
+        ])
+        let bulletin = try #require((added as? [String: Any])?["id"] as? Int)
+        let sim = Process()
+        sim.executableURL = URL(fileURLWithPath: try BuiltProducts.path("commcast-sim"))
+        sim.arguments = ["--station", try ClusterLinkEndToEndTests.linkAddress(station), "--credentials", credentials.path, "--duration", "120"]
+        sim.standardOutput = FileHandle.nullDevice
+        sim.standardError = FileHandle.nullDevice
+        try sim.run()
+        defer { if sim.isRunning { sim.terminate() } }
+
+        let db = try CommcastDatabase(path: station.dir.file("state/commcast.sqlite").path, logger: Logger(label: "test"))
+        func airings() throws -> [AiringRecord] {
+            try db.airings(from: airAt.addingTimeInterval(-60), to: airAt.addingTimeInterval(60)).filter { $0.bulletinID == Int64(bulletin) }
+        }
+        try await waitUntil("all 12 clusters report the airing started", deadline: .seconds(60)) {
+            try airings().count == 12 && airings().allSatisfy { $0.outcome == "started" }
+        }
+        // A replan while it plays (a new bulletin for later): every schedule goes out again, nothing stops.
+        let later = stationTime(Date().addingTimeInterval(3600))
+        #expect(try station.commcast(["bulletin", "add", "--title", "Sau", "--file", wav.path, "--zone", "tinh/xa-a", "--at", later]).status == 0)
+        try await waitUntil("the new airings are planned") {
+            try db.airings(from: Date().addingTimeInterval(3000), to: Date().addingTimeInterval(4000)).count == 12
+        }
+        try await Task.sleep(for: .seconds(2))  // the schedules' round trip: nothing may stop in it
+        let during = try airings().map(\.outcome)
+        #expect(during.allSatisfy { $0 == "started" }, "a replan stopped an airing: \(during)")
+
+        let cancelledAt = Date()
+        #expect(try station.commcast(["bulletin", "cancel", "\(bulletin)", "--yes"]).status == 0)
+        try await waitUntil("every airing is counted interrupted") { try airings().allSatisfy { $0.outcome == "interrupted" } }
+        let stopped = try airings()
+        #expect(stopped.allSatisfy { $0.reason == "cancelled" }, "\(stopped.map { $0.reason ?? "-" })")
+        let latest = try #require(stopped.compactMap(\.endedAt).max())
+        #expect(latest.timeIntervalSince(cancelledAt) < 2, "the last cluster stopped \(latest.timeIntervalSince(cancelledAt)) s after the cancel")
+        #expect(latest < airAt.addingTimeInterval(20), "stopped before the bulletin's end")
+    }
+
     /// The log lines that name any of these clusters (as a whole word), for a failure message.
     static func logLines(naming clusterIDs: [String], in log: String) -> String {
         let patterns = clusterIDs.compactMap { try? Regex("(?<![A-Za-z0-9])\($0)(?![0-9])") }
