@@ -76,35 +76,51 @@ struct LiveSinkGroups {
     }
 }
 
-/// The Ogg stream's listeners, grouped by the page they joined at: each group gets
-/// the pages renumbered to follow the header pages it was sent (docs/protocol.md,
-/// "The Ogg Opus stream"), made once per group rather than once per listener.
+/// The Ogg stream's listeners. Each gets the pages renumbered to follow the header
+/// pages it was sent (docs/protocol.md, "The Ogg Opus stream"): the bytes are made
+/// once per join point, not once per listener, and each event loop still gets one
+/// task per batch however many join points there are.
 struct OggListenerGroups {
-    /// By how much each group's page numbers are lowered: 0 for those who joined at the start.
-    private var groups: [Int64: LiveSinkGroups] = [:]
+    /// Each listener with how much its pages' numbers are lowered (0: joined at the start).
+    private var sinks: [ObjectIdentifier: (sink: LiveSink, shift: Int64)] = [:]
+    private var grouped: [(loop: any EventLoop, sinks: [(sink: LiveSink, shift: Int64)])]?
+    /// The distinct shifts among the listeners, with the grouping.
+    private var shifts: Set<Int64> = []
 
-    var count: Int { groups.values.reduce(0) { $0 + $1.count } }
+    var count: Int { sinks.count }
 
-    var channels: [any Channel] { groups.values.flatMap(\.channels) }
+    var channels: [any Channel] { sinks.values.map(\.sink.channel) }
 
     /// Adds a listener whose first live page will be number `firstPage` (the header pages are 0 and 1).
     mutating func insert(_ sink: LiveSink, firstPage: Int64) {
-        groups[max(0, firstPage - 2), default: LiveSinkGroups()].insert(sink)
+        sinks[ObjectIdentifier(sink.channel)] = (sink, max(0, firstPage - 2))
+        grouped = nil
     }
 
     mutating func remove(_ channel: any Channel) {
-        for key in Array(groups.keys) {
-            groups[key]?.remove(channel)
-            if groups[key]?.count == 0 { groups[key] = nil }
-        }
+        if sinks.removeValue(forKey: ObjectIdentifier(channel)) != nil { grouped = nil }
     }
 
-    /// Hands each group the pages numbered for it.
+    /// Hands every listener the pages numbered for it.
     mutating func fanOut(_ pages: ByteBuffer) {
-        for key in Array(groups.keys) {
-            let bytes =
-                key == 0 ? pages : ByteBuffer(bytes: OggPageRenumbering.renumber(Array(pages.readableBytesView), subtracting: key))
-            groups[key]!.fanOut(bytes)
+        if grouped == nil {
+            var byLoop: [ObjectIdentifier: (loop: any EventLoop, sinks: [(sink: LiveSink, shift: Int64)])] = [:]
+            for entry in sinks.values {
+                let loop = entry.sink.channel.eventLoop
+                byLoop[ObjectIdentifier(loop), default: (loop, [])].sinks.append(entry)
+            }
+            grouped = Array(byLoop.values)
+            shifts = Set(sinks.values.map(\.shift))
+        }
+        var numbered: [Int64: ByteBuffer] = [0: pages]
+        for shift in shifts where shift != 0 {
+            numbered[shift] = ByteBuffer(bytes: OggPageRenumbering.renumber(Array(pages.readableBytesView), subtracting: shift))
+        }
+        for group in grouped! {
+            let sinks = group.sinks
+            group.loop.execute {
+                for entry in sinks { entry.sink.write(numbered[entry.shift]!) }
+            }
         }
     }
 }
