@@ -126,6 +126,7 @@ class Station:
         self.media_policy = lambda sha, range_header, n: "normal"
         self.media_requests = []  # (sha, Range header, status)
         self.next_airing = 1000
+        self.on_welcome = None  # sent right after the next welcome, before anything else
 
     # The link.
 
@@ -163,6 +164,9 @@ class Station:
             number = self.link_no
             self.link = ws
             self.connects.append((time.monotonic(), number))
+            first, self.on_welcome = self.on_welcome, None
+            if first is not None:
+                await ws.send(json.dumps(first))
             self.changed.notify_all()
         try:
             async for text in ws:
@@ -425,10 +429,17 @@ async def scenario_offline(st, sha):
 
 
 async def scenario_live(st, packets):
-    since = time.monotonic()
+    """C-11: a broadcast that is on when the cluster (re)connects: `live_start` right after `welcome`."""
     stream = 4242
-    await st.send({"type": "live_start", "live_id": "live-conformance", "stream": stream, "level": "emergency", "codec": "opus",
-                   "sample_rate": 48000, "channels": 1, "frame_ms": 20, "jitter_ms": 120, "next_sequence": 0})
+    start_message = {"type": "live_start", "live_id": "live-conformance", "stream": stream, "level": "emergency", "codec": "opus",
+                     "sample_rate": 48000, "channels": 1, "frame_ms": 20, "jitter_ms": 120, "next_sequence": 0}
+    link = st.link_no
+    st.on_welcome = start_message
+    await st.close(1001, "shutting_down", "the runner restarts; a broadcast is on when the cluster returns (C-11)")
+    if not await st.wait_connected(link, 15):
+        check("C-11", False, "the cluster did not come back after 1001")
+        return
+    since = time.monotonic()
     start = time.monotonic()
     for n, packet in enumerate(packets):
         frame = struct.pack(">BxxxIIQ", 1, stream, n, int(time.time() * 1_000_000)) + packet
@@ -439,7 +450,8 @@ async def scenario_live(st, packets):
     during = [m.get("state") for t, n, m in st.events if since < t <= stopped and m.get("type") == "heartbeat"]
     after = await st.wait(lambda e: e[0] > stopped + 0.5 and e[2].get("type") == "heartbeat", 2 * HEARTBEAT)
     check("C-11", "live" in during and after is not None and after[2].get("state") == "idle",
-          f"heartbeat states while {len(packets) * 20 / 1000:.0f} s of live audio played: {during}; after live_stop: {after and after[2].get('state')}")
+          f"joined at its welcome; heartbeat states while {len(packets) * 20 / 1000:.0f} s of live audio played: {during}; "
+          f"after live_stop: {after and after[2].get('state')}")
 
 
 async def scenario_unknown_and_commands(st):
