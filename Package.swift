@@ -73,6 +73,9 @@ let package = Package(
             name: "CSystemd", path: "Sources/CShims/CSystemd", pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CShims/CMalloc"),
+        .systemLibrary(
+            name: "CSodium", path: "Sources/CShims/CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]),
 
         // MARK: Libraries
         .target(name: "CommcastCore"),
@@ -105,6 +108,14 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
+        // The web console: its assets, operator passwords (Argon2id, libsodium), sessions
+        // and login throttling. No HTTP here: the daemon serves it beside the control API.
+        .target(
+            name: "CommcastConsole",
+            dependencies: ["CommcastCore", "CSodium", .product(name: "Crypto", package: "swift-crypto")],
+            // The assets are compiled in from Generated/ (Assets/README.md says how).
+            exclude: ["Assets"]
+        ),
         // The microphone, apart so that only the CLI links libasound.
         .target(name: "CommcastCapture", dependencies: ["CALSA"]),
         .target(
@@ -120,7 +131,7 @@ let package = Package(
             name: "CommcastDaemon",
             dependencies: [
                 "CommcastCore", "CommcastControlAPI", "CommcastAudio", "CommcastStore", "CommcastLink", "CommcastLinkServer",
-                "CSystemd", "CMalloc",
+                "CommcastConsole", "CSystemd", "CMalloc",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -197,6 +208,7 @@ let package = Package(
                 "CommcastAudio", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
             ]),
         .testTarget(name: "CommcastLinkTests", dependencies: ["CommcastLink"]),
+        .testTarget(name: "CommcastConsoleTests", dependencies: ["CommcastConsole"]),
         .testTarget(
             name: "CommcastLinkServerTests",
             dependencies: [

@@ -3,7 +3,7 @@
 # Idempotent: does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
-BUILD_PACKAGES=(pkg-config libopus-dev libopusenc-dev libopusfile-dev libogg-dev libsoxr-dev
+BUILD_PACKAGES=(pkg-config libopus-dev libopusenc-dev libopusfile-dev libogg-dev libsoxr-dev libsodium-dev
                 libebur128-dev libsqlite3-dev libsystemd-dev libasound2-dev)
 TOOL_PACKAGES=(opus-tools ffmpeg espeak-ng sox util-linux curl)
 
