@@ -83,7 +83,7 @@ def snapshot():
 def start_daemon():
     with open(CONFIG, "w") as f:
         f.write(f'[daemon]\nstate_directory = "{STATE}"\n[link]\nlisten_address = "127.0.0.1"\nport = 0\n'
-                f'[control]\nsocket_path = "{SOCKET}"\n')
+                f'[web]\nport = -1\n[control]\nsocket_path = "{SOCKET}"\n')
     log = open(path("commcastd.log"), "w")
     daemon = subprocess.Popen([os.path.join(BIN, "commcastd"), "--config", CONFIG], stdout=log, stderr=log, env=ENV)
     deadline = time.monotonic() + 60

@@ -64,7 +64,7 @@ def start_daemon():
     with open(config, "w") as f:
         f.write(f'[daemon]\nstate_directory = "{WORK}/state"\n'
                 f'[link]\nlisten_address = "127.0.0.1"\nport = 0\nheartbeat_seconds = {HEARTBEAT}\n'
-                f'[control]\nsocket_path = "{SOCKET}"\n')
+                f'[web]\nport = -1\n[control]\nsocket_path = "{SOCKET}"\n')
     log = open(os.path.join(WORK, "commcastd.log"), "w")
     daemon = subprocess.Popen([os.path.join(BIN, "commcastd"), "--config", config], stdout=log, stderr=log, env=ENV)
     deadline = time.monotonic() + 60

@@ -22,6 +22,9 @@ public struct StatusResponse: Sendable, Codable, Equatable {
     public var clustersConnected: Int?
     /// Heartbeats received since the daemon started.
     public var heartbeatsReceived: Int?
+    /// Where the web console listens (`host:port`), and whether over HTTPS.
+    public var consoleAddress: String?
+    public var consoleTLS: Bool?
     /// Receipts the station refused since it started (each answered, logged with why).
     public var receiptsRejected: Int?
     /// The ALSA device `commcast live --mic` uses when none is named (`live.microphone`).

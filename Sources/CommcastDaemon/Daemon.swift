@@ -1,3 +1,4 @@
+import CommcastConsole
 import CommcastCore
 import CommcastLinkServer
 import CommcastStore
@@ -59,6 +60,15 @@ public enum Daemon {
             notifier.ready(status: "serving")
             logger.notice("commcastd ready")
         }
+        // Console sessions are shared: a password set over the socket ends the web's.
+        let sessions = ConsoleSessions(
+            idleTimeout: TimeInterval(configuration.web.sessionIdleMinutes * 60),
+            absoluteTimeout: TimeInterval(configuration.web.sessionMaxHours * 3600))
+        let controlAPI = ControlAPIService(
+            settings: settings, station: station, database: database, media: media, registry: registry,
+            reporterProgress: reporterProgress, addresses: addresses, socketPath: configuration.resolvedSocketPath(),
+            sessions: sessions, logger: logger
+        ) { await readiness.arrived() }
         var services: [any Service] = [
             SchedulerService(settings: settings, database: database, replanRequests: replanRequests, planStored: planStored, logger: logger),
             HealthService(settings: settings, database: database, registry: registry, logger: logger),
@@ -69,11 +79,7 @@ public enum Daemon {
                 addresses.link = address
                 await readiness.arrived()
             },
-            ControlAPIService(
-                settings: settings, station: station, database: database, media: media, registry: registry,
-                reporterProgress: reporterProgress, addresses: addresses,
-                socketPath: configuration.resolvedSocketPath(), logger: logger
-            ) { await readiness.arrived() },
+            controlAPI,
             LiveWatchdogService(onAir: station.onAir, timeout: .seconds(configuration.live.sourceTimeoutSeconds)),
         ]
         // A service that returns ends the group, so the relay service runs only when there are relays.
@@ -90,6 +96,12 @@ public enum Daemon {
             services.append(
                 ProvinceWebhookService(settings: settings, database: database, media: media, station: station, logger: logger) {
                     addresses.webhook = $0
+                })
+        }
+        if configuration.web.enabled {
+            services.append(
+                WebConsoleService(settings: settings, api: controlAPI, database: database, sessions: sessions, logger: logger) {
+                    addresses.console = $0
                 })
         }
         services.append(MemoryTrimService())

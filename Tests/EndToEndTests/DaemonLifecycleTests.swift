@@ -17,6 +17,8 @@ struct DaemonLifecycleTests {
             listen_address = "127.0.0.1"
             port = 0
             \(link)
+            [web]
+            port = 0
             [control]
             socket_path = "\(socket)"
             \(extra)

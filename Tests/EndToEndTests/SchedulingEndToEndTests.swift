@@ -60,12 +60,12 @@ struct SchedulingEndToEndTests {
         }
 
         /// Runs `commcast` as the test's own user (the administrator), or with an operator's token.
-        func commcast(_ args: [String], token: String? = nil) throws -> ExternalTools.Result {
+        func commcast(_ args: [String], token: String? = nil, stdin: Data? = nil) throws -> ExternalTools.Result {
             var env = ProcessInfo.processInfo.environment
             env["COMMCAST_SOCKET"] = socket
             env.removeValue(forKey: "COMMCAST_TOKEN")
             if let token { env["COMMCAST_TOKEN"] = token }
-            return try ExternalTools.run(try BuiltProducts.path("commcast"), args, environment: env, timeout: .seconds(120))
+            return try ExternalTools.run(try BuiltProducts.path("commcast"), args, environment: env, stdin: stdin, timeout: .seconds(120))
         }
 
         func json(_ args: [String], token: String? = nil) throws -> Any {

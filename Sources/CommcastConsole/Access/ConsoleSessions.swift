@@ -97,6 +97,13 @@ public final class ConsoleSessions: Sendable {
         at.timeIntervalSince(s.lastSeen) >= idleTimeout || at.timeIntervalSince(s.createdAt) >= absoluteTimeout
     }
 
+    /// Compares two tokens in time that does not depend on where they differ.
+    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     static func key(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }

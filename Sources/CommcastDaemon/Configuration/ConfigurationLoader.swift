@@ -14,7 +14,7 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// The sections a file may have, for the message about one it may not.
-    static let sections = ["daemon", "control", "ingest", "schedule", "tts", "link", "live", "health", "province", "operators", "relay"]
+    static let sections = ["daemon", "control", "ingest", "schedule", "tts", "link", "web", "live", "health", "province", "operators", "relay"]
 
     /// Loads a file, throwing every problem found.
     public func load(file path: String) throws(ConfigurationError) -> DaemonConfiguration {
@@ -65,7 +65,7 @@ public struct ConfigurationLoader: Sendable {
                 .init(
                     key: key,
                     message:
-                        "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [live], [health], [province], [[operators]], [[relay]]"
+                        "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [web], [live], [health], [province], [[operators]], [[relay]]"
                 ))
         }
 
@@ -76,6 +76,7 @@ public struct ConfigurationLoader: Sendable {
         if let t = reader.section(root, "tts") { parseTTS(t, into: &config, reader: &reader) }
         if let t = reader.section(root, "live") { parseLive(t, into: &config, reader: &reader) }
         if let t = reader.section(root, "link") { parseLink(t, into: &config, reader: &reader) }
+        if let t = reader.section(root, "web") { parseWeb(t, into: &config, reader: &reader) }
         if let t = reader.section(root, "health") { parseHealth(t, into: &config, reader: &reader) }
         if let t = reader.section(root, "province") { parseProvince(t, into: &config.province, reader: &reader) }
         if let value = root["operators"] { parseOperators(value, into: &config, reader: &reader) }

@@ -268,6 +268,42 @@ extension ConfigurationLoader {
         }
     }
 
+    /// `[web]`.
+    func parseWeb(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
+        if let v = reader.string(t, "web", "listen_address") {
+            if v.isEmpty || v.contains(" ") {
+                reader.problem("web.listen_address", quoted(v), "expected an IP address such as 0.0.0.0 or 127.0.0.1")
+            } else {
+                config.web.listenAddress = v
+            }
+        }
+        if let v = reader.int(t, "web", "port") {
+            if (-1...65_535).contains(v) { config.web.port = v } else { reader.problem("web.port", "\(v)", "expected -1 (off) or 0 to 65535") }
+        }
+        let certificate = reader.string(t, "web", "tls_certificate") ?? ""
+        let key = reader.string(t, "web", "tls_key") ?? ""
+        if certificate.isEmpty != key.isEmpty {
+            reader.problem(
+                certificate.isEmpty ? "web.tls_certificate" : "web.tls_key", "\"\"", "expected both tls_certificate and tls_key, or neither")
+        } else {
+            for (name, path) in [("web.tls_certificate", certificate), ("web.tls_key", key)] where !path.isEmpty {
+                if !FileManager.default.isReadableFile(atPath: path) { reader.problem(name, quoted(path), "expected a readable PEM file") }
+            }
+            config.web.tlsCertificate = certificate
+            config.web.tlsKey = key
+        }
+        if let v = reader.int(t, "web", "session_idle_minutes") {
+            if (1...1440).contains(v) {
+                config.web.sessionIdleMinutes = v
+            } else {
+                reader.problem("web.session_idle_minutes", "\(v)", "expected 1 to 1440")
+            }
+        }
+        if let v = reader.int(t, "web", "session_max_hours") {
+            if (1...168).contains(v) { config.web.sessionMaxHours = v } else { reader.problem("web.session_max_hours", "\(v)", "expected 1 to 168") }
+        }
+    }
+
     /// `[health]`.
     func parseHealth(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
         if let v = reader.int(t, "health", "retention_days") {
@@ -336,9 +372,8 @@ extension ConfigurationLoader {
                     }
                 }
                 if op.zonePaths.isEmpty { reader.problem("\(key).zones", nil, "expected at least one zone path the operator may act on") }
-                if op.unixUser == nil && op.tokenSHA256 == nil {
-                    reader.problem(key, quoted(name), "needs unix_user or token_sha256 to be identified")
-                }
+                // Neither unix_user nor token_sha256: a console-only operator, who logs in
+                // with the password `commcast operator passwd` sets.
                 config.operators.append(op)
             }
         } else {

@@ -85,6 +85,24 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var usesTLS: Bool { !tlsCertificate.isEmpty }
     }
 
+    /// `[web]`: the web console and the control API over HTTPS (docs/console.md).
+    public struct WebSection: Sendable, Equatable {
+        /// Where the console listens. Without a certificate it is 127.0.0.1 whatever
+        /// this says: passwords and session cookies never cross a network in clear.
+        public var listenAddress: String = "127.0.0.1"
+        /// TCP port; 0 picks a free one (tests); -1 turns the console off.
+        public var port: Int = 7480
+        /// PEM certificate chain and key; both empty: the link's, if it has one.
+        public var tlsCertificate: String = ""
+        public var tlsKey: String = ""
+        /// A session ends after this long without a request…
+        public var sessionIdleMinutes: Int = 30
+        /// …and this long after the login, however busy.
+        public var sessionMaxHours: Int = 12
+        /// Whether the console is served at all.
+        public var enabled: Bool { port >= 0 }
+    }
+
     /// `[live]`: live broadcasts (docs/live.md).
     public struct LiveSection: Sendable, Equatable {
         /// Clusters buffer this much before they play live audio (`jitter_ms` in `live_start`).
@@ -162,6 +180,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var daemon = DaemonSection()
     public var province = ProvinceSection()
     public var link = LinkSection()
+    public var web = WebSection()
     public var health = HealthSection()
     public var live = LiveSection()
     public var relays: [Relay] = []

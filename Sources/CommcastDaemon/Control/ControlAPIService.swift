@@ -1,3 +1,4 @@
+import CommcastConsole
 import CommcastControlAPI
 import CommcastCore
 import CommcastLinkServer
@@ -24,6 +25,8 @@ public struct ControlAPIService: Service {
     let addresses: ListeningAddresses
     let socketPath: String
     let identify: CallerIdentification
+    /// The web console's sessions: a new password ends the operator's.
+    let sessions: ConsoleSessions
     let logger: Logger
     private let startedAt = Date()
     private let startInstant = ContinuousClock.now
@@ -36,8 +39,10 @@ public struct ControlAPIService: Service {
         settings: RunningConfiguration, station: Station, database: CommcastDatabase, media: MediaStore,
         registry: LinkRegistry, reporterProgress: ReporterProgress,
         addresses: ListeningAddresses, socketPath: String, identify: CallerIdentification = .peerCredentials(),
-        logger: Logger, onReady: @escaping @Sendable () async -> Void
+        sessions: ConsoleSessions = ConsoleSessions(idleTimeout: 1800, absoluteTimeout: 43_200), logger: Logger,
+        onReady: @escaping @Sendable () async -> Void
     ) {
+        self.sessions = sessions
         self.settings = settings
         self.station = station
         self.database = database
@@ -51,18 +56,26 @@ public struct ControlAPIService: Service {
         self.onReady = onReady
     }
 
-    /// Routes of API version 1.
+    /// Routes of API version 1 on the socket.
     func makeRouter() -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
         router.add(middleware: ErrorMappingMiddleware())
         router.add(middleware: PeerAccessMiddleware(settings: settings, identify: identify))
-        let v1 = router.group(RouterPath(ControlAPI.versionPrefix))
+        addAPIRoutes(to: router.group(RouterPath(ControlAPI.versionPrefix)))
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
+        return router
+    }
+
+    /// Every route of the API, as the socket and the web console both serve them:
+    /// one set of checks whatever the entry point.
+    func addAPIRoutes(to v1: RouterGroup<ControlRequestContext>) {
         addInventoryRoutes(to: v1)
         addClusterHealthRoutes(to: v1)
         addBulletinRoutes(to: v1)
         addReportRoutes(to: v1)
         addLiveRoutes(to: v1)
         addProvinceRoutes(to: v1)
+        addOperatorRoutes(to: v1)
         v1.get("status") { [self] _, context in
             let uptime = ContinuousClock.now - startInstant
             var status = StatusResponse(
@@ -78,12 +91,12 @@ public struct ControlAPIService: Service {
                 heartbeatsReceived: addresses.link == nil ? nil : registry.heartbeatsReceived
             )
             status.receiptsRejected = addresses.link == nil ? nil : registry.receiptsRejected
+            status.consoleAddress = addresses.console
+            status.consoleTLS = addresses.console == nil ? nil : WebConsoleService.certificate(settings.current) != nil
             status.liveMicrophone = settings.current.live.microphone
             status.linkTLS = settings.current.link.usesTLS
             return try JSONResponse.ok(status)
         }
-        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
-        return router
     }
 
     public func run() async throws {

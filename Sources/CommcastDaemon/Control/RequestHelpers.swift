@@ -8,13 +8,14 @@ extension ControlRequestContext {
     /// The operator behind this request, or a 403 that says how to become one.
     func requireOperator() throws -> Operator {
         if let op = self.operator { return op }
+        if webOrigin != nil { throw APIError(status: .unauthorized, code: "unauthorized", message: "log in first (POST /v1/session)") }
         let who = peer.map { "\($0.userName ?? "uid \($0.uid)") (uid \($0.uid))" } ?? "this caller"
         throw APIError.forbidden("\(who) is not configured as an operator; add an [[operators]] entry with unix_user to commcastd.toml")
     }
 
     /// The audit identity of the caller.
     func actor(_ op: Operator) -> Actor {
-        var origin = peer.map { "unix:uid=\($0.uid),pid=\($0.pid)" } ?? "unknown"
+        var origin = webOrigin ?? peer.map { "unix:uid=\($0.uid),pid=\($0.pid)" } ?? "unknown"
         if authenticatedByToken { origin += ",token" }
         return Actor(name: op.name, origin: origin)
     }

@@ -4,7 +4,7 @@ import Synchronization
 /// has bound — a port of 0 in the configuration means "any free port", as the
 /// tests use. `commcast status` shows nil as "not listening".
 public final class ListeningAddresses: Sendable {
-    private let addresses = Mutex<(link: String?, webhook: String?)>((nil, nil))
+    private let addresses = Mutex<(link: String?, webhook: String?, console: String?)>((nil, nil, nil))
 
     public init() {}
 
@@ -18,5 +18,11 @@ public final class ListeningAddresses: Sendable {
     public var webhook: String? {
         get { addresses.withLock { $0.webhook } }
         set { addresses.withLock { $0.webhook = newValue } }
+    }
+
+    /// The web console's address, once it listens.
+    public var console: String? {
+        get { addresses.withLock { $0.console } }
+        set { addresses.withLock { $0.console = newValue } }
     }
 }

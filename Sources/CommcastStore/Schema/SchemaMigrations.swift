@@ -28,6 +28,9 @@ public enum SchemaMigrations {
         migrator.registerMigration("v6-airing-cancels") { db in
             try db.execute(sql: v6)
         }
+        migrator.registerMigration("v7-operator-passwords") { db in
+            try db.execute(sql: v7)
+        }
         return migrator
     }
 
@@ -284,5 +287,17 @@ public enum SchemaMigrations {
             until         INTEGER NOT NULL
         );
         CREATE INDEX airing_cancels_cluster ON airing_cancels(cluster_id, until);
+        """
+
+    /// Console passwords (Argon2id hashes, docs/console.md). Operators and their roles
+    /// stay in the configuration; the secret each one chooses lives here, set with
+    /// `commcast operator passwd`, so it never sits in a file that is copied around.
+    static let v7 = """
+        CREATE TABLE operator_passwords (
+            operator_name  TEXT PRIMARY KEY CHECK (length(operator_name) BETWEEN 1 AND 64),
+            hash           TEXT NOT NULL CHECK (hash LIKE '$argon2id$%'),
+            changed_at     INTEGER NOT NULL,
+            changed_by     TEXT NOT NULL
+        );
         """
 }

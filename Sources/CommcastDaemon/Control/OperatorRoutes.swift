@@ -1,0 +1,33 @@
+import CommcastConsole
+import CommcastControlAPI
+import CommcastCore
+import Foundation
+import Hummingbird
+
+extension ControlAPIService {
+    /// `POST /v1/operators/:name/password`: `commcast operator passwd NAME`. The
+    /// station administrator sets anyone's; an operator sets their own. The new
+    /// password ends every console session of that operator.
+    func addOperatorRoutes(to v1: RouterGroup<ControlRequestContext>) {
+        v1.post("operators/:name/password") { [self] request, context in
+            let op = try context.requireOperator()
+            let raw = try context.parameters.require("name")
+            let name = raw.removingPercentEncoding ?? raw
+            guard let target = settings.current.operators.first(where: { $0.name == name }) else {
+                throw APIError.notFound(
+                    "operator: got \(name.debugDescription), expected one of the [[operators]] of commcastd.toml (\(settings.current.operators.map(\.name).joined(separator: ", ")))"
+                )
+            }
+            guard op.isAdministrator || op.name == target.name else {
+                throw APIError.forbidden("\(op.name) may set only their own password; the station administrator sets others'")
+            }
+            let body = try await RequestBody.json(SetPasswordRequest.self, from: request, limit: 4096)
+            if let problem = PasswordHasher.check(body.password, operatorName: target.name) { throw APIError.badRequest(problem.description) }
+            let hash = try await offload { try PasswordHasher.hash(body.password) }
+            try database.setPasswordHash(hash, operatorName: target.name, by: context.actor(op), at: Date())
+            let ended = sessions.closeAll(of: target.name)
+            logger.notice("operator password set", metadata: ["operator": "\(target.name)", "by": "\(op.name)", "sessions_ended": "\(ended)"])
+            return try JSONResponse.ok(SetPasswordResult(operator: target.name, sessionsEnded: ended))
+        }
+    }
+}

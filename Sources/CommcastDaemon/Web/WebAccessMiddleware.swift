@@ -1,0 +1,89 @@
+import CommcastConsole
+import CommcastCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Who is calling the web console's API, before any route runs: a console session
+/// (its cookie, and for every change its CSRF token too), or an operator's API token
+/// (`Authorization: Bearer`, for `commcast --url`). The routes behind it are the
+/// socket's own, with the same scope and role checks.
+struct WebAccessMiddleware: RouterMiddleware {
+    typealias Context = ControlRequestContext
+
+    static let cookieName = "commcast_session"
+    /// What a browser must send with every change besides the cookie: a cross-site
+    /// page can make a browser send the cookie, but cannot read or send this.
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    let settings: RunningConfiguration
+    let sessions: ConsoleSessions
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        context.webOrigin = "https:\(address)"
+        let path = request.uri.path
+        // The page and its files carry no data; the login itself is throttled.
+        guard path.hasPrefix("/v1/"), !(path == "/v1/session" && request.method == .post) else {
+            return try await next(request, context)
+        }
+        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
+            let hash = Self.sha256Hex(String(auth.dropFirst(7)))
+            guard let op = settings.operator(tokenSHA256: hash) else {
+                return JSONResponse.error(.unauthorized, code: "unauthorized", message: "the token matches no operator")
+            }
+            context.operator = op
+            context.authenticatedByToken = true
+            return try await next(request, context)
+        }
+        guard let token = request.cookies[Self.cookieName]?.value,
+            let (session, op) = sessions.find(token: token, operatorNamed: { name in settings.current.operators.first { $0.name == name } })
+        else {
+            return JSONResponse.error(.unauthorized, code: "unauthorized", message: "log in first (POST /v1/session)")
+        }
+        if request.method != .get && request.method != .head {
+            guard let sent = request.headers[Self.csrfHeader], ConsoleSessions.constantTimeEquals(sent, session.csrfToken) else {
+                context.logger.warning("console change refused without its CSRF token", metadata: ["operator": "\(op.name)", "path": "\(path)"])
+                return JSONResponse.error(
+                    .forbidden, code: "csrf", message: "X-CSRF-Token: missing or wrong, expected the token of this session (GET /v1/session)")
+            }
+        }
+        context.operator = op
+        context.sessionToken = token
+        return try await next(request, context)
+    }
+
+    static func sha256Hex(_ text: String) -> String {
+        ProvinceWebhookService.sha256Hex(text)
+    }
+}
+
+/// The headers every console answer carries: no inline or outside script (every
+/// script is `/console.js`), no framing, no sniffing, no referrer, and under TLS
+/// HSTS so a browser never tries plain HTTP again.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = ControlRequestContext
+
+    let tls: Bool
+
+    static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "
+        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[HTTPField.Name("Content-Security-Policy")!] = Self.contentSecurityPolicy
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
+        if tls { response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000" }
+        if response.headers[.cacheControl] == nil, request.uri.path.hasPrefix("/v1/") {
+            response.headers[.cacheControl] = "no-store"
+        }
+        return response
+    }
+}

@@ -1,0 +1,151 @@
+import AsyncHTTPClient
+import CommcastStore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import TestSupport
+import Testing
+
+/// The web console's door, over real HTTP to the real daemon: passwords, sessions in
+/// cookies, CSRF, throttling, scopes by the socket's own code, and the headers.
+@Suite("Web console end to end", .serialized)
+struct WebConsoleEndToEndTests {
+    struct Reply {
+        var status: UInt
+        var headers: HTTPHeaders
+        var body: String
+        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] }
+    }
+
+    /// A browser's view: one cookie jar, and the CSRF token once logged in.
+    final class Browser: @unchecked Sendable {
+        let base: String
+        var cookie: String?
+        var csrf: String?
+
+        init(_ address: String) { base = "http://\(address)" }
+
+        func request(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, csrf sendCSRF: Bool = true, bearer: String? = nil) async throws
+            -> Reply
+        {
+            var request = HTTPClientRequest(url: base + path)
+            request.method = method
+            if let cookie { request.headers.add(name: "Cookie", value: cookie) }
+            if sendCSRF, let csrf { request.headers.add(name: "X-CSRF-Token", value: csrf) }
+            if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+            if let json {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+            }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            if let set = response.headers.first(name: "Set-Cookie"), let pair = set.split(separator: ";").first {
+                cookie = pair.hasSuffix("=") ? nil : String(pair)
+            }
+            return Reply(status: response.status.code, headers: response.headers, body: String(buffer: body))
+        }
+
+        func login(_ name: String, _ password: String) async throws -> Reply {
+            let reply = try await request(.POST, "/v1/session", json: ["name": name, "password": password])
+            if reply.status == 200 { csrf = reply.json?["csrf_token"] as? String }
+            return reply
+        }
+    }
+
+    static let lanPassword = "đồng lúa chín vàng"
+    static let districtPassword = "sông nước miền tây 2026"
+
+    func station() throws -> (SchedulingEndToEndTests.Station, String) {
+        let station = try SchedulingEndToEndTests.Station()
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
+        #expect(try station.commcast(["zone", "add", "tinh/xa-b"]).status == 0)
+        #expect(try station.commcast(["cluster", "add", "a1", "--name", "A1", "--zone", "tinh/xa-a"]).status == 0)
+        #expect(try station.commcast(["cluster", "add", "b1", "--name", "B1", "--zone", "tinh/xa-b"]).status == 0)
+        for (name, password) in [("Lan", Self.lanPassword), ("Huyện", Self.districtPassword)] {
+            let set = try station.commcast(["operator", "passwd", name], stdin: Data("\(password)\n".utf8))
+            #expect(set.status == 0 && set.stdoutText.contains("password of \(name) set"), "\(set.stderr)")
+        }
+        let status = try #require(try station.json(["status"]) as? [String: Any])
+        return (station, try #require(status["console_address"] as? String))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func loginSessionsCSRFAndScopes() async throws {
+        let (station, address) = try station()
+        defer { station.stop() }
+        #expect(address.hasPrefix("127.0.0.1:"))
+        let browser = Browser(address)
+
+        // The page, with the headers that keep scripts and frames out.
+        let page = try await browser.request(.GET, "/")
+        #expect(page.status == 200 && page.body.contains("<script src=\"/console.js\""))
+        let csp = page.headers.first(name: "Content-Security-Policy") ?? ""
+        #expect(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"))
+        #expect(page.headers.first(name: "X-Frame-Options") == "DENY")
+        #expect(page.headers.first(name: "Strict-Transport-Security") == nil, "no HSTS over plain loopback HTTP")
+        #expect(try await browser.request(.GET, "/console.js", csrf: false).headers.first(name: "Content-Type")?.hasPrefix("text/javascript") == true)
+
+        // Nothing without a login; a wrong password is refused in the same words as an unknown name.
+        #expect(try await browser.request(.GET, "/v1/clusters").status == 401)
+        let wrong = try await browser.login("Lan", "not the password at all")
+        let unknown = try await browser.login("Nobody", "not the password at all")
+        #expect(wrong.status == 401 && unknown.status == 401 && wrong.body == unknown.body)
+
+        // A login: the cookie is HttpOnly and SameSite=Strict, and the session answers.
+        let ok = try await browser.login("Lan", Self.lanPassword)
+        #expect(ok.status == 200, "\(ok.body)")
+        let setCookie = ok.headers.first(name: "Set-Cookie") ?? ""
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Path=/"), "\(setCookie)")
+        #expect(ok.json?["operator"] as? String == "Lan" && (browser.csrf?.count ?? 0) >= 40)
+        #expect(try await browser.request(.GET, "/v1/session").json?["csrf_token"] as? String == browser.csrf)
+
+        // Scopes by the socket's own code: commune A's operator sees and reaches only A.
+        let clusters = try await browser.request(.GET, "/v1/clusters")
+        #expect(clusters.status == 200 && clusters.body.contains("\"a1\"") && !clusters.body.contains("\"b1\""), "\(clusters.body)")
+        let other = try await browser.request(.POST, "/v1/clusters/b1/command", json: ["command": "stop"])
+        #expect([403, 404].contains(other.status), "\(other.status) \(other.body)")
+
+        // A change without the CSRF token is refused before any route runs; with it, it reaches the route.
+        let forged = try await browser.request(.POST, "/v1/bulletins/999/pause", csrf: false)
+        #expect(forged.status == 403 && forged.json?["code"] as? String == "csrf", "\(forged.body)")
+        let real = try await browser.request(.POST, "/v1/bulletins/999/pause")
+        #expect(real.status == 404, "past the CSRF check, the route answers: \(real.status) \(real.body)")
+
+        // An API token works without a cookie (the CLI's way), and needs no CSRF token.
+        let api = Browser(address)
+        let byToken = try await api.request(.GET, "/v1/clusters", bearer: SchedulingEndToEndTests.lanToken)
+        #expect(byToken.status == 200 && byToken.body.contains("\"a1\""))
+
+        // A new password ends the operator's sessions; logging out ends one.
+        let district = Browser(address)
+        #expect(try await district.login("Huyện", Self.districtPassword).status == 200)
+        let changed = try station.commcast(["operator", "passwd", "Lan"], stdin: Data("một mật khẩu mới hơn\n".utf8))
+        #expect(changed.status == 0 && changed.stdoutText.contains("1 console session(s) ended"), "\(changed.stdoutText)")
+        #expect(try await browser.request(.GET, "/v1/session").status == 401, "the old session ended with the password")
+        #expect(try await district.request(.GET, "/v1/session").status == 200, "another operator's session goes on")
+        let logout = try await district.request(.DELETE, "/v1/session")
+        #expect(logout.status == 204 && district.cookie == nil)
+        #expect(try await district.request(.GET, "/v1/clusters").status == 401)
+
+        let audit = try station.commcast(["audit"]).stdoutText
+        #expect(audit.contains("console.login") && audit.contains("console.logout") && audit.contains("operator.passwd"), "\(audit)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func failedLoginsLockTheAccountAndTheLockIsAudited() async throws {
+        let (station, address) = try station()
+        defer { station.stop() }
+        let browser = Browser(address)
+        for n in 1...5 {
+            #expect(try await browser.login("Huyện", "guess number \(n) here").status == 401)
+        }
+        let locked = try await browser.login("Huyện", Self.districtPassword)
+        #expect(locked.status == 429 && locked.json?["code"] as? String == "locked", "even the right password waits: \(locked.body)")
+        let retry = Int(locked.headers.first(name: "Retry-After") ?? "") ?? 0
+        #expect(retry > 800 && retry <= 900, "\(retry)")
+        #expect(try await browser.login("Lan", Self.lanPassword).status == 200, "another account from the same address may log in")
+        let audit = try station.commcast(["audit"]).stdoutText
+        #expect(audit.contains("console.lockout") && audit.contains("account huyện"), "\(audit)")
+    }
+}
