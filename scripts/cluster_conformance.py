@@ -5,10 +5,10 @@ It plays the station's side of docs/protocol.md (version 1.1), runs the cluster'
 rules as scenarios one after another, and prints each rule (C-01 … C-15) with `pass`
 or `FAIL` and what it saw. The exit status is the number of failed rules.
 
-    python3 scripts/cluster_conformance.py --listen 0.0.0.0:7480 --cluster-id acme-1
+    python3 scripts/cluster_conformance.py --listen 0.0.0.0:7490 --cluster-id acme-1
 
 prints the credential to write into the cluster (`ccl1:acme-1:…`); point the cluster
-at ws://HOST:7480/v1/link. The run takes about 3 minutes plus --retry-window (the
+at ws://HOST:7490/v1/link. The run takes about 3 minutes plus --retry-window (the
 time C-12 watches that a cluster closed with 4410 stays away: 300 s by default, as
 the page asks).
 
@@ -560,7 +560,7 @@ def self_test(bin_dir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--listen", default="127.0.0.1:7480", help="host:port to listen on (default 127.0.0.1:7480)")
+    parser.add_argument("--listen", default="127.0.0.1:7490", help="host:port to listen on (default 127.0.0.1:7490)")
     parser.add_argument("--cluster-id", default="conform-1", help="the cluster id in the credential")
     parser.add_argument("--credentials-out", help="also write id,credential to this CSV (commcast-sim reads it)")
     parser.add_argument("--ready-file", help="write the bound host:port here once listening")

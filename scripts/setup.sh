@@ -5,7 +5,7 @@ set -euo pipefail
 
 BUILD_PACKAGES=(pkg-config libopus-dev libopusenc-dev libopusfile-dev libogg-dev libsoxr-dev libsodium-dev
                 libebur128-dev libsqlite3-dev libsystemd-dev libasound2-dev)
-TOOL_PACKAGES=(opus-tools ffmpeg espeak-ng sox util-linux curl)
+TOOL_PACKAGES=(opus-tools ffmpeg espeak-ng sox util-linux curl chromium chromium-driver)
 
 want=("${BUILD_PACKAGES[@]}")
 if [[ "${1:-}" == "--with-test-tools" ]]; then

@@ -14,13 +14,17 @@ swift test --skip-build
 # built binaries and a running daemon (exit code, a message naming the field, the
 # value and what was expected, the daemon still answering, nothing changed).
 python3 scripts/bad_input_suite.py .build/debug
+# The Python checks below need websockets (13 or later), cryptography and selenium from
+# PyPI, installed once.
+python3 -c 'import websockets.asyncio.client, cryptography, selenium' 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check 'websockets>=13' cryptography selenium \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'websockets>=13' cryptography selenium
 # The link conformance suite: the station's rules of docs/protocol.md (S-01 …), driven
-# through a cluster written in Python from the page alone. It needs websockets (13 or
-# later) and cryptography from PyPI, installed once.
-python3 -c 'import websockets.asyncio.client, cryptography' 2>/dev/null \
-    || python3 -m pip install --quiet --disable-pip-version-check 'websockets>=13' cryptography \
-    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'websockets>=13' cryptography
+# through a cluster written in Python from the page alone.
 python3 scripts/link_conformance.py .build/debug
 # The cluster conformance runner (for vendors) against commcast-sim: every cluster rule
 # passes, and a simulator that breaks rules on purpose is caught (about 2 minutes).
 python3 scripts/cluster_conformance.py --self-test .build/debug
+# The web console in headless Chromium (Debian's chromium and chromium-driver), with
+# screenshots at a phone's size and a desktop's in .build/console-screenshots.
+python3 scripts/console_browser_test.py .build/debug .build/console-screenshots

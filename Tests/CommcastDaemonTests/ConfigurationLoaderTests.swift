@@ -151,7 +151,20 @@ struct ConfigurationLoaderTests {
         #expect(byKey["operators[1].token_sha256"]?.first?.message.contains("64 hex digits") == true)
         #expect(byKey["operators[1].colour"] != nil)
         #expect(byKey["operators[2].name"]?.first?.message == "required")
-        #expect(problems.count == 17, "\(problems.map(\.description).joined(separator: "\n"))")
+        // An operator with neither unix_user nor token_sha256 is a console-only one: no problem.
+        #expect(problems.count == 16, "\(problems.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test func webSettingsAreCheckedAndNamed() {
+        let (config, none) = loader.parse("[web]\nlisten_address = \"0.0.0.0\"\nport = 8443\nsession_idle_minutes = 10\n")
+        #expect(none.isEmpty, "\(none)")
+        #expect(config.web.listenAddress == "0.0.0.0" && config.web.port == 8443 && config.web.sessionIdleMinutes == 10)
+        #expect(DaemonConfiguration().web.listenAddress == "127.0.0.1" && DaemonConfiguration().web.port == 7480)
+        let (_, bad) = loader.parse(
+            "[web]\nport = 70000\ntls_certificate = \"/etc/ssl/certs/web.pem\"\nsession_idle_minutes = 0\nsession_max_hours = 1000\n")
+        #expect(bad.map(\.key) == ["web.port", "web.tls_key", "web.session_idle_minutes", "web.session_max_hours"], "\(bad)")
+        #expect(bad.first?.message == "expected -1 (off) or 0 to 65535")
+        #expect(loader.parse("[web]\nport = -1\n").0.web.enabled == false)
     }
 
     @Test func liveSettingsAreCheckedAndNamed() {

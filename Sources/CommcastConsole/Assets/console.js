@@ -13,6 +13,7 @@ const TEXT = {
     "state.online": "Hoạt động", "state.degraded": "Có lỗi", "state.offline": "Mất kết nối", "state.never_seen": "Chưa kết nối",
     "who": "{name} · {roles}", "updated": "Cập nhật lúc {time}", "silent": "Không phát được: {clusters}",
     "zone.counts": "{online} hoạt động, {degraded} có lỗi, {offline} mất kết nối, {never} chưa kết nối",
+    "role.operator": "vận hành", "role.supervisor": "phê duyệt", "role.emergency": "khẩn cấp",
   },
   en: {
     "title": "Radio station", "logout": "Log out",
@@ -23,12 +24,14 @@ const TEXT = {
     "state.online": "Online", "state.degraded": "Degraded", "state.offline": "Offline", "state.never_seen": "Never seen",
     "who": "{name} · {roles}", "updated": "Updated at {time}", "silent": "Silent: {clusters}",
     "zone.counts": "{online} online, {degraded} degraded, {offline} offline, {never} never seen",
+    "role.operator": "operator", "role.supervisor": "supervisor", "role.emergency": "emergency",
   },
 };
 
 let lang = localStorage.getItem("commcast.lang") === "en" ? "en" : "vi";
 let csrf = null;
 let refresh = null;
+let current = null;
 
 function t(key, values = {}) {
   return (TEXT[lang][key] || key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
@@ -67,8 +70,14 @@ async function start() {
   }
 }
 
+function showWho() {
+  if (!current) return;
+  document.getElementById("who").textContent = t("who", { name: current.operator, roles: current.roles.map((r) => t(`role.${r}`)).join(", ") });
+}
+
 function enter(session) {
-  document.getElementById("who").textContent = t("who", { name: session.operator, roles: session.roles.join(", ") });
+  current = session;
+  showWho();
   show("overview");
   loadOverview();
   clearInterval(refresh);
@@ -134,6 +143,7 @@ document.getElementById("lang").addEventListener("click", () => {
   lang = lang === "vi" ? "en" : "vi";
   localStorage.setItem("commcast.lang", lang);
   translatePage();
+  showWho();
   if (!document.getElementById("overview").hidden) loadOverview();
 });
 
