@@ -253,19 +253,27 @@ extension ConfigurationLoader {
                 reader.problem("link.heartbeat_seconds", "\(v)", "expected 5 to 600")
             }
         }
-        let certificate = reader.string(t, "link", "tls_certificate") ?? ""
-        let key = reader.string(t, "link", "tls_key") ?? ""
-        if certificate.isEmpty != key.isEmpty {
-            reader.problem(
-                certificate.isEmpty ? "link.tls_certificate" : "link.tls_key", "\"\"",
-                "expected both tls_certificate and tls_key, or neither")
-        } else {
-            for (name, path) in [("link.tls_certificate", certificate), ("link.tls_key", key)] where !path.isEmpty {
-                if !FileManager.default.isReadableFile(atPath: path) { reader.problem(name, quoted(path), "expected a readable PEM file") }
-            }
+        if let (certificate, key) = parseTLS(t, "link", reader: &reader) {
             config.link.tlsCertificate = certificate
             config.link.tlsKey = key
         }
+    }
+
+    /// `tls_certificate` and `tls_key` of a section: both or neither, each a readable
+    /// file; nil when they are not usable (the problem is named).
+    func parseTLS(_ t: TOMLTable, _ section: String, reader: inout Reader) -> (certificate: String, key: String)? {
+        let certificate = reader.string(t, section, "tls_certificate") ?? ""
+        let key = reader.string(t, section, "tls_key") ?? ""
+        guard certificate.isEmpty == key.isEmpty else {
+            reader.problem(
+                certificate.isEmpty ? "\(section).tls_certificate" : "\(section).tls_key", "\"\"",
+                "expected both tls_certificate and tls_key, or neither")
+            return nil
+        }
+        for (name, path) in [("\(section).tls_certificate", certificate), ("\(section).tls_key", key)] where !path.isEmpty {
+            if !FileManager.default.isReadableFile(atPath: path) { reader.problem(name, quoted(path), "expected a readable PEM file") }
+        }
+        return (certificate, key)
     }
 
     /// `[web]`.
@@ -280,15 +288,7 @@ extension ConfigurationLoader {
         if let v = reader.int(t, "web", "port") {
             if (-1...65_535).contains(v) { config.web.port = v } else { reader.problem("web.port", "\(v)", "expected -1 (off) or 0 to 65535") }
         }
-        let certificate = reader.string(t, "web", "tls_certificate") ?? ""
-        let key = reader.string(t, "web", "tls_key") ?? ""
-        if certificate.isEmpty != key.isEmpty {
-            reader.problem(
-                certificate.isEmpty ? "web.tls_certificate" : "web.tls_key", "\"\"", "expected both tls_certificate and tls_key, or neither")
-        } else {
-            for (name, path) in [("web.tls_certificate", certificate), ("web.tls_key", key)] where !path.isEmpty {
-                if !FileManager.default.isReadableFile(atPath: path) { reader.problem(name, quoted(path), "expected a readable PEM file") }
-            }
+        if let (certificate, key) = parseTLS(t, "web", reader: &reader) {
             config.web.tlsCertificate = certificate
             config.web.tlsKey = key
         }
