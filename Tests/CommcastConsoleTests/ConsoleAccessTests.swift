@@ -114,3 +114,38 @@ struct ConsoleAccessTests {
         #expect(ConsoleAssets.asset(at: "/../etc/passwd") == nil)
     }
 }
+
+@Suite("Password check gate")
+struct PasswordCheckGateTests {
+    /// Counts how many checks run at once.
+    actor Meter {
+        var now = 0
+        var most = 0
+        func enter() {
+            now += 1
+            most = max(most, now)
+        }
+        func leave() { now -= 1 }
+    }
+
+    @Test func atMostTwoChecksRunAtOnceAndAllFinish() async throws {
+        let gate = PasswordCheckGate(limit: 2)
+        let meter = Meter()
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<8 {
+                group.addTask {
+                    try await gate.run {
+                        await meter.enter()
+                        let ok = PasswordHasher.verify("mật khẩu số \(n)", against: try PasswordHasher.hash("mật khẩu số \(n)"))
+                        await meter.leave()
+                        return ok
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 8 && results.allSatisfy { $0 })
+        let most = await meter.most
+        #expect(most == 2, "\(most) at once")
+    }
+}

@@ -23,6 +23,7 @@ public struct WebConsoleService: Service {
     let database: CommcastDatabase
     let sessions: ConsoleSessions
     let throttle: LoginThrottle
+    let passwordChecks = PasswordCheckGate(limit: 2)
     let logger: Logger
     let onListening: @Sendable (String) async -> Void
 
@@ -91,7 +92,9 @@ public struct WebConsoleService: Service {
             let stored = try op.flatMap { try database.passwordHash(operatorName: $0.name) }
             // Unknown names cost the same Argon2id work as known ones: the answer's
             // timing does not tell which operators exist.
-            let verified = try await offload { PasswordHasher.verify(body.password, against: stored ?? Self.decoyHash) && stored != nil }
+            let verified = try await passwordChecks.run {
+                try await offload { PasswordHasher.verify(body.password, against: stored ?? Self.decoyHash) && stored != nil }
+            }
             guard let op, verified else {
                 for lock in throttle.recordFailure(account: name, address: address) {
                     logger.warning("console login locked", metadata: ["what": "\(lock.what)", "failures": "\(lock.failures)"])
