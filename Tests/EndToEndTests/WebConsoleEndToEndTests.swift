@@ -117,6 +117,18 @@ struct WebConsoleEndToEndTests {
         let byToken = try await api.request(.GET, "/v1/clusters", bearer: SchedulingEndToEndTests.lanToken)
         #expect(byToken.status == 200 && byToken.body.contains("\"a1\""))
 
+        // The overview's event stream: a `health` event at once, for Lan's commune only.
+        var stream = HTTPClientRequest(url: "http://\(address)/v1/health/events")
+        stream.headers.add(name: "Cookie", value: try #require(browser.cookie))
+        let events = try await HTTPClient.shared.execute(stream, timeout: .seconds(30))
+        #expect(events.headers.first(name: "Content-Type")?.hasPrefix("text/event-stream") == true)
+        var received = ""
+        for try await chunk in events.body {
+            received += String(buffer: chunk)
+            if received.contains("\n\n") { break }
+        }
+        #expect(received.hasPrefix("event: health\ndata: {") && received.contains("tinh/xa-a") && !received.contains("tinh/xa-b"), "\(received)")
+
         // A new password ends the operator's sessions; logging out ends one.
         let district = Browser(address)
         #expect(try await district.login("Huyện", Self.districtPassword).status == 200)

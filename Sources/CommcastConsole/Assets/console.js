@@ -1,6 +1,8 @@
 // The commcast console in the browser: no framework, no build step. It talks to the
-// daemon's own JSON API (/v1/…) with the session cookie, and sends the session's
-// CSRF token with every change. Vietnamese first; the EN button switches.
+// daemon's own JSON API (/v1/…) with the session cookie, sends the session's CSRF
+// token with every change, and follows the station through server-sent events
+// (/v1/health/events) rather than asking again and again. Vietnamese first; the EN
+// button switches.
 "use strict";
 
 const TEXT = {
@@ -30,8 +32,9 @@ const TEXT = {
 
 let lang = localStorage.getItem("commcast.lang") === "en" ? "en" : "vi";
 let csrf = null;
-let refresh = null;
+let events = null;
 let current = null;
+let lastHealth = null;
 
 function t(key, values = {}) {
   return (TEXT[lang][key] || key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
@@ -79,21 +82,33 @@ function enter(session) {
   current = session;
   showWho();
   show("overview");
-  loadOverview();
-  clearInterval(refresh);
-  refresh = setInterval(loadOverview, 5000);
+  follow();
 }
 
-async function loadOverview() {
-  const health = await api("GET", "/v1/health?all=true");
-  if (health.status === 401) { show("login"); clearInterval(refresh); return; }
-  if (health.status !== 200) return;
-  const total = health.data.total || {};
+// One event now, then one each time a cluster's health changes.
+function follow() {
+  stopFollowing();
+  events = new EventSource("/v1/health/events");
+  events.addEventListener("health", (event) => renderOverview(JSON.parse(event.data)));
+  events.onerror = async () => {
+    if (events && events.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+    const session = await api("GET", "/v1/session");
+    if (session.status === 401) { stopFollowing(); show("login"); } else { setTimeout(follow, 3000); }
+  };
+}
+
+function stopFollowing() {
+  if (events) { events.close(); events = null; }
+}
+
+function renderOverview(health) {
+  lastHealth = health;
+  const total = health.total || {};
   for (const state of ["online", "degraded", "offline", "never_seen"]) {
     document.getElementById(`n-${state}`).textContent = total[state] ?? 0;
   }
   const list = document.getElementById("zones");
-  list.replaceChildren(...(health.data.zones || []).map((z) => {
+  list.replaceChildren(...(health.zones || []).map((z) => {
     const li = document.createElement("li");
     const name = document.createElement("div");
     name.className = "name";
@@ -133,9 +148,10 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
 });
 
 document.getElementById("logout").addEventListener("click", async () => {
+  stopFollowing();
   await api("DELETE", "/v1/session");
   csrf = null;
-  clearInterval(refresh);
+  current = null;
   show("login");
 });
 
@@ -144,7 +160,7 @@ document.getElementById("lang").addEventListener("click", () => {
   localStorage.setItem("commcast.lang", lang);
   translatePage();
   showWho();
-  if (!document.getElementById("overview").hidden) loadOverview();
+  if (lastHealth && !document.getElementById("overview").hidden) renderOverview(lastHealth);
 });
 
 start();

@@ -4,7 +4,10 @@ import CommcastLink
 import CommcastLinkServer
 import CommcastStore
 import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
+import ServiceLifecycle
 
 /// Cluster health (`commcast health`, `cluster list`, `cluster show`) and commands
 /// to connected clusters (`commcast cluster stop|volume|resync|test-tone`).
@@ -46,21 +49,49 @@ extension ControlAPIService {
         v1.get("health") { request, context in
             let op = try context.requireOperator()
             let zone = try request.uri.queryParameters.get("zone").map { try ZonePath.normalize($0, field: "zone") }
-            let clusters = try scope.clusters(under: zone, for: op)
-            var zones: [String: ZoneHealth] = [:]
-            var total = ZoneHealth(zone: zone ?? "")
-            for status in try Self.statuses(of: clusters, registry: registry, database: db) {
-                zones[status.cluster.zonePath, default: ZoneHealth(zone: status.cluster.zonePath)].add(status.cluster.id, status.state)
-                total.add(status.cluster.id, status.state)
-            }
-            // Worst first: the zones where loudspeakers are silent are what an operator looks for.
-            let sorted = zones.values.map { z -> ZoneHealth in
-                var z = z
-                z.silent.sort()
-                return z
-            }.sorted { ($1.silent.count, $1.degraded, $0.zone) < ($0.silent.count, $0.degraded, $1.zone) }
-            total.silent.sort()
-            return try JSONResponse.ok(HealthSummary(zones: sorted, total: total))
+            return try JSONResponse.ok(try Self.healthSummary(zone: zone, for: op, scope: scope, registry: registry, database: db))
+        }
+
+        // The same summary as a stream of server-sent events: one `health` event now,
+        // then one each time a health pass changes it; a comment every 15 s keeps
+        // proxies from closing the connection. Ends with the console session.
+        v1.get("health/events") { [sessions, settings] request, context in
+            let op = try context.requireOperator()
+            let zone = try request.uri.queryParameters.get("zone").map { try ZonePath.normalize($0, field: "zone") }
+            let token = context.sessionToken
+            let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    var sent: HealthSummary?
+                    var version = -1
+                    var quiet = 0
+                    // Ends with the daemon, too: a console left open must not hold up a restart.
+                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                        if let token,
+                            sessions.find(token: token, operatorNamed: { name in settings.current.operators.first { $0.name == name } }) == nil
+                        {
+                            break
+                        }
+                        if registry.healthVersion != version {
+                            version = registry.healthVersion
+                            let summary = try Self.healthSummary(zone: zone, for: op, scope: scope, registry: registry, database: db)
+                            if summary != sent {
+                                let json = String(decoding: try JSONResponse.encoder.encode(summary), as: UTF8.self)
+                                try await writer.write(ByteBuffer(string: "event: health\ndata: \(json)\n\n"))
+                                sent = summary
+                                quiet = 0
+                            }
+                        }
+                        quiet += 1
+                        if quiet >= 15 {
+                            try await writer.write(ByteBuffer(string: ": still here\n\n"))
+                            quiet = 0
+                        }
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                    try await writer.finish(nil)
+                })
         }
 
         v1.post("clusters/:id/command") { request, context in
@@ -73,6 +104,27 @@ extension ControlAPIService {
 
     /// Each cluster's state: the health service's last pass, or, before its first pass
     /// (or with the link off), the stored state.
+    /// Health per zone for an operator's clusters (under `zone`), worst zone first.
+    static func healthSummary(
+        zone: String?, for op: Operator, scope: OperatorScope, registry: LinkRegistry, database: CommcastDatabase
+    ) throws -> HealthSummary {
+        let clusters = try scope.clusters(under: zone, for: op)
+        var zones: [String: ZoneHealth] = [:]
+        var total = ZoneHealth(zone: zone ?? "")
+        for status in try statuses(of: clusters, registry: registry, database: database) {
+            zones[status.cluster.zonePath, default: ZoneHealth(zone: status.cluster.zonePath)].add(status.cluster.id, status.state)
+            total.add(status.cluster.id, status.state)
+        }
+        // Worst first: the zones where loudspeakers are silent are what an operator looks for.
+        let sorted = zones.values.map { z -> ZoneHealth in
+            var z = z
+            z.silent.sort()
+            return z
+        }.sorted { ($1.silent.count, $1.degraded, $0.zone) < ($0.silent.count, $0.degraded, $1.zone) }
+        total.silent.sort()
+        return HealthSummary(zones: sorted, total: total)
+    }
+
     static func statuses(of clusters: [Cluster], registry: LinkRegistry, database: CommcastDatabase) throws -> [ClusterStatus] {
         let live = registry.health
         let stored = try database.latestHealthTransitions()

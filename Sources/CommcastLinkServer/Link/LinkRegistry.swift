@@ -43,6 +43,7 @@ public final class LinkRegistry: Sendable {
         var everSeen: Set<String> = []
         /// The health service's last judgement of every cluster.
         var health: [String: ClusterHealthReport] = [:]
+        var healthVersion = 0
         /// Heartbeats taken in since start (for `status` and the benchmark).
         var heartbeats = 0
         /// Receipts answered with a rejection since start.
@@ -226,8 +227,15 @@ public final class LinkRegistry: Sendable {
 
     /// Publishes the health service's latest pass.
     public func publishHealth(_ reports: [String: ClusterHealthReport]) {
-        state.withLock { $0.health = reports }
+        state.withLock {
+            if $0.health != reports { $0.healthVersion += 1 }
+            $0.health = reports
+        }
     }
+
+    /// Grows each time a health pass changes what is published: a console's event
+    /// stream sends when it moves.
+    public var healthVersion: Int { state.withLock { $0.healthVersion } }
 
     /// Every cluster's health as last judged (empty until the first pass).
     public var health: [String: ClusterHealthReport] { state.withLock { $0.health } }
