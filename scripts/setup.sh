@@ -7,9 +7,14 @@ BUILD_PACKAGES=(pkg-config libopus-dev libopusenc-dev libopusfile-dev libogg-dev
                 libebur128-dev libsqlite3-dev libsystemd-dev libasound2-dev)
 TOOL_PACKAGES=(opus-tools ffmpeg espeak-ng sox util-linux curl chromium chromium-driver)
 
+# The demo station speaks its bulletins with espeak-ng.
+DEMO_PACKAGES=(espeak-ng)
+
 want=("${BUILD_PACKAGES[@]}")
 if [[ "${1:-}" == "--with-test-tools" ]]; then
     want+=("${TOOL_PACKAGES[@]}")
+elif [[ "${1:-}" == "--with-demo-tools" ]]; then
+    want+=("${DEMO_PACKAGES[@]}")
 fi
 
 missing=()

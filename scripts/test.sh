@@ -28,3 +28,6 @@ python3 scripts/cluster_conformance.py --self-test .build/debug
 # The web console in headless Chromium (Debian's chromium and chromium-driver), with
 # screenshots at a phone's size and a desktop's in .build/console-screenshots.
 python3 scripts/console_browser_test.py .build/debug .build/console-screenshots
+# The newcomer's demo station (scripts/run-daemon.sh), checked: 45 simulated clusters
+# online, the demo login on the console, a bulletin planned.
+python3 scripts/demo_station.py .build/debug --check
