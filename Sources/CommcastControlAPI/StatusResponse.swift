@@ -22,15 +22,16 @@ public struct StatusResponse: Sendable, Codable, Equatable {
     public var clustersConnected: Int?
     /// Heartbeats received since the daemon started.
     public var heartbeatsReceived: Int?
-    /// Where the web console listens (`host:port`), and whether over HTTPS.
+    /// Where the web console listens (`host:port`), and whether over HTTPS. (Spelled
+    /// `Tls`, not `TLS`: `console_tls` must decode back through snake case.)
     public var consoleAddress: String?
-    public var consoleTLS: Bool?
+    public var consoleTls: Bool?
     /// Receipts the station refused since it started (each answered, logged with why).
     public var receiptsRejected: Int?
     /// The ALSA device `commcast live --mic` uses when none is named (`live.microphone`).
     public var liveMicrophone: String?
     /// Whether the link serves TLS, so stream URLs are https://.
-    public var linkTLS: Bool?
+    public var linkTls: Bool?
 
     public init(
         version: String, startedAt: Double, uptimeSeconds: Double, storePath: String,

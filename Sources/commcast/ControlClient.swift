@@ -3,17 +3,24 @@ import CommcastControlAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Talks to `commcastd`'s control API over its Unix socket.
+/// Talks to `commcastd`'s control API over its Unix socket, or over HTTPS through its
+/// web console (`--url`, with an operator's token).
 struct ControlClient {
     /// Socket path.
     let socketPath: String
     /// Operator token sent as `Authorization: Bearer`.
     var token: String? = nil
+    /// The web console's base URL, `https://HOST:PORT`; nil: the socket.
+    var baseURL: String? = nil
+    /// A PEM certificate to trust for `baseURL` (a self-signed station's).
+    var trustedCertificate: String? = nil
 
     /// A failure with the message and exit code the CLI reports.
     struct Failure: Error, CustomStringConvertible {
@@ -67,14 +74,21 @@ struct ControlClient {
         _ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: Data? = nil,
         contentType: String? = nil, stream: HTTPClientRequest.Body? = nil, timeout: TimeAmount = .seconds(600)
     ) async throws -> Reply {
-        try checkSocket()
-        let encodedSocket = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
         var components = URLComponents()
         components.path = ControlAPI.versionPrefix + path
         let items = query.compactMap { k, v in v.map { URLQueryItem(name: k, value: $0) } }.sorted { $0.name < $1.name }
         if !items.isEmpty { components.queryItems = items }
-        var request = HTTPClientRequest(
-            url: "http+unix://\(encodedSocket)\(components.percentEncodedPath)\(components.percentEncodedQuery.map { "?\($0)" } ?? "")")
+        let target = "\(components.percentEncodedPath)\(components.percentEncodedQuery.map { "?\($0)" } ?? "")"
+        let url: String
+        if let baseURL {
+            url = try Self.remote(baseURL, token: token) + target
+            try await Self.preflight(baseURL, trusting: trustedCertificate)
+        } else {
+            try checkSocket()
+            let encodedSocket = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
+            url = "http+unix://\(encodedSocket)\(target)"
+        }
+        var request = HTTPClientRequest(url: url)
         request.method = method
         if let token, !token.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
@@ -86,10 +100,13 @@ struct ControlClient {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            response = try await Self.httpClient(trusting: trustedCertificate).execute(request, timeout: timeout)
+        } catch let failure as Failure {
+            throw failure
         } catch {
+            let where_ = baseURL ?? socketPath
             throw Failure(
-                message: "cannot reach commcastd on \(socketPath): \(error); is it running? (systemctl status commcastd)",
+                message: "cannot reach commcastd at \(where_): \(error); is it running? (systemctl status commcastd)",
                 exitCode: ExitCodes.unavailable.rawValue)
         }
         let collected = try await response.body.collect(upTo: 256 * 1024 * 1024)
@@ -109,6 +126,70 @@ struct ControlClient {
         let zone = response.headers.first(name: "X-Commcast-Time-Zone").flatMap(TimeZone.init(identifier:)) ?? .current
         StationZone.current.withLock { $0 = zone }
         return Reply(body: data, timeZone: zone)
+    }
+
+    /// The base of a remote station's URLs, checked: HTTPS (plain HTTP only to this
+    /// host), and a token, since nothing else identifies a remote caller.
+    static func remote(_ base: String, token: String?) throws -> String {
+        guard let u = URL(string: base), let scheme = u.scheme, let host = u.host, u.path.isEmpty || u.path == "/" else {
+            throw Failure(message: "--url: got \(base.debugDescription), expected https://HOST:PORT", exitCode: ExitCodes.usage.rawValue)
+        }
+        guard scheme == "https" || (scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host)) else {
+            throw Failure(
+                message: "--url: got \(base), expected https:// (plain http only to this machine: a token must not cross a network in clear)",
+                exitCode: ExitCodes.usage.rawValue)
+        }
+        guard let token, !token.isEmpty else {
+            throw Failure(message: "--url needs an operator token: --token or COMMCAST_TOKEN", exitCode: ExitCodes.usage.rawValue)
+        }
+        return base.hasSuffix("/") ? String(base.dropLast()) : base
+    }
+
+    /// Checks once per command that a remote station's certificate is trusted, so the
+    /// failure says what to do.
+    static func preflight(_ base: String, trusting certificate: String?) async throws {
+        guard let u = URL(string: base), u.scheme == "https", let host = u.host else { return }
+        guard preflighted.withLock({ $0.insert(base).inserted }) else { return }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let certificate, let roots = try? NIOSSLCertificate.fromPEMFile(certificate) { configuration.trustRoots = .certificates(roots) }
+        do {
+            try await TLSPreflight.check(host: host, port: u.port ?? 443, configuration: configuration)
+        } catch let error as NIOSSLError {
+            throw Failure(
+                message:
+                    "cannot reach commcastd at \(base): its certificate is not trusted or not for \(host) (\(error)); "
+                    + "pass the station's certificate with --ca, or reach it by a name in its certificate",
+                exitCode: ExitCodes.unavailable.rawValue)
+        } catch let error as BoringSSLError {
+            throw Failure(
+                message: "cannot reach commcastd at \(base): TLS failed (\(error)); pass the station's certificate with --ca",
+                exitCode: ExitCodes.unavailable.rawValue)
+        } catch {
+            throw Failure(
+                message: "cannot reach commcastd at \(base): \(error); is it running, and is the port open?", exitCode: ExitCodes.unavailable.rawValue
+            )
+        }
+    }
+
+    static let preflighted = Mutex<Set<String>>([])
+
+    /// Clients that trust a station's own certificate, by its file; they live as long
+    /// as the command (one process, one station).
+    static let trustingClients = Mutex<[String: HTTPClient]>([:])
+
+    /// The shared client, or one that trusts a station's own certificate.
+    static func httpClient(trusting certificate: String?) throws -> HTTPClient {
+        guard let certificate else { return HTTPClient.shared }
+        if let made = trustingClients.withLock({ $0[certificate] }) { return made }
+        let roots: [NIOSSLCertificate]
+        do { roots = try NIOSSLCertificate.fromPEMFile(certificate) } catch {
+            throw Failure(message: "--ca: cannot read \(certificate) as a PEM certificate (\(error))", exitCode: ExitCodes.noInput.rawValue)
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(roots)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        trustingClients.withLock { $0[certificate] = client }
+        return client
     }
 
     /// Turns the common socket problems into messages that say what to do, before any

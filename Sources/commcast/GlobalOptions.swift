@@ -12,10 +12,23 @@ struct GlobalOptions: ParsableArguments {
         name: .long, help: ArgumentHelp("Operator API token (default: $COMMCAST_TOKEN); locally your Unix user identifies you.", valueName: "token"))
     var token: String = ProcessInfo.processInfo.environment["COMMCAST_TOKEN"] ?? ""
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The station's web console, https://HOST:PORT (default: $COMMCAST_URL), instead of the socket; needs --token.",
+            valueName: "url"))
+    var url: String = ProcessInfo.processInfo.environment["COMMCAST_URL"] ?? ""
+
+    @Option(
+        name: .long, help: ArgumentHelp("With --url: trust this PEM certificate (the station's own, if self-signed).", valueName: "file"))
+    var ca: String = ProcessInfo.processInfo.environment["COMMCAST_CA"] ?? ""
+
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
-    var client: ControlClient { ControlClient(socketPath: socket, token: token) }
+    var client: ControlClient {
+        ControlClient(socketPath: socket, token: token, baseURL: url.isEmpty ? nil : url, trustedCertificate: ca.isEmpty ? nil : ca)
+    }
 }
 
 /// The station's time zone, as the daemon's last reply named it: `--json` writes

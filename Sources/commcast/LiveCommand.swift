@@ -62,7 +62,7 @@ struct LiveCommand: AsyncParsableCommand {
             }
             let request = LiveStartRequest(level: level, zones: zone, clusters: cluster, source: source.kind, title: title)
             let started = try await client.send(.POST, "/live", json: request, as: LiveBroadcastStatus.self)
-            let scheme = status.linkTLS == true ? "https" : "http"
+            let scheme = status.linkTls == true ? "https" : "http"
             // A link listening on every address is reached by the station's name, not 0.0.0.0.
             let address = status.linkAddress ?? "station:7470"
             let host =

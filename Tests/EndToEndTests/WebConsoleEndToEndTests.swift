@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import TestSupport
 import Testing
 
@@ -159,5 +160,72 @@ struct WebConsoleEndToEndTests {
         #expect(try await browser.login("Lan", Self.lanPassword).status == 200, "another account from the same address may log in")
         let audit = try station.commcast(["audit"]).stdoutText
         #expect(audit.contains("console.lockout") && audit.contains("account huyện"), "\(audit)")
+    }
+}
+
+extension WebConsoleEndToEndTests {
+    /// With a certificate (here the link's), the console speaks HTTPS: the cookie is
+    /// Secure, HSTS is sent, and the CLI reaches the station remotely with `--url` and
+    /// an operator's token, trusting the station's own certificate with `--ca`.
+    @Test(.timeLimit(.minutes(2)))
+    func overHTTPSWithTheLinksCertificateAndTheRemoteCLI() async throws {
+        let station = try SchedulingEndToEndTests.Station { dir in
+            let made = try ExternalTools.run(
+                "openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", dir.file("station.key").path, "-out", dir.file("station.pem").path,
+                ])
+            guard made.status == 0 else { throw ExternalTools.Failure("openssl: \(made.stderr)") }
+            return "tls_certificate = \"\(dir.file("station.pem").path)\"\ntls_key = \"\(dir.file("station.key").path)\""
+        }
+        defer { station.stop() }
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
+        #expect(try station.commcast(["zone", "add", "tinh/xa-b"]).status == 0)
+        #expect(try station.commcast(["cluster", "add", "a1", "--name", "A1", "--zone", "tinh/xa-a"]).status == 0)
+        #expect(try station.commcast(["cluster", "add", "b1", "--name", "B1", "--zone", "tinh/xa-b"]).status == 0)
+        #expect(try station.commcast(["operator", "passwd", "Lan"], stdin: Data("\(Self.lanPassword)\n".utf8)).status == 0)
+        let status = try #require(try station.json(["status"]) as? [String: Any])
+        #expect(status["console_tls"] as? Bool == true)
+        let port = try #require((status["console_address"] as? String)?.split(separator: ":").last)
+        let base = "https://localhost:\(port)"
+        let pem = station.dir.file("station.pem").path
+
+        // A browser's login over HTTPS: Secure cookie, HSTS.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pem))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        var login = HTTPClientRequest(url: base + "/v1/session")
+        login.method = .POST
+        login.headers.add(name: "Content-Type", value: "application/json")
+        login.body = .bytes(ByteBuffer(string: #"{"name":"Lan","password":"\#(Self.lanPassword)"}"#))
+        let response = try await client.execute(login, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        try await client.shutdown()
+        #expect(response.status == .ok)
+        #expect(response.headers.first(name: "Set-Cookie")?.contains("; Secure") == true, "\(response.headers)")
+        #expect(response.headers.first(name: "Strict-Transport-Security")?.hasPrefix("max-age=") == true)
+
+        // The CLI from afar: a token, the station's certificate, only Lan's commune.
+        func remote(_ args: [String], environment extra: [String: String] = [:]) throws -> ExternalTools.Result {
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "COMMCAST_SOCKET")
+            env["COMMCAST_SOCKET"] = "/nonexistent/control.sock"  // proves the socket is not used
+            for (k, v) in extra { env[k] = v }
+            return try ExternalTools.run(try BuiltProducts.path("commcast"), args, environment: env, timeout: .seconds(60))
+        }
+        let listed = try remote(["cluster", "list", "--json", "--url", base, "--ca", pem, "--token", SchedulingEndToEndTests.lanToken])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdoutText.contains("\"a1\"") && !listed.stdoutText.contains("\"b1\""), "\(listed.stdoutText)")
+        let byEnvironment = try remote(
+            ["status"], environment: ["COMMCAST_URL": base, "COMMCAST_CA": pem, "COMMCAST_TOKEN": SchedulingEndToEndTests.lanToken])
+        #expect(byEnvironment.status == 0, "\(byEnvironment.stderr)")
+        let untrusted = try remote(["cluster", "list", "--url", base, "--token", SchedulingEndToEndTests.lanToken])
+        #expect(untrusted.status == 69 && untrusted.stderr.contains("cannot reach commcastd at \(base)"), "\(untrusted.stderr)")
+        let plain = try remote(["cluster", "list", "--url", "http://192.0.2.1:7480", "--token", "x"])
+        #expect(plain.status == 64 && plain.stderr.contains("expected https://"), "\(plain.stderr)")
+        let tokenless = try remote(["cluster", "list", "--url", base, "--ca", pem])
+        #expect(tokenless.status == 64 && tokenless.stderr.contains("needs an operator token"), "\(tokenless.stderr)")
     }
 }

@@ -92,9 +92,9 @@ public struct ControlAPIService: Service {
             )
             status.receiptsRejected = addresses.link == nil ? nil : registry.receiptsRejected
             status.consoleAddress = addresses.console
-            status.consoleTLS = addresses.console == nil ? nil : WebConsoleService.certificate(settings.current) != nil
+            status.consoleTls = addresses.console == nil ? nil : WebConsoleService.certificate(settings.current) != nil
             status.liveMicrophone = settings.current.live.microphone
-            status.linkTLS = settings.current.link.usesTLS
+            status.linkTls = settings.current.link.usesTLS
             return try JSONResponse.ok(status)
         }
     }
