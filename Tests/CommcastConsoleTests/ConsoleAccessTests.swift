@@ -117,34 +117,54 @@ struct ConsoleAccessTests {
 
 @Suite("Password check gate")
 struct PasswordCheckGateTests {
-    /// Counts how many checks run at once.
+    /// Counts how many checks run at once, and holds them until opened.
     actor Meter {
         var now = 0
         var most = 0
-        func enter() {
+        var isOpen = false
+        var held: [CheckedContinuation<Void, Never>] = []
+
+        func enter() async {
             now += 1
             most = max(most, now)
+            if !isOpen { await withCheckedContinuation { held.append($0) } }
         }
+
         func leave() { now -= 1 }
+
+        func open() {
+            isOpen = true
+            held.forEach { $0.resume() }
+            held = []
+        }
     }
 
     @Test func atMostTwoChecksRunAtOnceAndAllFinish() async throws {
         let gate = PasswordCheckGate(limit: 2)
         let meter = Meter()
-        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for n in 0..<8 {
-                group.addTask {
-                    try await gate.run {
-                        await meter.enter()
-                        let ok = PasswordHasher.verify("mật khẩu số \(n)", against: try PasswordHasher.hash("mật khẩu số \(n)"))
-                        await meter.leave()
-                        return ok
+        let all = Task {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for n in 0..<6 {
+                    group.addTask {
+                        try await gate.run {
+                            await meter.enter()
+                            let ok = PasswordHasher.verify("mật khẩu số \(n)", against: try PasswordHasher.hash("mật khẩu số \(n)"))
+                            await meter.leave()
+                            return ok
+                        }
                     }
                 }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
             }
-            return try await group.reduce(into: [Bool]()) { $0.append($1) }
         }
-        #expect(results.count == 8 && results.allSatisfy { $0 })
+        // Two checks get in and are held there; the other four wait at the gate.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await meter.now < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let inside = await meter.now
+        #expect(inside == 2, "\(inside) checks inside the gate")
+        await meter.open()
+        let results = try await all.value
+        #expect(results.count == 6 && results.allSatisfy { $0 })
         let most = await meter.most
         #expect(most == 2, "\(most) at once")
     }

@@ -14,7 +14,7 @@ public struct ControlRequestContext: RequestContext {
     public var `operator`: Operator?
     /// Whether the operator was identified by an API token rather than the Unix user.
     public var authenticatedByToken = false
-    /// Where a web console request came from (`https:203.0.113.7`); nil on the socket.
+    /// Where a web console request came from (`console:203.0.113.7`); nil on the socket.
     public var webOrigin: String?
     /// The console session's cookie token, when the request was authenticated by one.
     public var sessionToken: String?

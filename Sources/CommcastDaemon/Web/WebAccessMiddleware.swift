@@ -24,7 +24,7 @@ struct WebAccessMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        context.webOrigin = "https:\(address)"
+        context.webOrigin = "console:\(address)"
         let path = request.uri.path
         // The page and its files carry no data; the login itself is throttled.
         guard path.hasPrefix("/v1/"), !(path == "/v1/session" && request.method == .post) else {
@@ -58,32 +58,5 @@ struct WebAccessMiddleware: RouterMiddleware {
 
     static func sha256Hex(_ text: String) -> String {
         ProvinceWebhookService.sha256Hex(text)
-    }
-}
-
-/// The headers every console answer carries: no inline or outside script (every
-/// script is `/console.js`), no framing, no sniffing, no referrer, and under TLS
-/// HSTS so a browser never tries plain HTTP again.
-struct SecurityHeadersMiddleware: RouterMiddleware {
-    typealias Context = ControlRequestContext
-
-    let tls: Bool
-
-    static let contentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "
-        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
-        response.headers[HTTPField.Name("Content-Security-Policy")!] = Self.contentSecurityPolicy
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
-        if tls { response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000" }
-        if response.headers[.cacheControl] == nil, request.uri.path.hasPrefix("/v1/") {
-            response.headers[.cacheControl] = "no-store"
-        }
-        return response
     }
 }

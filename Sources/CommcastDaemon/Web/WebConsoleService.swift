@@ -99,7 +99,7 @@ public struct WebConsoleService: Service {
                 for lock in throttle.recordFailure(account: name, address: address) {
                     logger.warning("console login locked", metadata: ["what": "\(lock.what)", "failures": "\(lock.failures)"])
                     try database.audit(
-                        Actor(name: "commcastd", origin: "https:\(address)"), action: "console.lockout", target: lock.what,
+                        Actor(name: "commcastd", origin: "console:\(address)"), action: "console.lockout", target: lock.what,
                         details: ["failures": "\(lock.failures)", "until": lock.until.formatted(.iso8601)], at: Date())
                 }
                 logger.notice("console login failed", metadata: ["name": "\(name.prefix(64))", "address": "\(address)"])
@@ -110,7 +110,7 @@ public struct WebConsoleService: Service {
                 try database.rehashPassword(fresh, operatorName: op.name)
             }
             let (token, session) = sessions.open(for: op, address: address)
-            try database.audit(Actor(name: op.name, origin: "https:\(address)"), action: "console.login", target: nil, at: Date())
+            try database.audit(Actor(name: op.name, origin: "console:\(address)"), action: "console.login", target: nil, at: Date())
             var response = try JSONResponse.ok(Self.view(op, session))
             response.setCookie(
                 try Cookie.validated(
