@@ -134,7 +134,7 @@ struct PasswordCheckGateTests {
 
         func open() {
             isOpen = true
-            held.forEach { $0.resume() }
+            for continuation in held { continuation.resume() }
             held = []
         }
     }
