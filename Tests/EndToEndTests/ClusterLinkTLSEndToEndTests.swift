@@ -13,19 +13,7 @@ struct ClusterLinkTLSEndToEndTests {
     }
 
     func clustersConnectAndDownloadOverTLSBody() async throws {
-        let station = try SchedulingEndToEndTests.Station { dir in
-            // A self-signed certificate for localhost, made for this test only. (Clusters
-            // reach the station by name: TLS's SNI cannot carry an IP address.)
-            let made = try ExternalTools.run(
-                "openssl",
-                [
-                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", dir.file("link.key").path, "-out", dir.file("link.pem").path,
-                ])
-            guard made.status == 0 else { throw ExternalTools.Failure("openssl: \(made.stderr)") }
-            return "tls_certificate = \"\(dir.file("link.pem").path)\"\ntls_key = \"\(dir.file("link.key").path)\""
-        }
+        let station = try SchedulingEndToEndTests.Station { dir in try ExternalTools.selfSignedCertificate(in: dir, name: "link") }
         defer { station.stop() }
         #expect(station.daemon.log.contains("tls=true"))
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)

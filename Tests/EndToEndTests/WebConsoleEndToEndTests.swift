@@ -169,17 +169,7 @@ extension WebConsoleEndToEndTests {
     /// an operator's token, trusting the station's own certificate with `--ca`.
     @Test(.timeLimit(.minutes(2)))
     func overHTTPSWithTheLinksCertificateAndTheRemoteCLI() async throws {
-        let station = try SchedulingEndToEndTests.Station { dir in
-            let made = try ExternalTools.run(
-                "openssl",
-                [
-                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", dir.file("station.key").path, "-out", dir.file("station.pem").path,
-                ])
-            guard made.status == 0 else { throw ExternalTools.Failure("openssl: \(made.stderr)") }
-            return "tls_certificate = \"\(dir.file("station.pem").path)\"\ntls_key = \"\(dir.file("station.key").path)\""
-        }
+        let station = try SchedulingEndToEndTests.Station { dir in try ExternalTools.selfSignedCertificate(in: dir, name: "station") }
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         #expect(try station.commcast(["zone", "add", "tinh/xa-b"]).status == 0)

@@ -107,3 +107,21 @@ public enum ExternalTools {
         public init(_ description: String) { self.description = description }
     }
 }
+
+extension ExternalTools {
+    /// A self-signed certificate for `localhost` (and 127.0.0.1), made with openssl for
+    /// one test: `NAME.pem` and `NAME.key` in `dir`. A station is reached by name, since
+    /// TLS's SNI cannot carry an IP address. Returns the `tls_certificate`/`tls_key`
+    /// lines of a configuration section.
+    public static func selfSignedCertificate(in dir: TemporaryDirectory, name: String) throws -> String {
+        let (pem, key) = (dir.file("\(name).pem").path, dir.file("\(name).key").path)
+        let made = try run(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", pem,
+            ])
+        guard made.status == 0 else { throw Failure("openssl: \(made.stderr)") }
+        return "tls_certificate = \"\(pem)\"\ntls_key = \"\(key)\""
+    }
+}

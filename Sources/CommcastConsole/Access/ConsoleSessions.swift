@@ -42,10 +42,10 @@ public final class ConsoleSessions: Sendable {
 
     /// Opens a session; returns the cookie token (shown once) and the session.
     public func open(for op: Operator, address: String) -> (token: String, session: Session) {
-        let token = Self.randomToken()
+        let token = SecretToken.random()
         let at = now()
         let session = Session(
-            operatorName: op.name, csrfToken: Self.randomToken(), createdAt: at, lastSeen: at, address: address,
+            operatorName: op.name, csrfToken: SecretToken.random(), createdAt: at, lastSeen: at, address: address,
             access: .init(roles: op.roles, zonePaths: op.zonePaths))
         sessions.withLock { all in
             all = all.filter { !expired($0.value, at: at) }
@@ -54,9 +54,13 @@ public final class ConsoleSessions: Sendable {
         return (token, session)
     }
 
-    /// The live session of a cookie token, touched; nil when there is none, it
-    /// expired, or the operator it belongs to was removed or given other roles or zones.
-    public func find(token: String, operatorNamed lookup: (String) -> Operator?) -> (session: Session, operator: Operator)? {
+    /// The live session of a cookie token, touched (its idle timer starts again) unless
+    /// `touch` is false; nil when there is none, it expired, or the operator it belongs
+    /// to was removed or given other roles or zones. An open event stream checks with
+    /// `touch: false`: a console left open on a table is idle, not busy.
+    public func find(token: String, touch: Bool = true, operatorNamed lookup: (String) -> Operator?) -> (
+        session: Session, operator: Operator
+    )? {
         let at = now()
         let key = Self.key(token)
         guard let session = sessions.withLock({ $0[key] }) else { return nil }
@@ -66,6 +70,7 @@ public final class ConsoleSessions: Sendable {
             _ = sessions.withLock { $0.removeValue(forKey: key) }
             return nil
         }
+        guard touch else { return (session, op) }
         sessions.withLock { $0[key]?.lastSeen = at }
         var touched = session
         touched.lastSeen = at
@@ -97,22 +102,7 @@ public final class ConsoleSessions: Sendable {
         at.timeIntervalSince(s.lastSeen) >= idleTimeout || at.timeIntervalSince(s.createdAt) >= absoluteTimeout
     }
 
-    /// Compares two tokens in time that does not depend on where they differ.
-    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
     static func key(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// 32 random bytes, base64url.
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -68,9 +68,8 @@ extension ControlAPIService {
                     var quiet = 0
                     // Ends with the daemon, too: a console left open must not hold up a restart.
                     while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                        if let token,
-                            sessions.find(token: token, operatorNamed: { name in settings.current.operators.first { $0.name == name } }) == nil
-                        {
+                        // Checked without touching it: an open stream is not the operator's activity.
+                        if let token, sessions.find(token: token, touch: false, operatorNamed: settings.operator(named:)) == nil {
                             break
                         }
                         if registry.healthVersion != version {

@@ -13,7 +13,7 @@ extension ControlAPIService {
             let op = try context.requireOperator()
             let raw = try context.parameters.require("name")
             let name = raw.removingPercentEncoding ?? raw
-            guard let target = settings.current.operators.first(where: { $0.name == name }) else {
+            guard let target = settings.operator(named: name) else {
                 throw APIError.notFound(
                     "operator: got \(name.debugDescription), expected one of the [[operators]] of commcastd.toml (\(settings.current.operators.map(\.name).joined(separator: ", ")))"
                 )

@@ -1,6 +1,5 @@
 import CommcastControlAPI
 import CommcastCore
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -27,8 +26,7 @@ struct PeerAccessMiddleware: RouterMiddleware {
         case .allowed:
             context.peer = peer
             if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
-                let hash = SHA256.hash(data: Data(auth.dropFirst(7).utf8)).map { String(format: "%02x", $0) }.joined()
-                guard let op = settings.operator(tokenSHA256: hash) else {
+                guard let op = settings.operator(bearerToken: String(auth.dropFirst(7))) else {
                     return JSONResponse.error(.unauthorized, code: "unauthorized", message: "the token matches no operator")
                 }
                 context.operator = op

@@ -1,5 +1,6 @@
 import CommcastAudio
 import CommcastCore
+import Crypto
 import Foundation
 import Logging
 import Synchronization
@@ -68,6 +69,17 @@ public final class RunningConfiguration: Sendable {
     /// The operator whose token hashes to `sha256`.
     public func `operator`(tokenSHA256 sha256: String) -> Operator? {
         current.operators.first { $0.tokenSHA256 == sha256 }
+    }
+
+    /// The operator an `Authorization: Bearer TOKEN` header names (the socket and the
+    /// console both accept it); nil when the token matches no operator.
+    public func `operator`(bearerToken token: String) -> Operator? {
+        `operator`(tokenSHA256: SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined())
+    }
+
+    /// A configured operator by name.
+    public func `operator`(named name: String) -> Operator? {
+        current.operators.first { $0.name == name }
     }
 
     /// The text normaliser built from `[tts]`.

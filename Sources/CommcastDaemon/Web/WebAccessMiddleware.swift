@@ -31,8 +31,7 @@ struct WebAccessMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
-            let hash = Self.sha256Hex(String(auth.dropFirst(7)))
-            guard let op = settings.operator(tokenSHA256: hash) else {
+            guard let op = settings.operator(bearerToken: String(auth.dropFirst(7))) else {
                 return JSONResponse.error(.unauthorized, code: "unauthorized", message: "the token matches no operator")
             }
             context.operator = op
@@ -40,12 +39,12 @@ struct WebAccessMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         guard let token = request.cookies[Self.cookieName]?.value,
-            let (session, op) = sessions.find(token: token, operatorNamed: { name in settings.current.operators.first { $0.name == name } })
+            let (session, op) = sessions.find(token: token, operatorNamed: settings.operator(named:))
         else {
             return JSONResponse.error(.unauthorized, code: "unauthorized", message: "log in first (POST /v1/session)")
         }
         if request.method != .get && request.method != .head {
-            guard let sent = request.headers[Self.csrfHeader], ConsoleSessions.constantTimeEquals(sent, session.csrfToken) else {
+            guard let sent = request.headers[Self.csrfHeader], SecretToken.equal(sent, session.csrfToken) else {
                 context.logger.warning("console change refused without its CSRF token", metadata: ["operator": "\(op.name)", "path": "\(path)"])
                 return JSONResponse.error(
                     .forbidden, code: "csrf", message: "X-CSRF-Token: missing or wrong, expected the token of this session (GET /v1/session)")
@@ -54,9 +53,5 @@ struct WebAccessMiddleware: RouterMiddleware {
         context.operator = op
         context.sessionToken = token
         return try await next(request, context)
-    }
-
-    static func sha256Hex(_ text: String) -> String {
-        ProvinceWebhookService.sha256Hex(text)
     }
 }

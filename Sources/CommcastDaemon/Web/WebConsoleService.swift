@@ -88,7 +88,7 @@ public struct WebConsoleService: Service {
                 response.headers[.retryAfter] = "\(seconds)"
                 return response
             }
-            let op = settings.current.operators.first { $0.name == name }
+            let op = settings.operator(named: name)
             let stored = try op.flatMap { try database.passwordHash(operatorName: $0.name) }
             // Unknown names cost the same Argon2id work as known ones: the answer's
             // timing does not tell which operators exist.

@@ -1,3 +1,4 @@
+import CommcastCore
 import Crypto
 import Foundation
 
@@ -12,10 +13,7 @@ public enum LinkAuthentication {
     }
 
     /// A new nonce: 32 random bytes, base64url.
-    public static func makeNonce() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }))
-    }
+    public static func makeNonce() -> String { SecretToken.random() }
 
     /// Whether `signature` (base64url) is the cluster's signature of this nonce.
     public static func verify(signature: String, publicKey: Data, clusterID: String, nonce: String) -> Bool {
@@ -26,12 +24,7 @@ public enum LinkAuthentication {
     }
 
     /// Compares two tokens in time that does not depend on where they differ.
-    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool { SecretToken.equal(a, b) }
 
     /// A short fingerprint of a public key for logs and `cluster show`: the first 16
     /// hex digits of its sha256.

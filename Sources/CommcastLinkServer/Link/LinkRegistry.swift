@@ -228,13 +228,15 @@ public final class LinkRegistry: Sendable {
     /// Publishes the health service's latest pass.
     public func publishHealth(_ reports: [String: ClusterHealthReport]) {
         state.withLock {
-            if $0.health != reports { $0.healthVersion += 1 }
+            // Only a change of state counts: every heartbeat changes the reports, and a
+            // console's event stream should not recount the province every pass.
+            if $0.health.mapValues(\.state) != reports.mapValues(\.state) { $0.healthVersion += 1 }
             $0.health = reports
         }
     }
 
-    /// Grows each time a health pass changes what is published: a console's event
-    /// stream sends when it moves.
+    /// Grows each time a health pass changes some cluster's state (online, degraded,
+    /// offline, never seen): a console's event stream sends when it moves.
     public var healthVersion: Int { state.withLock { $0.healthVersion } }
 
     /// Every cluster's health as last judged (empty until the first pass).
