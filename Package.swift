@@ -237,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "CommcastCore", "CommcastControlAPI", "CommcastStore", "CommcastLink", "TestSupport",
+                "CommcastCore", "CommcastControlAPI", "CommcastStore", "CommcastLink", "CommcastConsole", "TestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

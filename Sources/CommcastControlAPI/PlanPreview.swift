@@ -48,3 +48,15 @@ public struct CreatedBulletin: Sendable, Encodable {
         try container.encode(plan, forKey: .plan)
     }
 }
+
+/// The reply to `POST /v1/bulletins/plan`: what the bulletin would make, checked
+/// as `POST /v1/bulletins` checks it, and whether it would wait for approval.
+public struct PlannedBulletin: Sendable, Codable, Equatable {
+    public var plan: PlanPreview
+    public var pending: Bool
+
+    public init(plan: PlanPreview, pending: Bool) {
+        self.plan = plan
+        self.pending = pending
+    }
+}

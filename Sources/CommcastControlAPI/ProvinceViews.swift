@@ -72,9 +72,3 @@ public struct MonthlyReport: Sendable, Codable, Equatable {
         self.zones = zones
     }
 }
-
-/// `POST /v1/inbox/:id/reject`.
-public struct InboxRejectRequest: Sendable, Codable, Equatable {
-    public var reason: String
-    public init(reason: String) { self.reason = reason }
-}

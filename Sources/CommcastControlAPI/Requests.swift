@@ -93,7 +93,13 @@ public struct ScheduleEntry: Sendable, Codable, Equatable {
     public var level: BulletinLevel
     /// Why it moved, or why it will not air.
     public var reason: String?
-    public init(start: Date, end: Date, wantedAt: Date, clusterId: String, bulletinId: Int64, title: String, level: BulletinLevel, reason: String?) {
+    /// The zone of the cluster, so a timeline can group per zone.
+    public var zone: String?
+    public init(
+        start: Date, end: Date, wantedAt: Date, clusterId: String, bulletinId: Int64, title: String, level: BulletinLevel, reason: String?,
+        zone: String? = nil
+    ) {
+        self.zone = zone
         self.start = start
         self.end = end
         self.wantedAt = wantedAt
@@ -112,7 +118,11 @@ public struct ScheduleResponse: Sendable, Codable {
     public var airings: [ScheduleEntry]
     /// Occurrences that will not air; `start`/`end` repeat the wanted slot.
     public var skipped: [ScheduleEntry]
-    public init(day: String, timeZone: String, airings: [ScheduleEntry], skipped: [ScheduleEntry]) {
+    /// Each zone's quiet hours in effect ("22:00-05:00"), its own, inherited or the
+    /// station's; a zone without any is absent.
+    public var quietHours: [String: String]
+    public init(day: String, timeZone: String, airings: [ScheduleEntry], skipped: [ScheduleEntry], quietHours: [String: String] = [:]) {
+        self.quietHours = quietHours
         self.day = day
         self.timeZone = timeZone
         self.airings = airings
@@ -185,4 +195,11 @@ public struct SpeechPreview: Sendable, Codable {
         self.durationSeconds = durationSeconds
         self.level = level
     }
+}
+
+/// `POST /v1/inbox/:id/reject` and `POST /v1/bulletins/:id/reject`: why, for the
+/// province or the bulletin's author to read.
+public struct RejectRequest: Sendable, Codable, Equatable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
 }

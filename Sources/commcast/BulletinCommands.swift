@@ -7,7 +7,7 @@ import Foundation
 struct BulletinCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bulletin", abstract: "Queue and manage bulletins.",
-        subcommands: [Add.self, List.self, Show.self, Cancel.self, Pause.self, Resume.self])
+        subcommands: [Add.self, List.self, Show.self, Cancel.self, Pause.self, Resume.self, Approve.self, Reject.self])
 
     struct Add: DaemonCommand {
         static let configuration = CommandConfiguration(
@@ -93,10 +93,14 @@ struct BulletinCommand: AsyncParsableCommand {
                 String(
                     format: "queued bulletin #%lld \"%@\" (%@, %.0f s)", bulletin.id, bulletin.title, bulletin.level.rawValue,
                     bulletin.durationSeconds))
+            if bulletin.state == .pending {
+                print("it waits for a supervisor's approval (commcast bulletin approve \(bulletin.id)); until then nothing airs")
+            }
             guard let plan = try? client.decode(reply, as: PlanReply.self).plan else { return }
             let t = StationTime(zone: reply.timeZone)
             print(
-                "\(plan.airings) airing(s) on \(plan.clusters) cluster(s) up to \(t.dateTime(plan.until))"
+                (bulletin.state == .pending ? "once approved now, " : "")
+                    + "\(plan.airings) airing(s) on \(plan.clusters) cluster(s) up to \(t.dateTime(plan.until))"
                     + (plan.firstAiring.map { ", the first at \(t.dateTime($0))" } ?? ""))
             if plan.skippedCount > 0 {
                 let reasons = plan.skipped.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
@@ -108,7 +112,7 @@ struct BulletinCommand: AsyncParsableCommand {
     struct List: DaemonCommand {
         static let configuration = CommandConfiguration(abstract: "List bulletins, newest first.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Only these states: active, paused, cancelled, finished (comma-separated).") var state: String?
+        @Option(help: "Only these states: pending, active, paused, cancelled, finished, rejected (comma-separated).") var state: String?
 
         func execute(_ client: ControlClient) async throws {
             let reply = try await client.send(.GET, "/bulletins", query: ["state": state])
@@ -145,6 +149,10 @@ struct BulletinCommand: AsyncParsableCommand {
             print("bulletin  #\(b.id) \(PrintableText.displayed(b.title))\nlevel     \(b.level.rawValue)\nstate     \(b.state.rawValue)")
             print("source    \(b.sourceKind.rawValue), \(BulletinCommand.length(b.durationSeconds)), media \(b.mediaSHA256?.prefix(12) ?? "-")")
             print("author    \(b.author), \(t.dateTime(b.createdAt))")
+            if let r = b.review {
+                let verdict = b.state == .rejected ? "rejected" : "approved"
+                print("review    \(verdict) by \(r.by), \(t.dateTime(r.at))\(r.note.map { ": \(PrintableText.displayed($0))" } ?? "")")
+            }
             print("targets   \(b.targets.map(\.description).joined(separator: "; "))")
             print("next      \(b.nextAiring.map(t.dateTime) ?? "- (none planned)")")
             for r in b.rules { print("schedule  \(BulletinCommand.describe(r.rule, t))") }
@@ -190,6 +198,28 @@ struct BulletinCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Bulletin id (expected the number shown by bulletin list).") var id: Int64
         func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "resume") }
+    }
+
+    struct Approve: DaemonCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a pending bulletin; it is planned at once.",
+            discussion: "Needs the supervisor role over its targets, and someone other than its author (schedule.approval = \"required\").")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Bulletin id (expected the number shown by bulletin list --state pending).") var id: Int64
+        func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "approve") }
+    }
+
+    struct Reject: DaemonCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn down a pending bulletin, with a reason its author reads; it never airs.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Bulletin id (expected the number shown by bulletin list --state pending).") var id: Int64
+        @Option(help: "Why, for the author (1 to 500 characters).") var reason: String
+
+        func execute(_ client: ControlClient) async throws {
+            let b = try await client.send(.POST, "/bulletins/\(id)/reject", json: RejectRequest(reason: reason), as: Bulletin.self)
+            if global.json { try printJSON(b) } else { print("bulletin #\(b.id) is now \(b.state.rawValue)") }
+        }
     }
 
     static func transition(_ client: ControlClient, _ global: GlobalOptions, _ id: Int64, _ verb: String) async throws {

@@ -11,8 +11,8 @@ import Foundation
 struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator",
-        abstract: "Operators' web console passwords.",
-        subcommands: [Passwd.self])
+        abstract: "Operators' web console passwords and second factors.",
+        subcommands: [Passwd.self, Totp.self])
 
     struct Passwd: DaemonCommand {
         static let configuration = CommandConfiguration(
@@ -60,6 +60,39 @@ struct OperatorCommand: AsyncParsableCommand {
             }
             guard let line = readLine(strippingNewline: true) else { throw fail("no password typed; nothing changed", ExitCode(66)) }
             return line
+        }
+    }
+
+    struct Totp: DaemonCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give an operator a second factor for the web console (an authenticator app's codes), or remove it.",
+            discussion: """
+                Prints a new secret once: type it into an authenticator app (or make a QR code of the otpauth:// \
+                address); from then on the console asks for the app's 6-digit code after the password. Running it \
+                again replaces the secret; --remove takes the second factor away (a lost phone). Recommended for \
+                every operator with the emergency role. The administrator does it for anyone; an operator for \
+                themselves. Every console session of that operator ends.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The operator's name, as in [[operators]].") var name: String
+        @Flag(help: "Remove the second factor instead.") var remove = false
+
+        func execute(_ client: ControlClient) async throws {
+            let path = "/operators/\(name)/totp"
+            if remove {
+                let result = try await client.send(.DELETE, path, json: [String: String](), as: SetPasswordResult.self)
+                if global.json { try printJSON(result) } else { print("second factor of \(result.operator) removed") }
+                return
+            }
+            let result = try await client.send(.POST, path, json: [String: String](), as: TOTPEnrollment.self)
+            if global.json {
+                try printJSON(result)
+                return
+            }
+            print("second factor of \(result.operator) set; it is shown only now.")
+            print("secret   \(result.secret)")
+            print("address  \(result.uri)")
+            print("Type the secret into an authenticator app (time-based, 6 digits, 30 s), or make a QR code of the address.")
         }
     }
 }

@@ -58,7 +58,8 @@ struct ReportCommand: AsyncParsableCommand {
             )
             func line(_ scope: String, _ row: StatisticsRow, extra: [String] = ["", ""]) {
                 let fields = [
-                    scope, CSV.field(row.key), CSV.field(row.label), "\(row.planned)", "\(row.aired)", "\(row.completed)", "\(row.interrupted)",
+                    scope, CSVText.field(row.key), CSVText.field(row.label), "\(row.planned)", "\(row.aired)", "\(row.completed)",
+                    "\(row.interrupted)",
                     "\(row.failed)",
                     "\(row.missed)", String(format: "%.2f", row.minutesAired), row.completionShare.map { String(format: "%.4f", $0) } ?? "",
                 ]
@@ -134,7 +135,7 @@ struct InboxCommand: AsyncParsableCommand {
         @Option(help: "Why, for the province.") var reason: String
 
         func execute(_ client: ControlClient) async throws {
-            let r = try await client.send(.POST, "/inbox/\(id)/reject", json: InboxRejectRequest(reason: reason), as: ProvinceBulletinRecord.self)
+            let r = try await client.send(.POST, "/inbox/\(id)/reject", json: RejectRequest(reason: reason), as: ProvinceBulletinRecord.self)
             if global.json {
                 try printJSON(r)
                 return

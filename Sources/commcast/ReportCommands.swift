@@ -89,14 +89,7 @@ struct StatsCommand: DaemonCommand {
             ["\(s.planned)", "\(s.aired)", "\(s.completed)", "\(s.interrupted)", "\(s.preempted)", "\(s.failed)", "\(s.missed)"]
         }
         if format == "csv" {
-            // Plain numbers for spreadsheets: minutes with two decimals, the share as a fraction.
-            print(([by] + header.dropFirst().dropLast().map { $0.lowercased() } + ["completion_share"]).joined(separator: ","))
-            for s in r.rows + [r.total] {
-                let label = CSV.field(s.label)
-                let fields =
-                    [label] + counts(s) + [String(format: "%.2f", s.minutesAired), s.completionShare.map { String(format: "%.4f", $0) } ?? ""]
-                print(fields.joined(separator: ","))
-            }
+            print(r.csv(), terminator: "")
             return
         }
         let rows = (r.rows + [r.total]).map { s in [s.label] + counts(s) + [String(format: "%.1f", s.minutesAired), share(s)] }

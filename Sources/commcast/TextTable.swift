@@ -86,11 +86,3 @@ final class Spinner: @unchecked Sendable {
         await task?.value
     }
 }
-
-/// CSV as spreadsheets read it (RFC 4180).
-enum CSV {
-    /// A field, quoted when it holds a comma, a quote or a line break.
-    static func field(_ text: String) -> String {
-        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"\(text.replacingOccurrences(of: "\"", with: "\"\""))\"" : text
-    }
-}

@@ -28,6 +28,16 @@ struct ConfigurationLoaderTests {
         #expect(none.isEmpty && config.schedule.quietHours == nil)
     }
 
+    @Test("schedule.approval takes none or required, and names the choices otherwise")
+    func approvalSetting() {
+        #expect(loader.parse("").0.schedule.approval == .none)
+        let (config, problems) = loader.parse("[schedule]\napproval = \"required\"")
+        #expect(problems.isEmpty && config.schedule.approval == .required)
+        let (_, bad) = loader.parse("[schedule]\napproval = \"yes\"")
+        #expect(bad.map(\.key) == ["schedule.approval"])
+        #expect(bad.first?.message.contains("\"none\" or \"required\"") == true)
+    }
+
     @Test("an unknown key is named with every key its section takes, learnt from the parser itself")
     func unknownKeysListWhatTheSectionTakes() {
         let text = """

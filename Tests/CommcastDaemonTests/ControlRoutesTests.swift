@@ -237,7 +237,7 @@ struct ControlRoutesTests {
                 #expect(error.message == "body: got a JSON array, expected a JSON object")
             }
             for (uri, says) in [
-                ("/v1/bulletins?state=bogus", "state: got \"bogus\", expected active, paused"),
+                ("/v1/bulletins?state=bogus", "state: got \"bogus\", expected pending, active, paused"),
                 ("/v1/audit?limit=-1", "limit: got \"-1\", expected a whole number from 1 to 10000"),
                 ("/v1/audit?limit=abc", "limit: got \"abc\", expected a whole number"),
             ] {

@@ -148,6 +148,43 @@ struct SchedulingEndToEndTests {
         #expect(zoneRemove.status != 0 && zoneRemove.stderr.contains("a1") || zoneRemove.stderr.contains("cluster"), "\(zoneRemove.stderr)")
     }
 
+    /// `schedule.approval = "required"` from the CLI: Lan's bulletin waits, she may not
+    /// approve it, the district's supervisor does (or rejects one with a reason), and
+    /// `bulletin show` says who decided.
+    @Test func approvalFromTheCLI() throws {
+        let station = try Station(schedule: "approval = \"required\"\nquiet_hours = \"none\"")
+        defer { station.stop() }
+        #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
+        #expect(try station.commcast(["cluster", "add", "a1", "--name", "Cụm a1", "--zone", "tinh/xa-a"]).status == 0)
+        let wav = try Self.speechWAV(station.dir)
+        var ids: [Int] = []
+        for title in ["Họp dân", "Sai lịch"] {
+            let added = try station.commcast(
+                ["bulletin", "add", "--title", title, "--file", wav.path, "--zone", "tinh/xa-a", "--daily", "06:00,17:00"], token: Self.lanToken)
+            #expect(added.status == 0, "\(added.stderr)")
+            #expect(added.stdoutText.contains("waits for a supervisor's approval"), "\(added.stdoutText)")
+            #expect(added.stdoutText.contains("once approved now, 14 airing(s)"), "\(added.stdoutText)")
+            ids.append(try #require(Int(added.stdoutText.split(separator: "#")[1].prefix { $0.isNumber })))
+        }
+        let pending = try station.commcast(["bulletin", "list", "--state", "pending"]).stdoutText
+        #expect(pending.contains("Họp dân") && pending.contains("Sai lịch"), "\(pending)")
+
+        let own = try station.commcast(["bulletin", "approve", "\(ids[0])"], token: Self.lanToken)
+        #expect(own.status == 77 && own.stderr.contains("needs the supervisor role"), "\(own.status) \(own.stderr)")
+        let approved = try station.commcast(["bulletin", "approve", "\(ids[0])"], token: Self.districtToken)
+        #expect(approved.status == 0 && approved.stdoutText.contains("is now active"), "\(approved.stderr)")
+        let noReason = try station.commcast(["bulletin", "reject", "\(ids[1])"], token: Self.districtToken)
+        #expect(noReason.status != 0 && noReason.stderr.contains("--reason"), "\(noReason.stderr)")
+        let rejected = try station.commcast(["bulletin", "reject", "\(ids[1])", "--reason", "Trùng giờ họp"], token: Self.districtToken)
+        #expect(rejected.status == 0 && rejected.stdoutText.contains("is now rejected"), "\(rejected.stderr)")
+        let shown = try station.commcast(["bulletin", "show", "\(ids[1])"]).stdoutText
+        #expect(shown.contains("review    rejected by Huyện") && shown.contains("Trùng giờ họp"), "\(shown)")
+        let again = try station.commcast(["bulletin", "approve", "\(ids[1])"], token: Self.districtToken)
+        #expect(again.status != 0 && again.stderr.contains("only a pending bulletin"), "\(again.stderr)")
+        let audit = try station.commcast(["audit"]).stdoutText
+        #expect(audit.contains("bulletin.approve") && audit.contains("bulletin.reject"), "\(audit)")
+    }
+
     @Test func bulletinsScopesValidationAndPlan() throws {
         let station = try Station()
         defer { station.stop() }

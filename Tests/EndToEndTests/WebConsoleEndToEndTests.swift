@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CommcastConsole
 import CommcastStore
 import Foundation
 import Logging
@@ -27,9 +28,9 @@ struct WebConsoleEndToEndTests {
 
         init(_ address: String) { base = "http://\(address)" }
 
-        func request(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, csrf sendCSRF: Bool = true, bearer: String? = nil) async throws
-            -> Reply
-        {
+        func request(
+            _ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, body: Data? = nil, csrf sendCSRF: Bool = true, bearer: String? = nil
+        ) async throws -> Reply {
             var request = HTTPClientRequest(url: base + path)
             request.method = method
             if let cookie { request.headers.add(name: "Cookie", value: cookie) }
@@ -38,6 +39,10 @@ struct WebConsoleEndToEndTests {
             if let json {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+            }
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/octet-stream")
+                request.body = .bytes(ByteBuffer(bytes: body))
             }
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 1 << 20)
@@ -57,8 +62,8 @@ struct WebConsoleEndToEndTests {
     static let lanPassword = "đồng lúa chín vàng"
     static let districtPassword = "sông nước miền tây 2026"
 
-    func station() throws -> (SchedulingEndToEndTests.Station, String) {
-        let station = try SchedulingEndToEndTests.Station()
+    func station(extra: String = "") throws -> (SchedulingEndToEndTests.Station, String) {
+        let station = try SchedulingEndToEndTests.Station(extra: extra)
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         #expect(try station.commcast(["zone", "add", "tinh/xa-b"]).status == 0)
         #expect(try station.commcast(["cluster", "add", "a1", "--name", "A1", "--zone", "tinh/xa-a"]).status == 0)
@@ -164,6 +169,88 @@ struct WebConsoleEndToEndTests {
 }
 
 extension WebConsoleEndToEndTests {
+    /// A second factor: enrolled from the CLI, asked for after the right password,
+    /// a wrong code counted as a failed login, the right one good once.
+    @Test(.timeLimit(.minutes(2)))
+    func secondFactorForTheEmergencyRole() async throws {
+        let (station, address) = try station()
+        defer { station.stop() }
+        let enrolled = try station.commcast(["operator", "totp", "Huyện", "--json"])
+        #expect(enrolled.status == 0, "\(enrolled.stderr)")
+        let reply = try #require(try JSONSerialization.jsonObject(with: enrolled.stdout) as? [String: Any])
+        let uri = try #require(reply["uri"] as? String)
+        #expect(uri.hasPrefix("otpauth://totp/commcast:Huy%E1%BB%87n?secret="), "\(uri)")
+        let base32 = try #require(reply["secret"] as? String)
+        let secret = try #require(Self.base32Decode(base32))
+
+        let browser = Browser(address)
+        let asked = try await browser.request(.POST, "/v1/session", json: ["name": "Huyện", "password": Self.districtPassword])
+        #expect(asked.status == 401 && asked.json?["code"] as? String == "totp_required", "\(asked.body)")
+        #expect(browser.cookie == nil)
+        let current = TOTP.code(secret: secret, step: TOTP.step(at: Date()))
+        let wrong = try await browser.request(
+            .POST, "/v1/session", json: ["name": "Huyện", "password": Self.districtPassword, "code": current == "000000" ? "000001" : "000000"])
+        #expect(wrong.status == 401 && wrong.json?["code"] as? String == "totp_wrong", "\(wrong.body)")
+        let code = TOTP.code(secret: secret, step: TOTP.step(at: Date()))
+        let login = try await browser.request(.POST, "/v1/session", json: ["name": "Huyện", "password": Self.districtPassword, "code": code])
+        #expect(login.status == 200 && browser.cookie != nil, "\(login.body)")
+        let again = try await Browser(address).request(
+            .POST, "/v1/session", json: ["name": "Huyện", "password": Self.districtPassword, "code": code])
+        #expect(again.status == 401 && again.json?["code"] as? String == "totp_wrong", "the same code twice: \(again.body)")
+        // Another operator without a second factor logs in as before.
+        #expect(try await Browser(address).login("Lan", Self.lanPassword).status == 200)
+        let removed = try station.commcast(["operator", "totp", "Huyện", "--remove"])
+        #expect(removed.status == 0 && removed.stdoutText.contains("second factor of Huyện removed"), "\(removed.stderr)")
+        #expect(try await Browser(address).login("Huyện", Self.districtPassword).status == 200)
+        let audit = try station.commcast(["audit"]).stdoutText
+        #expect(audit.contains("operator.totp") && audit.contains("operator.totp.remove"), "\(audit)")
+    }
+
+    static func base32Decode(_ text: String) -> [UInt8]? {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        var (buffer, bits, out) = (0, 0, [UInt8]())
+        for ch in text {
+            guard let value = alphabet.firstIndex(of: ch) else { return nil }
+            buffer = (buffer << 5) | value
+            bits += 5
+            if bits >= 8 {
+                out.append(UInt8((buffer >> (bits - 8)) & 0xff))
+                bits -= 8
+            }
+        }
+        return out
+    }
+
+    /// An upload is streamed to a file under the state directory, never held whole in
+    /// memory: one over `ingest.max_input_mb` is refused by size, before and while it
+    /// arrives, and leaves nothing behind; a browser's recording (WebM with Opus, as
+    /// MediaRecorder makes it) is ingested like any other file.
+    @Test(.timeLimit(.minutes(2)))
+    func uploadsAreStreamedToDiskUnderTheIngestLimit() async throws {
+        let (station, address) = try station(extra: "[ingest]\nmax_input_mb = 1")
+        defer { station.stop() }
+        let browser = Browser(address)
+        #expect(try await browser.login("Lan", Self.lanPassword).status == 200)
+        let uploads = station.dir.file("state").appendingPathComponent("uploads")
+
+        let tooBig = try await browser.request(.POST, "/v1/media", body: Data(repeating: 0x55, count: 1_536 * 1024))
+        #expect(tooBig.status == 413, "\(tooBig.body)")
+        #expect(tooBig.json?["code"] as? String == "too_large")
+        #expect(tooBig.body.contains("1048576"), "the limit is named: \(tooBig.body)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []
+        #expect(left.isEmpty, "no upload left behind: \(left)")
+
+        let webm = station.dir.file("recording.webm")
+        let made = try await ExternalTools.runDetached(
+            "ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "libopus", webm.path])
+        #expect(made.status == 0, "\(made.stderr)")
+        let upload = try await browser.request(.POST, "/v1/media", body: try Data(contentsOf: webm))
+        #expect(upload.status == 201, "\(upload.body)")
+        #expect(upload.json?["source_format"] as? String == "WebM")
+        #expect(abs((upload.json?["duration_seconds"] as? Double ?? 0) - 2) < 0.1, "\(upload.body)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []).isEmpty)
+    }
+
     /// With a certificate (here the link's), the console speaks HTTPS: the cookie is
     /// Secure, HSTS is sent, and the CLI reaches the station remotely with `--url` and
     /// an operator's token, trusting the station's own certificate with `--ca`.

@@ -10,6 +10,8 @@ public enum ContainerKind: String, Sendable, Equatable {
     case ogg = "Ogg"
     case flac = "FLAC"
     case aiff = "AIFF"
+    /// Matroska or WebM: what a browser's MediaRecorder makes (Opus inside).
+    case webm = "WebM"
     case rf64 = "RF64"
     case unknown = "unrecognised data"
 
@@ -27,6 +29,7 @@ public enum ContainerKind: String, Sendable, Equatable {
         if starts("OggS") { return .ogg }
         if starts("fLaC") { return .flac }
         if starts("FORM") { return .aiff }
+        if head.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) { return .webm }
         if head.count >= 2, head[0] == 0xFF {
             if head[1] & 0xF6 == 0xF0 { return .adts }
             if head[1] & 0xE0 == 0xE0 { return .mp3 }

@@ -6,8 +6,25 @@ public enum SourceKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// Life cycle of a bulletin.
+///
+/// With `schedule.approval = "required"` an operator's bulletin starts `pending`
+/// and becomes `active` or `rejected` when a supervisor other than its author
+/// reviews it (docs/console.md, "Approval"); only `active` bulletins are planned.
 public enum BulletinState: String, Sendable, Codable, CaseIterable {
-    case active, paused, cancelled, finished
+    case pending, active, paused, cancelled, finished, rejected
+}
+
+/// Who reviewed a bulletin that waited for approval, when, and why it was rejected.
+public struct BulletinReview: Sendable, Hashable, Codable {
+    public var by: String
+    public var at: Date
+    /// The reason given with a rejection; nil for an approval.
+    public var note: String?
+    public init(by: String, at: Date, note: String? = nil) {
+        self.by = by
+        self.at = at
+        self.note = note
+    }
 }
 
 /// A target: a zone (with everything below it) or one cluster.
@@ -50,18 +67,20 @@ public struct Bulletin: Sendable, Hashable, Codable {
     /// The next planned airing on any cluster, when the station has planned one
     /// (the plan looks ahead a day or so); filled in for lists and `show`.
     public var nextAiring: Date?
+    /// The approval or rejection, for a bulletin that waited for one.
+    public var review: BulletinReview?
 
     // `mediaSha256`, so that snake_case JSON ("media_sha256") decodes back: the
     // default key, "mediaSHA256", never matched and `bulletin show` printed "media -".
     enum CodingKeys: String, CodingKey {
-        case id, title, level, state, sourceKind, author, createdAt, updatedAt, durationSeconds, text, targets, rules, nextAiring
+        case id, title, level, state, sourceKind, author, createdAt, updatedAt, durationSeconds, text, targets, rules, nextAiring, review
         case mediaSHA256 = "mediaSha256"
     }
 
     public init(
         id: Int64, title: String, level: BulletinLevel, state: BulletinState, sourceKind: SourceKind, author: String,
         createdAt: Date, updatedAt: Date, durationSeconds: Double, mediaSHA256: String?, text: String?,
-        targets: [BulletinTarget], rules: [StoredRule], nextAiring: Date? = nil
+        targets: [BulletinTarget], rules: [StoredRule], nextAiring: Date? = nil, review: BulletinReview? = nil
     ) {
         self.id = id
         self.title = title
@@ -77,5 +96,6 @@ public struct Bulletin: Sendable, Hashable, Codable {
         self.targets = targets
         self.rules = rules
         self.nextAiring = nextAiring
+        self.review = review
     }
 }

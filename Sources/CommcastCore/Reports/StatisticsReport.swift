@@ -51,3 +51,23 @@ public struct StatisticsReport: Sendable, Codable, Equatable {
         self.rows = rows
     }
 }
+
+extension StatisticsReport {
+    /// The rows and the total as CSV for a spreadsheet, the same from the CLI
+    /// (`stats --format csv`) and the console's download: plain numbers, minutes
+    /// with two decimals, the completion share as a fraction.
+    public func csv() -> String {
+        let columns = [
+            grouping.rawValue, "planned", "aired", "completed", "interrupted", "preempted", "failed", "missed", "minutes", "completion_share",
+        ]
+        var out = columns.joined(separator: ",") + "\n"
+        for s in rows + [total] {
+            let fields = [
+                CSVText.field(s.label), "\(s.planned)", "\(s.aired)", "\(s.completed)", "\(s.interrupted)", "\(s.preempted)", "\(s.failed)",
+                "\(s.missed)", String(format: "%.2f", s.minutesAired), s.completionShare.map { String(format: "%.4f", $0) } ?? "",
+            ]
+            out += fields.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}

@@ -112,14 +112,9 @@ public enum ClusterCSV {
                 c.id, c.name, c.zonePath, c.latitude.map { "\($0)" } ?? "", c.longitude.map { "\($0)" } ?? "",
                 c.tags.joined(separator: ";"),
             ]
-            out += fields.map(quote).joined(separator: ",") + "\n"
+            out += fields.map(CSVText.field).joined(separator: ",") + "\n"
         }
         return out
-    }
-
-    static func quote(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     struct Record {

@@ -37,7 +37,17 @@ public struct BulletinDesk: Sendable {
     /// A recording as uploaded, encoded and stored; the same recording twice is stored once.
     public func ingestRecording(_ data: Data, by actor: Actor) async throws -> (MediaRecord, IngestResult) {
         let options = settings.ingestOptions
-        let result = try await offload { try IngestPipeline(options: options).ingest(data: data) }
+        return try stored(try await offload { try IngestPipeline(options: options).ingest(data: data) }, by: actor)
+    }
+
+    /// A recording uploaded to a file (the console's and the CLI's uploads are
+    /// streamed to disk), encoded and stored the same way.
+    public func ingestRecording(file: URL, by actor: Actor) async throws -> (MediaRecord, IngestResult) {
+        let options = settings.ingestOptions
+        return try stored(try await offload { try IngestPipeline(options: options).ingest(file: file) }, by: actor)
+    }
+
+    func stored(_ result: IngestResult, by actor: Actor) throws -> (MediaRecord, IngestResult) {
         let record = try store(result, kind: .file)
         logger.info("media ingested", metadata: ["sha256": "\(record.sha256)", "seconds": "\(result.duration)", "by": "\(actor.name)"])
         return (record, result)
@@ -87,6 +97,36 @@ public struct BulletinDesk: Sendable {
     /// zones, a schedule that parses, exactly one source, and at least one airing.
     /// Nothing is stored for a bulletin that would never air.
     public func create(_ request: AddBulletinRequest, by op: Operator, actor: Actor) async throws -> (Bulletin, PlanPreview) {
+        let checked = try await check(request, by: op)
+        let media = try checked.media ?? store(checked.spoken!, kind: .text)
+        let bulletin = try database.createBulletin(
+            NewBulletin(
+                title: checked.title, level: request.level, sourceKind: checked.media == nil ? .text : .file, media: media,
+                text: request.text, targets: request.targets, rules: [checked.rule],
+                state: waitsForApproval(request.level, by: op) ? .pending : .active),
+            by: actor, at: checked.at)
+        replanRequests.fire()
+        return (bulletin, checked.preview)
+    }
+
+    /// What `create` would make of `request`, with every one of its checks, and
+    /// whether it would wait for approval; nothing is stored (the console shows
+    /// this before the operator confirms). A text is spoken to learn its length.
+    public func plan(_ request: AddBulletinRequest, by op: Operator) async throws -> (PlanPreview, pending: Bool) {
+        (try await check(request, by: op).preview, waitsForApproval(request.level, by: op))
+    }
+
+    /// A new bulletin checked and planned: its recording, or its text spoken but not yet stored.
+    struct CheckedBulletin {
+        var at: Date
+        var title: String
+        var rule: RecurrenceRule
+        var media: MediaRecord?
+        var spoken: IngestResult?
+        var preview: PlanPreview
+    }
+
+    func check(_ request: AddBulletinRequest, by op: Operator) async throws -> CheckedBulletin {
         let at = now()
         guard op.mayQueue(request.level) else {
             throw Refusal.forbidden("\(op.name) may not queue \(request.level) bulletins (needs the emergency role)")
@@ -95,35 +135,72 @@ public struct BulletinDesk: Sendable {
         try scope.requireTargets(request.targets, for: op)
         let rule = try request.schedule.rule(calendar: settings.calendar, now: at)
         let clusterIDs = try targetClusters(request.targets)
-        let media: MediaRecord
-        let kind: SourceKind
-        let preview: PlanPreview
         switch (request.mediaSha256, request.text) {
         case (let sha?, nil):
-            media = try storedRecording(sha)
-            kind = .file
-            preview = try planPreview(rule, level: request.level, duration: Double(media.durationMilliseconds) / 1000, clusterIDs: clusterIDs)
+            let media = try storedRecording(sha)
+            let preview = try planPreview(rule, level: request.level, duration: Double(media.durationMilliseconds) / 1000, clusterIDs: clusterIDs)
             try requireAirings(preview, request: request, clusterIDs: clusterIDs)
+            return CheckedBulletin(at: at, title: title, rule: rule, media: media, preview: preview)
         case (nil, let text?):
             // Refused before the voice speaks when the duration cannot matter: no
             // cluster, or no occurrence at all; otherwise after, with its real length.
             try requireAirings(
                 try planPreview(rule, level: request.level, duration: 1, clusterIDs: clusterIDs), request: request, clusterIDs: clusterIDs)
             let spoken = try await synthesize(text)
-            preview = try planPreview(rule, level: request.level, duration: spoken.duration, clusterIDs: clusterIDs)
+            let preview = try planPreview(rule, level: request.level, duration: spoken.duration, clusterIDs: clusterIDs)
             try requireAirings(preview, request: request, clusterIDs: clusterIDs)
-            media = try store(spoken, kind: .text)
-            kind = .text
+            return CheckedBulletin(at: at, title: title, rule: rule, spoken: spoken, preview: preview)
         default:
             throw Refusal.invalid("give exactly one of media_sha256 (a recording) or text (for the synthetic voice)")
         }
-        let bulletin = try database.createBulletin(
-            NewBulletin(
-                title: title, level: request.level, sourceKind: kind, media: media, text: request.text,
-                targets: request.targets, rules: [rule]),
-            by: actor, at: at)
+    }
+
+    /// Whether a new bulletin waits for a supervisor: with `schedule.approval =
+    /// "required"`, every one but an emergency (whose role already says who may
+    /// send it, and which cannot wait) and the station administrators' own.
+    func waitsForApproval(_ level: BulletinLevel, by op: Operator) -> Bool {
+        settings.current.schedule.approval == .required && level != .emergency && !op.isAdministrator
+    }
+
+    /// A supervisor's decision on a pending bulletin: approved, it is planned at
+    /// once; rejected, it never airs and `reason` says why. The reviewer must be a
+    /// supervisor over every target and must not be the author (four eyes), and an
+    /// approval is refused when the bulletin would no longer air at all.
+    public func review(_ id: Int64, approve: Bool, reason: String?, by op: Operator, actor: Actor) throws -> Bulletin {
+        guard let b = try database.bulletin(id: id), try scope.isVisible(b, to: op) else {
+            throw Refusal.notFound("bulletin: got #\(id), expected the number of an existing bulletin (commcast bulletin list)")
+        }
+        let verb = approve ? "approve" : "reject"
+        guard op.isAdministrator || op.roles.contains(.supervisor) else {
+            throw Refusal.forbidden("\(op.name) may not \(verb) bulletins (needs the supervisor role)")
+        }
+        try scope.requireTargets(b.targets, for: op)
+        guard op.mayQueue(b.level) else { throw Refusal.forbidden("\(op.name) may not \(verb) \(b.level) bulletins") }
+        guard b.state == .pending else {
+            throw Refusal(.conflict, code: "conflict", "bulletin #\(id) is \(b.state.rawValue); only a pending bulletin is approved or rejected")
+        }
+        guard op.isAdministrator || b.author != op.name else {
+            throw Refusal.forbidden("\(op.name) wrote bulletin #\(id); another supervisor must \(verb) it")
+        }
+        var note: String?
+        if approve {
+            let clusterIDs = try targetClusters(b.targets)
+            for stored in b.rules {
+                let preview = try planPreview(stored.rule, level: b.level, duration: b.durationSeconds, clusterIDs: clusterIDs)
+                try requireAirings(
+                    preview, level: b.level, targets: b.targets, clusterIDs: clusterIDs,
+                    wayOut: "reject it, and queue it again for a later time")
+            }
+        } else {
+            let trimmed = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, trimmed.count <= 500 else {
+                throw Refusal.invalid("reason: got \"\(reason ?? "")\", expected 1 to 500 characters for the author to read")
+            }
+            note = trimmed
+        }
+        let reviewed = try database.reviewBulletin(id: id, approve: approve, note: note, by: actor, at: now())
         replanRequests.fire()
-        return (bulletin, preview)
+        return reviewed
     }
 
     /// Every cluster the targets reach, zones with everything below them.
@@ -182,7 +259,8 @@ public struct BulletinDesk: Sendable {
         guard preview.skippedCount > 0 else {
             throw Refusal(
                 .invalid, code: "will_not_air",
-                "schedule: no occurrence between now and \(until), so the bulletin would never air; check --at, --from, --until and --weekdays")
+                "schedule: no occurrence between now and \(until), so the bulletin would never air; \(advice ?? "check --at, --from, --until and --weekdays")"
+            )
         }
         let reasons = preview.skipped.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         let wayOut =

@@ -160,6 +160,13 @@ extension ConfigurationLoader {
                 reader.problem("schedule.missed_after_minutes", "\(v)", "expected 1 to 10080")
             }
         }
+        if let v = reader.string(t, "schedule", "approval") {
+            if let approval = DaemonConfiguration.Approval(rawValue: v) {
+                config.schedule.approval = approval
+            } else {
+                reader.problem("schedule.approval", quoted(v), "expected \"none\" or \"required\" (a supervisor approves each bulletin)")
+            }
+        }
     }
 
     /// `[tts]`.

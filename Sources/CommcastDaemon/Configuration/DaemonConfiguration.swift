@@ -53,6 +53,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var replanIntervalSeconds: Int = 60
         /// A planned airing with no receipt this long after its start counts as missed.
         public var missedAfterMinutes: Int = 120
+        /// Whether an operator's bulletin waits for a supervisor's approval.
+        public var approval: Approval = .none
+    }
+
+    /// `schedule.approval`: who must agree before a bulletin is planned.
+    public enum Approval: String, Sendable, Equatable, CaseIterable {
+        /// Bulletins are planned as soon as they are queued.
+        case none
+        /// A bulletin waits as pending until a supervisor other than its author
+        /// approves it; emergencies and the station's administrators pass at once.
+        case required
     }
 
     /// `[tts]`

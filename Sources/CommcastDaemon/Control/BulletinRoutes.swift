@@ -10,8 +10,10 @@ extension ControlAPIService {
 
         v1.post("media") { request, context in
             let op = try context.requireOperator()
-            let data = try await RequestBody.bytes(request, limit: settings.ingestOptions.limits.maxInputBytes)
-            let (record, result) = try await desk.ingestRecording(data, by: context.actor(op))
+            let upload = try await RequestBody.file(
+                request, limit: settings.ingestOptions.limits.maxInputBytes, in: settings.uploadDirectory)
+            defer { try? FileManager.default.removeItem(at: upload) }
+            let (record, result) = try await desk.ingestRecording(file: upload, by: context.actor(op))
             return try JSONResponse.ok(
                 MediaResponse(
                     sha256: record.sha256, durationSeconds: result.duration,
@@ -36,6 +38,13 @@ extension ControlAPIService {
             return try JSONResponse.ok(CreatedBulletin(bulletin: bulletin, plan: plan), status: .created)
         }
 
+        v1.post("bulletins/plan") { request, context in
+            let op = try context.requireOperator()
+            let body = try await RequestBody.json(AddBulletinRequest.self, from: request, limit: 4 << 20)
+            let (plan, pending) = try await desk.plan(body, by: op)
+            return try JSONResponse.ok(PlannedBulletin(plan: plan, pending: pending))
+        }
+
         v1.get("bulletins") { request, context in
             let op = try context.requireOperator()
             let states = try RequestBody.names(request, "state", as: BulletinState.self)
@@ -53,6 +62,19 @@ extension ControlAPIService {
                 let id = try context.parameters.require("id", as: Int64.self)
                 return try JSONResponse.ok(try desk.setState(id, to: state, by: op, actor: context.actor(op)))
             }
+        }
+
+        v1.post("bulletins/:id/approve") { _, context in
+            let op = try context.requireOperator()
+            let id = try context.parameters.require("id", as: Int64.self)
+            return try JSONResponse.ok(try desk.review(id, approve: true, reason: nil, by: op, actor: context.actor(op)))
+        }
+
+        v1.post("bulletins/:id/reject") { request, context in
+            let op = try context.requireOperator()
+            let id = try context.parameters.require("id", as: Int64.self)
+            let body = try await RequestBody.json(RejectRequest.self, from: request, limit: 16 << 10)
+            return try JSONResponse.ok(try desk.review(id, approve: false, reason: body.reason, by: op, actor: context.actor(op)))
         }
     }
 }

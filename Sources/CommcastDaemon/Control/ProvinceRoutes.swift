@@ -70,7 +70,7 @@ extension ControlAPIService {
         v1.post("inbox/:id/reject") { request, context in
             let op = try context.requireOperator()
             let id = try context.parameters.require("id", as: Int64.self)
-            let body = try await RequestBody.json(InboxRejectRequest.self, from: request)
+            let body = try await RequestBody.json(RejectRequest.self, from: request)
             let rejected = try desk.reject(inbox: id, reason: body.reason, by: op, actor: context.actor(op))
             logger.info("province bulletin rejected", metadata: ["province_id": "\(rejected.provinceId)", "by": "\(op.name)"])
             return try JSONResponse.ok(rejected)

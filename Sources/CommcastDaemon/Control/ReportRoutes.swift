@@ -3,6 +3,7 @@ import CommcastCore
 import CommcastStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The plan, statistics and the audit log.
 extension ControlAPIService {
@@ -25,21 +26,26 @@ extension ControlAPIService {
                 clusterIDs: Set(clusters.map(\.id)))
             let plan = Planner(configuration: settings.plannerConfiguration, calendar: calendar).plan(input)
             let titles = Dictionary(uniqueKeysWithValues: input.bulletins.map { ($0.id, ($0.title, $0.duration)) })
+            let zoneOf = Dictionary(clusters.map { ($0.id, $0.zonePath) }, uniquingKeysWith: { a, _ in a })
+            var quiet: [String: String] = [:]
+            for c in input.clusters {
+                if let q = c.quietHours, let zone = zoneOf[c.id] { quiet[zone] = "\(q.start)-\(q.end)" }
+            }
             let airings = plan.airings.map {
                 ScheduleEntry(
                     start: $0.start, end: $0.end, wantedAt: $0.wantedAt, clusterId: $0.clusterID, bulletinId: $0.bulletinID,
-                    title: titles[$0.bulletinID]?.0 ?? "", level: $0.level, reason: $0.reason)
+                    title: titles[$0.bulletinID]?.0 ?? "", level: $0.level, reason: $0.reason, zone: zoneOf[$0.clusterID])
             }.sorted { ($0.start, $0.clusterId) < ($1.start, $1.clusterId) }
             let skipped = plan.skipped.map {
                 ScheduleEntry(
                     start: $0.wantedAt, end: $0.wantedAt.addingTimeInterval(titles[$0.bulletinID]?.1 ?? 0), wantedAt: $0.wantedAt,
                     clusterId: $0.clusterID, bulletinId: $0.bulletinID, title: titles[$0.bulletinID]?.0 ?? "",
-                    level: $0.level, reason: $0.reason)
+                    level: $0.level, reason: $0.reason, zone: zoneOf[$0.clusterID])
             }.sorted { ($0.start, $0.clusterId) < ($1.start, $1.clusterId) }
             return try JSONResponse.ok(
                 ScheduleResponse(
                     day: dayStart.formatted(Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day()),
-                    timeZone: calendar.timeZone.identifier, airings: airings, skipped: skipped))
+                    timeZone: calendar.timeZone.identifier, airings: airings, skipped: skipped, quietHours: quiet))
         }
 
         v1.get("stats") { request, context in
@@ -62,7 +68,19 @@ extension ControlAPIService {
                 } ?? .day
             var zones = scope.statisticsScope(for: op)
             if let zone = q.get("zone") { zones = [try scope.requireKnownZone(zone, for: op)] }
-            return try JSONResponse.ok(try db.statistics(since: since, until: until, grouping: grouping, scope: zones, calendar: calendar))
+            let report = try db.statistics(since: since, until: until, grouping: grouping, scope: zones, calendar: calendar)
+            switch q.get("format") ?? "json" {
+            case "json": return try JSONResponse.ok(report)
+            case "csv":
+                // A download for a spreadsheet: the console links here, the cookie goes with it.
+                let day = Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day()
+                let name = "commcast-stats-\(since.formatted(day))-\(until.addingTimeInterval(-1).formatted(day)).csv"
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+                    body: .init(byteBuffer: ByteBuffer(string: report.csv())))
+            case let other: throw APIError.badRequest("format: got \(other), expected json or csv")
+            }
         }
 
         v1.get("audit") { request, context in

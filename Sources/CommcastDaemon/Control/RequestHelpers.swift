@@ -39,6 +39,37 @@ enum RequestBody {
         }
     }
 
+    /// Streams the body into a new file in `directory`, at most `limit` bytes: an
+    /// upload of a long recording never sits whole in memory (and the directory is
+    /// the state directory's, on disk, where /tmp may be RAM). The caller removes
+    /// the file; on any failure here it is already gone.
+    static func file(_ request: Request, limit: Int, in directory: URL) async throws -> URL {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw APIError(status: .contentTooLarge, code: "too_large", message: "request body is \(declared) bytes, over the limit of \(limit)")
+        }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent("upload-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw APIError(status: .internalServerError, code: "internal", message: "cannot create an upload file in \(directory.path)")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            var written = 0
+            for try await buffer in request.body {
+                written += buffer.readableBytes
+                guard written <= limit else {
+                    throw APIError(status: .contentTooLarge, code: "too_large", message: "request body is over the limit of \(limit) bytes")
+                }
+                try handle.write(contentsOf: buffer.readableBytesView)
+            }
+            return url
+        } catch {
+            try? FileManager.default.removeItem(at: url)
+            throw error
+        }
+    }
+
     /// Decodes JSON, naming the field that is wrong.
     static func json<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 1 << 20) async throws -> T {
         if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {

@@ -100,6 +100,12 @@ public final class RunningConfiguration: Sendable {
                 cacheDirectory: configuration.resolvedStateDirectory().appendingPathComponent("tts-cache", isDirectory: true)))
     }
 
+    /// Where uploads are streamed before they are ingested: under the state
+    /// directory, on disk, never in memory or a RAM-backed /tmp.
+    public var uploadDirectory: URL {
+        URL(fileURLWithPath: current.daemon.stateDirectory).appendingPathComponent("uploads", isDirectory: true)
+    }
+
     /// Ingest options built from the current configuration.
     public var ingestOptions: IngestOptions {
         let ingest = current.ingest

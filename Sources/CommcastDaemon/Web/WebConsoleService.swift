@@ -96,14 +96,24 @@ public struct WebConsoleService: Service {
                 try await offload { PasswordHasher.verify(body.password, against: stored ?? Self.decoyHash) && stored != nil }
             }
             guard let op, verified else {
-                for lock in throttle.recordFailure(account: name, address: address) {
-                    logger.warning("console login locked", metadata: ["what": "\(lock.what)", "failures": "\(lock.failures)"])
-                    try database.audit(
-                        Actor(name: "commcastd", origin: "console:\(address)"), action: "console.lockout", target: lock.what,
-                        details: ["failures": "\(lock.failures)", "until": lock.until.formatted(.iso8601)], at: Date())
-                }
+                try recordFailedLogin(account: name, address: address)
                 logger.notice("console login failed", metadata: ["name": "\(name.prefix(64))", "address": "\(address)"])
                 return JSONResponse.error(.unauthorized, code: "unauthorized", message: "wrong user name or password")
+            }
+            // The second factor, for an operator who enrolled one: without a code the
+            // page is asked for one (the password was right, nothing is counted);
+            // a wrong or reused code counts as a failed login.
+            if let totp = try database.totp(operatorName: op.name) {
+                guard let code = body.code, !code.isEmpty else {
+                    return JSONResponse.error(.unauthorized, code: "totp_required", message: "enter the 6-digit code of the authenticator app")
+                }
+                guard let step = TOTP.matchingStep(code, secret: totp.secret, at: Date(), after: totp.lastStep),
+                    try database.useTOTPStep(step, operatorName: op.name)
+                else {
+                    try recordFailedLogin(account: name, address: address)
+                    logger.notice("console login: wrong second factor", metadata: ["name": "\(op.name)", "address": "\(address)"])
+                    return JSONResponse.error(.unauthorized, code: "totp_wrong", message: "wrong or already used code; wait for the next one")
+                }
             }
             throttle.recordSuccess(account: name)
             if let stored, PasswordHasher.needsRehash(stored), let fresh = try? PasswordHasher.hash(body.password) {
@@ -111,18 +121,18 @@ public struct WebConsoleService: Service {
             }
             let (token, session) = sessions.open(for: op, address: address)
             try database.audit(Actor(name: op.name, origin: "console:\(address)"), action: "console.login", target: nil, at: Date())
-            var response = try JSONResponse.ok(Self.view(op, session))
+            var response = try JSONResponse.ok(view(op, session))
             response.setCookie(
                 try Cookie.validated(
                     name: WebAccessMiddleware.cookieName, value: token, maxAge: Int(sessions.absoluteTimeout), path: "/", secure: tls,
                     httpOnly: true, sameSite: .strict))
             return response
         }
-        v1.get("session") { _, context in
+        v1.get("session") { [self] _, context in
             guard let token = context.sessionToken, let op = context.operator,
                 let (session, _) = sessions.find(token: token, operatorNamed: { $0 == op.name ? op : nil })
             else { throw APIError(status: .unauthorized, code: "unauthorized", message: "no console session (log in with POST /v1/session)") }
-            return try JSONResponse.ok(Self.view(op, session))
+            return try JSONResponse.ok(view(op, session))
         }
         v1.delete("session") { [self] _, context in
             guard let token = context.sessionToken, let op = context.operator else {
@@ -138,8 +148,21 @@ public struct WebConsoleService: Service {
         }
     }
 
-    static func view(_ op: Operator, _ session: ConsoleSessions.Session) -> SessionView {
-        SessionView(operator: op.name, roles: op.roles.map(\.rawValue).sorted(), zones: op.zonePaths, csrfToken: session.csrfToken)
+    func view(_ op: Operator, _ session: ConsoleSessions.Session) -> SessionView {
+        SessionView(
+            operator: op.name, roles: op.roles.map(\.rawValue).sorted(), zones: op.zonePaths, csrfToken: session.csrfToken,
+            timeZone: settings.calendar.timeZone.identifier, approval: settings.current.schedule.approval.rawValue,
+            administrator: op.isAdministrator)
+    }
+
+    /// Counts a failed login, and writes each lock it causes in the audit log.
+    func recordFailedLogin(account: String, address: String) throws {
+        for lock in throttle.recordFailure(account: account, address: address) {
+            logger.warning("console login locked", metadata: ["what": "\(lock.what)", "failures": "\(lock.failures)"])
+            try database.audit(
+                Actor(name: "commcastd", origin: "console:\(address)"), action: "console.lockout", target: lock.what,
+                details: ["failures": "\(lock.failures)", "until": lock.until.formatted(.iso8601)], at: Date())
+        }
     }
 
     /// Verified against when the name is unknown or has no password, so both cost the same.

@@ -12,10 +12,12 @@ public struct NewBulletin: Sendable {
     public var targets: [BulletinTarget]
     public var rules: [RecurrenceRule]
     public var origin: String
+    /// `.active`, or `.pending` when it waits for a supervisor's approval.
+    public var state: BulletinState
 
     public init(
         title: String, level: BulletinLevel, sourceKind: SourceKind, media: MediaRecord, text: String? = nil,
-        targets: [BulletinTarget], rules: [RecurrenceRule], origin: String = "local"
+        targets: [BulletinTarget], rules: [RecurrenceRule], origin: String = "local", state: BulletinState = .active
     ) {
         self.title = title
         self.level = level
@@ -25,6 +27,7 @@ public struct NewBulletin: Sendable {
         self.targets = targets
         self.rules = rules
         self.origin = origin
+        self.state = state
     }
 }
 
@@ -53,14 +56,17 @@ extension CommcastDatabase {
         }
         guard !new.targets.isEmpty else { throw StoreError(.invalid, "targets: none given, expected at least one --zone or --cluster") }
         guard !new.rules.isEmpty else { throw StoreError(.invalid, "schedule: none given, expected --at, --daily, --every …") }
+        guard new.state == .active || new.state == .pending else {
+            throw StoreError(.invalid, "state: got \(new.state.rawValue), expected a new bulletin to be active or pending")
+        }
         try Self.insertMedia(new.media, db: db)
         try db.execute(
             sql: """
                 INSERT INTO bulletins (title, level, source_kind, media_sha256, text, state, origin, author, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                new.title, new.level.rawValue, new.sourceKind.rawValue, new.media.sha256, new.text,
+                new.title, new.level.rawValue, new.sourceKind.rawValue, new.media.sha256, new.text, new.state.rawValue,
                 new.origin, actor.name, now.millis, now.millis,
             ])
         let id = db.lastInsertedRowID
@@ -80,7 +86,10 @@ extension CommcastDatabase {
         for rule in new.rules { try Self.insertRule(rule, bulletinID: id, db: db) }
         try Self.audit(
             db, actor: actor, action: "bulletin.add", target: "bulletin #\(id)",
-            details: ["title": new.title, "level": new.level.rawValue, "targets": new.targets.map(\.description).joined(separator: ", ")], at: now)
+            details: [
+                "title": new.title, "level": new.level.rawValue, "targets": new.targets.map(\.description).joined(separator: ", "),
+                "state": new.state.rawValue,
+            ], at: now)
         try enqueueBulletinReport(db, bulletinID: id, event: "created", at: now)
         return id
     }
@@ -138,11 +147,13 @@ extension CommcastDatabase {
             else {
                 throw StoreError(.notFound, "bulletin: got #\(id), expected the number of an existing bulletin (commcast bulletin list)")
             }
+            // A pending bulletin may be withdrawn, never resumed past its review.
             let allowed: [BulletinState: Set<BulletinState>] = [
-                .active: [.paused, .cancelled], .paused: [.active, .cancelled], .cancelled: [], .finished: [],
+                .active: [.paused, .cancelled], .paused: [.active, .cancelled], .pending: [.cancelled],
             ]
             guard allowed[from, default: []].contains(state) else {
-                throw StoreError(.conflict, "bulletin #\(id) is \(from.rawValue); it cannot become \(state.rawValue)")
+                let hint = from == .pending ? " until a supervisor approves it (commcast bulletin approve)" : ""
+                throw StoreError(.conflict, "bulletin #\(id) is \(from.rawValue); it cannot become \(state.rawValue)\(hint)")
             }
             try db.execute(sql: "UPDATE bulletins SET state = ?, updated_at = ? WHERE id = ?", arguments: [state.rawValue, now.millis, id])
             if state == .cancelled {
@@ -172,6 +183,28 @@ extension CommcastDatabase {
             try Self.audit(db, actor: actor, action: action, target: "bulletin #\(id)", details: ["from": from.rawValue], at: now)
             try Self.enqueueBulletinReport(
                 db, bulletinID: id, event: ["cancelled": "cancelled", "paused": "paused", "active": "resumed"][state.rawValue]!, at: now)
+        }
+        return try bulletin(id: id)!
+    }
+
+    /// Approves a pending bulletin (it becomes active and is planned) or rejects it
+    /// with a reason; who, when and why are kept on the bulletin and in the audit log.
+    public func reviewBulletin(id: Int64, approve: Bool, note: String?, by actor: Actor, at now: Date) throws -> Bulletin {
+        try pool.write { db in
+            guard let current = try String.fetchOne(db, sql: "SELECT state FROM bulletins WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.notFound, "bulletin: got #\(id), expected the number of an existing bulletin (commcast bulletin list)")
+            }
+            guard current == BulletinState.pending.rawValue else {
+                throw StoreError(.conflict, "bulletin #\(id) is \(current); only a pending bulletin is approved or rejected")
+            }
+            let state: BulletinState = approve ? .active : .rejected
+            try db.execute(
+                sql: "UPDATE bulletins SET state = ?, updated_at = ?, reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?",
+                arguments: [state.rawValue, now.millis, actor.name, now.millis, note, id])
+            try Self.audit(
+                db, actor: actor, action: approve ? "bulletin.approve" : "bulletin.reject", target: "bulletin #\(id)",
+                details: note.map { ["reason": $0] } ?? [:], at: now)
+            try Self.enqueueBulletinReport(db, bulletinID: id, event: approve ? "approved" : "rejected", at: now)
         }
         return try bulletin(id: id)!
     }
@@ -308,7 +341,10 @@ extension CommcastDatabase {
                 sourceKind: SourceKind(rawValue: row["source_kind"]) ?? .file, author: row["author"],
                 createdAt: Date(millis: row["created_at"]), updatedAt: Date(millis: row["updated_at"]),
                 durationSeconds: Double(row["duration_ms"] as Int64) / 1000, mediaSHA256: row["media_sha256"],
-                text: row["text"], targets: targets[id] ?? [], rules: rules[id] ?? [])
+                text: row["text"], targets: targets[id] ?? [], rules: rules[id] ?? [],
+                review: (row["reviewed_by"] as String?).map {
+                    BulletinReview(by: $0, at: Date(millis: (row["reviewed_at"] as Int64?) ?? 0), note: row["review_note"])
+                })
         }
     }
 }

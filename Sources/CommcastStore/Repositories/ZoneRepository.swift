@@ -85,10 +85,10 @@ extension CommcastDatabase {
                     db,
                     sql: """
                         SELECT COUNT(*) FROM bulletin_targets t JOIN bulletins b ON b.id = t.bulletin_id
-                        WHERE t.zone_id = ? AND b.state IN ('active','paused')
+                        WHERE t.zone_id = ? AND b.state IN ('pending','active','paused')
                         """, arguments: [zone.id]) ?? 0
             if targeted > 0 {
-                throw StoreError(.conflict, "zone \(path) is the target of \(targeted) active bulletin(s); cancel them first")
+                throw StoreError(.conflict, "zone \(path) is the target of \(targeted) active, paused or pending bulletin(s); cancel them first")
             }
             try db.execute(sql: "DELETE FROM bulletin_targets WHERE zone_id = ?", arguments: [zone.id])
             try db.execute(sql: "DELETE FROM zones WHERE id = ?", arguments: [zone.id])

@@ -31,6 +31,12 @@ public enum SchemaMigrations {
         migrator.registerMigration("v7-operator-passwords") { db in
             try db.execute(sql: v7)
         }
+        migrator.registerMigration("v8-bulletin-approval") { db in
+            try db.execute(sql: v8)
+        }
+        migrator.registerMigration("v9-operator-totp") { db in
+            try db.execute(sql: v9)
+        }
         return migrator
     }
 
@@ -298,6 +304,46 @@ public enum SchemaMigrations {
             hash           TEXT NOT NULL CHECK (hash LIKE '$argon2id$%'),
             changed_at     INTEGER NOT NULL,
             changed_by     TEXT NOT NULL
+        );
+        """
+
+    /// Bulletins that wait for a supervisor's approval (`schedule.approval`): two
+    /// states more, and who reviewed each one, when, and why it was turned down.
+    /// SQLite cannot widen a CHECK in place, so the table is rebuilt with its ids.
+    static let v8 = """
+        CREATE TABLE bulletins_v8 (
+            id            INTEGER PRIMARY KEY,
+            title         TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
+            level         TEXT NOT NULL CHECK (level IN ('normal','priority','emergency')),
+            source_kind   TEXT NOT NULL CHECK (source_kind IN ('file','text','microphone','relay')),
+            media_sha256  TEXT REFERENCES media(sha256) ON DELETE RESTRICT,
+            text          TEXT,
+            state         TEXT NOT NULL DEFAULT 'active'
+                          CHECK (state IN ('pending','active','paused','cancelled','finished','rejected')),
+            origin        TEXT NOT NULL DEFAULT 'local' CHECK (origin IN ('local','province')),
+            author        TEXT NOT NULL,
+            created_at    INTEGER NOT NULL,
+            updated_at    INTEGER NOT NULL,
+            reviewed_by   TEXT,
+            reviewed_at   INTEGER,
+            review_note   TEXT
+        );
+        INSERT INTO bulletins_v8 (id, title, level, source_kind, media_sha256, text, state, origin, author, created_at, updated_at)
+            SELECT id, title, level, source_kind, media_sha256, text, state, origin, author, created_at, updated_at FROM bulletins;
+        DROP TABLE bulletins;
+        ALTER TABLE bulletins_v8 RENAME TO bulletins;
+        CREATE INDEX bulletins_state ON bulletins(state);
+        """
+
+    /// A second factor for the console (docs/console.md): each enrolled operator's TOTP
+    /// secret, and the last step used, so that a code is good once.
+    static let v9 = """
+        CREATE TABLE operator_totp (
+            operator_name  TEXT PRIMARY KEY CHECK (length(operator_name) BETWEEN 1 AND 64),
+            secret         BLOB NOT NULL CHECK (length(secret) = 20),
+            last_step      INTEGER NOT NULL DEFAULT 0,
+            enrolled_at    INTEGER NOT NULL,
+            enrolled_by    TEXT NOT NULL
         );
         """
 }
