@@ -21,7 +21,8 @@ struct CommcastDatabaseTests {
             tables == [
                 "airing_cancels", "airing_receipts", "airings", "audit_log", "bulletin_targets", "bulletins", "clusters", "health_samples",
                 "health_transitions",
-                "media", "operator_passwords", "operators", "province_bulletins", "recurrence_rules", "report_outbox", "status_snapshots", "zones",
+                "media", "operator_passwords", "operator_totp", "operators", "province_bulletins", "recurrence_rules", "report_outbox",
+                "status_snapshots", "zones",
             ])
         let mode = try db.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
