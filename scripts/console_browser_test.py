@@ -193,7 +193,7 @@ def fetch(driver, method, path, body=None, csrf=True):
     """, method, path, body, csrf)
 
 
-def new_bulletin(driver, label, title, source, fill):
+def new_bulletin(driver, label, title, source, fill, expect=None):
     page(driver, "#/new", "new")
     wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#new-zones input"))
     driver.find_element(By.ID, "new-title").send_keys(title)
@@ -205,6 +205,8 @@ def new_bulletin(driver, label, title, source, fill):
     plan = text(driver, "new-plan")
     check("Sẽ phát" in plan and "3 cụm loa" in plan, f"{label}: the plan is shown before confirming ({plan!r}; {text(driver, 'new-error')!r})")
     check("chờ người phê duyệt" in plan, f"{label}: the plan says the bulletin will wait for approval")
+    if expect:
+        check(expect in plan, f"{label}: the plan follows every rule of the form ({expect!r} in {plan!r})")
     shot(driver, f"{label}-plan")
     driver.find_element(By.ID, "new-confirm").click()
     wait(driver, lambda d: d.find_element(By.ID, "bulletins").is_displayed() and "chờ duyệt" in text(d, "notice"), 30)
@@ -228,8 +230,8 @@ def as_operator(url):
         wait(driver, lambda d: text(d, "n-online") == "3", 40)
         zones = text(driver, "zones")
         check("tinh/xa-a" in zones and "tinh/xa-b" not in zones, f"{label}: Lan sees commune A only ({zones!r})")
-        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map circle")) == 3)
-        check(len(driver.find_elements(By.CSS_SELECTOR, "#map circle.online")) == 3, f"{label}: the map draws A's three clusters, online")
+        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map circle.online")) == 3, 20)
+        check(len(driver.find_elements(By.CSS_SELECTOR, "#map circle")) == 3, f"{label}: the map draws A's three clusters, online")
         check("Thông báo chung" in text(driver, "onair") + text(driver, "next"), f"{label}: the overview lists the airing to come")
         shot(driver, f"{label}-02-overview")
         driver.find_element(By.ID, "lang").click()
@@ -269,7 +271,23 @@ def as_operator(url):
             driver.find_element(By.CSS_SELECTOR, "input[name=when][value=every]").click()
             driver.find_element(By.ID, "new-window").clear()
             driver.find_element(By.ID, "new-window").send_keys("00:00-23:59")
-        new_bulletin(driver, f"{label}-05-new-file", "Nhạc hiệu buổi phát", "file", file_source)
+            # Every rule the CLI has: not on Sundays, at most 20 airings per cluster.
+            driver.find_element(By.CSS_SELECTOR, "#new-weekdays input[value=sun]").click()
+            driver.find_element(By.ID, "new-times").send_keys("20")
+        new_bulletin(driver, f"{label}-05-new-file", "Nhạc hiệu buổi phát", "file", file_source, expect="Sẽ phát 60 lượt")
+
+        # A recording made in the browser (Chromium's fake microphone): uploaded,
+        # ingested and planned like a file; not queued.
+        page(driver, "#/new", "new")
+        driver.find_element(By.CSS_SELECTOR, "input[name=source][value=record]").click()
+        driver.find_element(By.ID, "new-record").click()
+        wait(driver, lambda d: "Đang ghi" in text(d, "new-record-state"))
+        time.sleep(2.5)  # what is recorded is the point: two seconds of it
+        driver.find_element(By.ID, "new-record").click()
+        wait(driver, lambda d: "Âm thanh" in text(d, "new-media") and "giây" in text(d, "new-media"), 60)
+        seconds = int(text(driver, "new-media").split()[2])
+        check(2 <= seconds <= 4, f"{label}: a recording made on the page is uploaded and ingested ({text(driver, 'new-media')!r})")
+        shot(driver, f"{label}-07-recorded")
         shot(driver, f"{label}-06-bulletins")
         cards = driver.find_elements(By.CSS_SELECTOR, "#bulletin-list [data-action=approve]")
         check(not cards, f"{label}: an operator is not offered to approve")

@@ -181,3 +181,35 @@ public struct ClusterCommandResult: Sendable, Codable, Equatable {
         self.error = error
     }
 }
+
+/// One point of the console's map (`GET /v1/clusters/map`): `["c0001", 11.53, 106.88,
+/// "online"]`, an array rather than an object, so a province's 1,661 points stay small.
+public struct ClusterMapPoint: Sendable, Codable, Equatable {
+    public var id: String
+    public var latitude: Double
+    public var longitude: Double
+    public var state: HealthState
+
+    public init(id: String, latitude: Double, longitude: Double, state: HealthState) {
+        self.id = id
+        self.latitude = latitude
+        self.longitude = longitude
+        self.state = state
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.unkeyedContainer()
+        try c.encode(id)
+        try c.encode(latitude)
+        try c.encode(longitude)
+        try c.encode(state)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var c = try decoder.unkeyedContainer()
+        id = try c.decode(String.self)
+        latitude = try c.decode(Double.self)
+        longitude = try c.decode(Double.self)
+        state = try c.decode(HealthState.self)
+    }
+}

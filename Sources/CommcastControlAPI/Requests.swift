@@ -111,6 +111,53 @@ public struct ScheduleEntry: Sendable, Codable, Equatable {
     }
 }
 
+/// Airings of one bulletin at one time in one zone, counted (`GET /v1/schedule?group=zone`).
+public struct ScheduleBlock: Sendable, Codable, Equatable {
+    public var start: Date
+    public var end: Date
+    public var wantedAt: Date
+    public var zone: String
+    public var bulletinId: Int64
+    public var title: String
+    public var level: BulletinLevel
+    public var reason: String?
+    /// Whether these air or are skipped.
+    public var skipped: Bool
+    public var clusters: Int
+
+    public init(entry: ScheduleEntry, skipped: Bool) {
+        start = entry.start
+        end = entry.end
+        wantedAt = entry.wantedAt
+        zone = entry.zone ?? ""
+        bulletinId = entry.bulletinId
+        title = entry.title
+        level = entry.level
+        reason = entry.reason
+        self.skipped = skipped
+        clusters = 1
+    }
+
+    /// Lines for many clusters as one block per bulletin, time, zone and reason, in time order.
+    public static func grouping(airings: [ScheduleEntry], skipped: [ScheduleEntry]) -> [ScheduleBlock] {
+        struct Key: Hashable {
+            var skipped: Bool
+            var bulletin: Int64
+            var start: Date
+            var zone: String?
+            var reason: String?
+        }
+        var blocks: [Key: ScheduleBlock] = [:]
+        for (list, isSkipped) in [(airings, false), (skipped, true)] {
+            for entry in list {
+                let key = Key(skipped: isSkipped, bulletin: entry.bulletinId, start: entry.start, zone: entry.zone, reason: entry.reason)
+                if blocks[key] == nil { blocks[key] = ScheduleBlock(entry: entry, skipped: isSkipped) } else { blocks[key]!.clusters += 1 }
+            }
+        }
+        return blocks.values.sorted { ($0.start, $0.zone, $0.bulletinId) < ($1.start, $1.zone, $1.bulletinId) }
+    }
+}
+
 /// `GET /v1/schedule`
 public struct ScheduleResponse: Sendable, Codable {
     public var day: String
@@ -121,8 +168,17 @@ public struct ScheduleResponse: Sendable, Codable {
     /// Each zone's quiet hours in effect ("22:00-05:00"), its own, inherited or the
     /// station's; a zone without any is absent.
     public var quietHours: [String: String]
-    public init(day: String, timeZone: String, airings: [ScheduleEntry], skipped: [ScheduleEntry], quietHours: [String: String] = [:]) {
+    /// With `group=zone`: the airings and skipped occurrences of one bulletin at one
+    /// time in one zone as one block with a count, instead of one line per cluster
+    /// (a province's 1,661 clusters would make megabytes); `airings` and `skipped`
+    /// are then empty.
+    public var blocks: [ScheduleBlock]?
+    public init(
+        day: String, timeZone: String, airings: [ScheduleEntry], skipped: [ScheduleEntry], quietHours: [String: String] = [:],
+        blocks: [ScheduleBlock]? = nil
+    ) {
         self.quietHours = quietHours
+        self.blocks = blocks
         self.day = day
         self.timeZone = timeZone
         self.airings = airings

@@ -107,6 +107,48 @@ struct ControlRoutesTests {
         #expect(try f.database.bulletin(id: forB.id)?.state == .active)
     }
 
+    @Test("the console's compact views: the schedule per zone with counts, the map's points, a plan without storing, statistics as CSV")
+    func consoleViews() async throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        try f.database.addCluster(Cluster(id: "a-3", name: "Cụm a-3", zonePath: "tinh/xa-a", latitude: 11.53, longitude: 106.88), at: f.clock.now)
+        let media = try await f.recording()
+        let province = try await f.queue(.normal, at: "11:00", zone: "tinh", media: media)
+        try await routes(f, as: Self.an) { client in
+            try await client.execute(uri: "/v1/schedule?day=2026-12-02&group=zone", method: .get) { response in
+                #expect(response.status == .ok)
+                let schedule = try Self.decode(ScheduleResponse.self, response)
+                #expect(schedule.airings.isEmpty && schedule.skipped.isEmpty)
+                let blocks = try #require(schedule.blocks)
+                #expect(blocks.count == 1, "\(blocks)")
+                #expect(blocks.first?.zone == "tinh/xa-a" && blocks.first?.clusters == 3 && blocks.first?.bulletinId == province.id)
+                #expect(schedule.quietHours == ["tinh/xa-a": "22:00-05:00"], "commune B is outside An's zones")
+            }
+            try await client.execute(uri: "/v1/schedule?group=cluster", method: .get) { response in
+                #expect(response.status == .badRequest)
+                let error = try Self.decode(APIErrorBody.self, response)
+                #expect(error.message.hasPrefix("group: got cluster, expected zone"), "\(error.message)")
+            }
+            try await client.execute(uri: "/v1/clusters/map", method: .get) { response in
+                #expect(String(buffer: response.body) == #"[["a-3",11.53,106.88,"never_seen"]]"#)
+            }
+            let request = AddBulletinRequest(
+                title: "Họp dân", level: .normal, mediaSha256: media.sha256, text: nil, targets: [.zone("tinh/xa-a")],
+                schedule: ScheduleSpec(at: "12:00"))
+            try await client.execute(uri: "/v1/bulletins/plan", method: .post, body: try Self.json(request)) { response in
+                #expect(response.status == .ok)
+                let planned = try Self.decode(PlannedBulletin.self, response)
+                #expect(planned.plan.airings == 3 && planned.plan.clusters == 3 && !planned.pending)
+            }
+            try await client.execute(uri: "/v1/stats?by=zone&format=csv", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/csv; charset=utf-8")
+                #expect(response.headers[.contentDisposition]?.hasPrefix("attachment; filename=\"commcast-stats-") == true)
+                #expect(String(buffer: response.body).hasPrefix("zone,planned,aired,completed,"))
+            }
+        }
+        #expect(try f.database.bulletins().count == 1, "the plan stored nothing")
+    }
+
     @Test("a cluster CSV with one id on two lines is refused naming both, nothing is imported, and the API keeps serving")
     func duplicateClusterIDs() async throws {
         let f = try Self.fixture()

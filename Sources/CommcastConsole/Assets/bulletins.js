@@ -15,7 +15,7 @@ pages.schedule = {
     document.querySelectorAll("#schedule-days button").forEach((b) => b.classList.toggle("here", Number(b.dataset.days) === this.days));
     const today = Date.now();
     const wanted = this.days === 7 ? [0, 1, 2, 3, 4, 5, 6] : [this.days];
-    const results = await Promise.all(wanted.map((d) => api("GET", `/v1/schedule?day=${stationDay(new Date(today + d * 86400000))}`)));
+    const results = await Promise.all(wanted.map((d) => api("GET", `/v1/schedule?group=zone&day=${stationDay(new Date(today + d * 86400000))}`)));
     const bad = results.find((r) => r.status !== 200);
     if (bad) { failed(bad); return; }
     this.render(results.map((r) => r.data));
@@ -30,15 +30,8 @@ pages.schedule = {
     let count = 0;
     for (const day of days) {
       const zones = new Map();
-      const entry = (zone) => { if (!zones.has(zone)) zones.set(zone, new Map()); return zones.get(zone); };
-      for (const [kind, entries] of [["aired", day.airings], ["skipped", day.skipped]]) {
-        for (const a of entries) {
-          const blocks = entry(a.zone || "?");
-          const key = `${kind}/${a.bulletin_id}/${a.start}`;
-          if (!blocks.has(key)) blocks.set(key, { ...a, kind, clusters: 0 });
-          blocks.get(key).clusters += 1;
-        }
-      }
+      const entry = (zone) => { if (!zones.has(zone)) zones.set(zone, []); return zones.get(zone); };
+      for (const block of day.blocks) entry(block.zone || "?").push({ ...block, kind: block.skipped ? "skipped" : "aired" });
       for (const zonePath of Object.keys(day.quiet_hours || {})) entry(zonePath);
       if (days.length > 1) timeline.append(el("h3", { text: new Date(`${day.day}T12:00:00`).toLocaleDateString(locale(), { weekday: "long", day: "2-digit", month: "2-digit" }) }));
       const chart = el("div", { class: "lanes" });
@@ -51,7 +44,7 @@ pages.schedule = {
           const spans = from < to ? [[from, to]] : [[from, 1440], [0, to]];
           for (const [a, b] of spans) lane.append(el("span", { class: "quiet", style: `left:${a / 14.4}%;width:${(b - a) / 14.4}%`, title: t("schedule.quiet", { span: quiet }) }));
         }
-        for (const block of blocks.values()) {
+        for (const block of blocks) {
           const start = stationMinutes(block.start);
           const minutes = Math.max(1, (Date.parse(block.end) - Date.parse(block.start)) / 60000);
           lane.append(el("span", {
@@ -212,7 +205,14 @@ pages.new = {
       schedule.every = Number($("new-every").value);
       schedule.window = $("new-window").value.trim();
     }
-    if ((when === "daily" || when === "every") && $("new-until").value) schedule.until = $("new-until").value;
+    if (when === "daily" || when === "every") {
+      const days = [...document.querySelectorAll("#new-weekdays input:checked")].map((i) => i.value);
+      if (!days.length) { this.error(t("new.need.day")); return null; }
+      if (days.length < 7) schedule.weekdays = days.join(",");
+      if ($("new-from").value) schedule.from = $("new-from").value;
+      if ($("new-until").value) schedule.until = $("new-until").value;
+      if ($("new-times").value) schedule.times = Number($("new-times").value);
+    }
     const request = { title, level: $("new-level").value, targets: zones.map((zone) => ({ zone })), schedule };
     if (this.source() === "text") {
       const text = $("new-text").value.trim();

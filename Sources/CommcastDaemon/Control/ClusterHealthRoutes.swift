@@ -25,6 +25,16 @@ extension ControlAPIService {
             return try JSONResponse.ok(statuses.sorted { ($0.state, $0.cluster.id) < ($1.state, $1.cluster.id) })
         }
 
+        // The map's points: only clusters with coordinates, as compact arrays.
+        v1.get("clusters/map") { _, context in
+            let op = try context.requireOperator()
+            let placed = try scope.clusters(under: nil, for: op).filter { $0.latitude != nil && $0.longitude != nil }
+            let points = try Self.statuses(of: placed, registry: registry, database: db).map {
+                ClusterMapPoint(id: $0.cluster.id, latitude: $0.cluster.latitude!, longitude: $0.cluster.longitude!, state: $0.state)
+            }
+            return try JSONResponse.ok(points)
+        }
+
         v1.get("clusters/:id/health") { request, context in
             let op = try context.requireOperator()
             let id = try context.parameters.require("id")

@@ -42,10 +42,18 @@ extension ControlAPIService {
                     clusterId: $0.clusterID, bulletinId: $0.bulletinID, title: titles[$0.bulletinID]?.0 ?? "",
                     level: $0.level, reason: $0.reason, zone: zoneOf[$0.clusterID])
             }.sorted { ($0.start, $0.clusterId) < ($1.start, $1.clusterId) }
-            return try JSONResponse.ok(
-                ScheduleResponse(
-                    day: dayStart.formatted(Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day()),
-                    timeZone: calendar.timeZone.identifier, airings: airings, skipped: skipped, quietHours: quiet))
+            let day = dayStart.formatted(Date.ISO8601FormatStyle(timeZone: calendar.timeZone).year().month().day())
+            switch q.get("group") {
+            case nil:
+                return try JSONResponse.ok(
+                    ScheduleResponse(day: day, timeZone: calendar.timeZone.identifier, airings: airings, skipped: skipped, quietHours: quiet))
+            case "zone":
+                return try JSONResponse.ok(
+                    ScheduleResponse(
+                        day: day, timeZone: calendar.timeZone.identifier, airings: [], skipped: [], quietHours: quiet,
+                        blocks: ScheduleBlock.grouping(airings: airings, skipped: skipped)))
+            case let other?: throw APIError.badRequest("group: got \(other), expected zone (or nothing for one line per cluster)")
+            }
         }
 
         v1.get("stats") { request, context in

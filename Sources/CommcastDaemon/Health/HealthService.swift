@@ -49,9 +49,19 @@ public struct HealthService: Service {
             } catch {
                 logger.error("health check failed", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+            // The next pass at the tick, or as soon as a link opens or closes; never
+            // closer than half a second, so a reconnect storm of a province's clusters
+            // costs a few passes, not one per link.
+            try? await cancelWhenGracefulShutdown { [interval, registry] in
+                let spacing = min(Self.minimumSpacing, interval)
+                try await Task.sleep(for: spacing)
+                await registry.linkChanges.wait(timeout: interval - spacing)
+            }
         }
     }
+
+    /// The shortest time between two passes.
+    static let minimumSpacing: Duration = .milliseconds(500)
 
     var policy: HealthPolicy { HealthPolicy(heartbeatInterval: TimeInterval(settings.current.link.heartbeatSeconds)) }
 

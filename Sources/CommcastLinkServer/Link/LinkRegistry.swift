@@ -61,6 +61,10 @@ public final class LinkRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Fired whenever a link opens or closes, so the health pass that judges it runs
+    /// at once rather than at its next tick: an open console shows a cluster that went
+    /// offline within a second or two.
+    public let linkChanges = ScheduleTrigger()
 
     public init() {}
 
@@ -75,6 +79,7 @@ public final class LinkRegistry: Sendable {
             s.everSeen.insert(clusterID)
             return old
         }
+        linkChanges.fire()
         return (session, replaced)
     }
 
@@ -91,6 +96,7 @@ public final class LinkRegistry: Sendable {
             return ids.compactMap { s.pendingCommands.removeValue(forKey: $0)?.answer }
         }
         for answer in orphaned { answer.resume(returning: .noAnswer) }
+        linkChanges.fire()
     }
 
     /// Sends a command and waits for the cluster's `command_result`, at most `timeout`.
