@@ -103,10 +103,12 @@ def seed_inventory():
         commcast("zone", "add", f"tinh/huyen/{path}", "--parents")
     csv = os.path.join(STATE, "demo-clusters.csv")
     with open(csv, "w") as f:
-        f.write("id,name,zone\n")
-        for path, name, count in COMMUNES:
+        # Made-up coordinates near Đồng Xoài, so the console's overview draws its map.
+        f.write("id,name,zone,latitude,longitude\n")
+        for c, (path, name, count) in enumerate(COMMUNES):
             for n in range(1, count + 1):
-                f.write(f"{path[3:]}-{n:02d},Cụm loa {n} {name},tinh/huyen/{path}\n")
+                lat, lon = 11.50 + c * 0.05 + (n % 4) * 0.008, 106.85 + c * 0.06 + (n // 4) * 0.008
+                f.write(f"{path[3:]}-{n:02d},Cụm loa {n} {name},tinh/huyen/{path},{lat:.4f},{lon:.4f}\n")
     commcast("cluster", "import", csv, "--credentials", CREDENTIALS)
     commcast("operator", "passwd", DEMO_USER, stdin=f"{DEMO_PASSWORD}\n".encode())
     return True
