@@ -98,10 +98,14 @@ public struct BulletinDesk: Sendable {
     /// Nothing is stored for a bulletin that would never air.
     public func create(_ request: AddBulletinRequest, by op: Operator, actor: Actor) async throws -> (Bulletin, PlanPreview) {
         let checked = try await check(request, by: op)
-        let media = try checked.media ?? store(checked.spoken!, kind: .text)
+        let (media, kind): (MediaRecord, SourceKind)
+        switch checked.source {
+        case .recording(let record): (media, kind) = (record, .file)
+        case .spoken(let audio): (media, kind) = (try store(audio, kind: .text), .text)
+        }
         let bulletin = try database.createBulletin(
             NewBulletin(
-                title: checked.title, level: request.level, sourceKind: checked.media == nil ? .text : .file, media: media,
+                title: checked.title, level: request.level, sourceKind: kind, media: media,
                 text: request.text, targets: request.targets, rules: [checked.rule],
                 state: waitsForApproval(request.level, by: op) ? .pending : .active),
             by: actor, at: checked.at)
@@ -121,9 +125,15 @@ public struct BulletinDesk: Sendable {
         var at: Date
         var title: String
         var rule: RecurrenceRule
-        var media: MediaRecord?
-        var spoken: IngestResult?
+        var source: Source
         var preview: PlanPreview
+
+        enum Source {
+            /// An uploaded recording, already in the media store.
+            case recording(MediaRecord)
+            /// The voice's reading of the text, stored only when the bulletin is.
+            case spoken(IngestResult)
+        }
     }
 
     func check(_ request: AddBulletinRequest, by op: Operator) async throws -> CheckedBulletin {
@@ -140,7 +150,7 @@ public struct BulletinDesk: Sendable {
             let media = try storedRecording(sha)
             let preview = try planPreview(rule, level: request.level, duration: Double(media.durationMilliseconds) / 1000, clusterIDs: clusterIDs)
             try requireAirings(preview, request: request, clusterIDs: clusterIDs)
-            return CheckedBulletin(at: at, title: title, rule: rule, media: media, preview: preview)
+            return CheckedBulletin(at: at, title: title, rule: rule, source: .recording(media), preview: preview)
         case (nil, let text?):
             // Refused before the voice speaks when the duration cannot matter: no
             // cluster, or no occurrence at all; otherwise after, with its real length.
@@ -149,7 +159,7 @@ public struct BulletinDesk: Sendable {
             let spoken = try await synthesize(text)
             let preview = try planPreview(rule, level: request.level, duration: spoken.duration, clusterIDs: clusterIDs)
             try requireAirings(preview, request: request, clusterIDs: clusterIDs)
-            return CheckedBulletin(at: at, title: title, rule: rule, spoken: spoken, preview: preview)
+            return CheckedBulletin(at: at, title: title, rule: rule, source: .spoken(spoken), preview: preview)
         default:
             throw Refusal.invalid("give exactly one of media_sha256 (a recording) or text (for the synthetic voice)")
         }
@@ -192,11 +202,7 @@ public struct BulletinDesk: Sendable {
                     wayOut: "reject it, and queue it again for a later time")
             }
         } else {
-            let trimmed = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, trimmed.count <= 500 else {
-                throw Refusal.invalid("reason: got \"\(reason ?? "")\", expected 1 to 500 characters for the author to read")
-            }
-            note = trimmed
+            note = try Self.checkReason(reason, for: "the author")
         }
         let reviewed = try database.reviewBulletin(id: id, approve: approve, note: note, by: actor, at: now())
         replanRequests.fire()
@@ -342,11 +348,17 @@ public struct BulletinDesk: Sendable {
     /// An inbox bulletin an operator turns down, with the reason the province will read.
     public func reject(inbox id: Int64, reason: String, by op: Operator, actor: Actor) throws -> ProvinceBulletinRecord {
         let record = try inboxRecord(id, for: op)
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 500 else {
-            throw Refusal.invalid("reason: got \"\(reason)\", expected 1 to 500 characters for the province")
-        }
+        let trimmed = try Self.checkReason(reason, for: "the province")
         return try database.rejectProvinceBulletin(id: record.id, reason: trimmed, by: actor, at: now())
+    }
+
+    /// A rejection's reason, trimmed: 1 to 500 characters for `reader` to read.
+    static func checkReason(_ reason: String?, for reader: String) throws -> String {
+        let trimmed = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 500 else {
+            throw Refusal.invalid("reason: got \"\(reason ?? "")\", expected 1 to 500 characters for \(reader) to read")
+        }
+        return trimmed
     }
 
     /// The province bulletins the operator sees.

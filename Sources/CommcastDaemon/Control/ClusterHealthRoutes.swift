@@ -29,8 +29,10 @@ extension ControlAPIService {
         v1.get("clusters/map") { _, context in
             let op = try context.requireOperator()
             let placed = try scope.clusters(under: nil, for: op).filter { $0.latitude != nil && $0.longitude != nil }
-            let points = try Self.statuses(of: placed, registry: registry, database: db).map {
-                ClusterMapPoint(id: $0.cluster.id, latitude: $0.cluster.latitude!, longitude: $0.cluster.longitude!, state: $0.state)
+            let points = try Self.statuses(of: placed, registry: registry, database: db).compactMap { s in
+                s.cluster.latitude.flatMap { lat in
+                    s.cluster.longitude.map { ClusterMapPoint(id: s.cluster.id, latitude: lat, longitude: $0, state: s.state) }
+                }
             }
             return try JSONResponse.ok(points)
         }
