@@ -1,6 +1,6 @@
 """What the benchmark drivers share: a commcastd on loopback, the CLI against it,
 a province of clusters, and a process's CPU seconds and memory."""
-import os, subprocess, sys, time
+import json, os, subprocess, sys, time
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -64,6 +64,14 @@ class Station:
         if check and r.returncode != 0:
             sys.exit(f"commcast {' '.join(args)}: {r.stderr}")
         return r
+
+    def wait_connected(self, clusters, seconds=90):
+        """Waits until `clusters` clusters are connected, then 3 s for the first schedules to settle."""
+        deadline = time.time() + seconds
+        while json.loads(self.cli("status", "--json").stdout).get("clusters_connected") != clusters:
+            if time.time() > deadline: sys.exit("not every cluster connected")
+            time.sleep(0.5)
+        time.sleep(3)
 
     def stop(self):
         self.daemon.terminate()

@@ -25,11 +25,7 @@ subprocess.run(["sox", f"{work}/long.wav", "-r", "48000", f"{work}/live.wav", "t
 sim = subprocess.Popen([f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{port}", "--credentials", f"{work}/credentials.csv",
                         "--json", "--duration", "75", "--reconnect-jitter", "2", "--live-decode-percent", "2"],
                        stdout=subprocess.PIPE, stderr=open(f"{work}/sim.log", "w"), text=True)
-deadline = time.time() + 60
-while json.loads(cli("status", "--json").stdout).get("clusters_connected") != clusters:
-    if time.time() > deadline: sys.exit("not every cluster connected")
-    time.sleep(0.5)
-time.sleep(3)
+station.wait_connected(clusters, seconds=60)
 
 # Phase 1: the station, live to every cluster.
 cpu0, t0 = cpu(daemon.pid), time.time()

@@ -27,62 +27,27 @@ import math
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import wave
 import zoneinfo
 
-from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+
+import browser_support
+from browser_support import FAILURES, SIZES, TestStation, browser, check, fetch, login, page, shot, text, wait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug"))
-OUT = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, ".build/console-screenshots"))
-WORK = tempfile.mkdtemp(prefix="commcast-console-")
-SOCKET = os.path.join(WORK, "control.sock")
-ENV = dict(os.environ, COMMCAST_SOCKET=SOCKET)
-FAILURES = []
-SIZES = {"phone": (360, 740), "desktop": (1366, 768)}
+OUT = browser_support.OUT = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, ".build/console-screenshots"))
+STATION = TestStation(
+    BIN, "commcast-console-",
+    '[schedule]\napproval = "required"\nquiet_hours = "none"\n'
+    '[[operators]]\nname = "Lan"\nzones = ["tinh/xa-a"]\n'
+    '[[operators]]\nname = "Tâm"\nzones = ["tinh/xa-b"]\n'
+    '[[operators]]\nname = "Huyện"\nroles = ["operator", "supervisor"]\nzones = ["tinh"]\n')
+WORK = STATION.work
 PASSWORDS = {"Lan": "đồng lúa chín vàng", "Huyện": "sông nước miền tây 2026", "Tâm": "một mật khẩu khác hẳn"}
-
-
-def check(ok, what):
-    print(f"{'pass' if ok else 'FAIL'}  {what}", flush=True)
-    if not ok:
-        FAILURES.append(what)
-    return ok
-
-
-def commcast(*args, stdin=None):
-    r = subprocess.run([os.path.join(BIN, "commcast"), *args], input=stdin, capture_output=True, env=ENV, timeout=60)
-    if r.returncode != 0:
-        raise RuntimeError(f"commcast {' '.join(args)}: {r.stderr.decode(errors='replace')}")
-    return r.stdout.decode()
-
-
-def start_station():
-    config = os.path.join(WORK, "commcastd.toml")
-    with open(config, "w") as f:
-        f.write(f'[daemon]\nstate_directory = "{WORK}/state"\n[link]\nlisten_address = "127.0.0.1"\nport = 0\nheartbeat_seconds = 5\n'
-                f'[web]\nport = 0\n[control]\nsocket_path = "{SOCKET}"\n[schedule]\napproval = "required"\nquiet_hours = "none"\n'
-                '[[operators]]\nname = "Lan"\nzones = ["tinh/xa-a"]\n'
-                '[[operators]]\nname = "Tâm"\nzones = ["tinh/xa-b"]\n'
-                '[[operators]]\nname = "Huyện"\nroles = ["operator", "supervisor"]\nzones = ["tinh"]\n')
-    log = open(os.path.join(WORK, "commcastd.log"), "w")
-    daemon = subprocess.Popen([os.path.join(BIN, "commcastd"), "--config", config], stdout=log, stderr=log, env=ENV)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if os.path.exists(SOCKET):
-            try:
-                status = json.loads(commcast("status", "--json"))
-                if status.get("console_address") and status.get("link_address"):
-                    return daemon, status
-            except RuntimeError:
-                pass
-        time.sleep(0.1)
-    daemon.kill()
-    sys.exit("commcastd did not start:\n" + open(os.path.join(WORK, "commcastd.log")).read())
+commcast = STATION.commcast
 
 
 def tone_wav(path, seconds=3.0, hz=440):
@@ -130,67 +95,6 @@ def totp(secret, at=None):
     mac = hmac.new(secret, int((at or time.time()) // 30).to_bytes(8, "big"), hashlib.sha1).digest()
     offset = mac[-1] & 0x0F
     return f"{(int.from_bytes(mac[offset:offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
-
-
-def browser(size):
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={size[0]},{size[1]}",
-                 "--lang=vi-VN", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"):
-        options.add_argument(flag)
-    options.binary_location = "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"), options=options)
-    driver.set_window_size(*size)
-    return driver
-
-
-def shot(driver, name):
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, f"{name}.png")
-    # The whole page, not only the first screen: set the window as tall as the page.
-    width = driver.get_window_size()["width"]
-    height = driver.execute_script("return Math.max(document.body.scrollHeight, window.innerHeight)")
-    driver.set_window_size(width, min(max(height + 140, 740), 4000))
-    driver.save_screenshot(path)
-    driver.set_window_size(width, SIZES["phone"][1] if width < 800 else SIZES["desktop"][1])
-    return path
-
-
-def text(driver, element_id):
-    return driver.find_element(By.ID, element_id).text
-
-
-def wait(driver, condition, seconds=15):
-    def safe(d):
-        try:
-            return condition(d)
-        except Exception:
-            return False
-    return WebDriverWait(driver, seconds, poll_frequency=0.1).until(safe)
-
-
-def login(driver, name, password):
-    driver.find_element(By.ID, "name").clear()
-    driver.find_element(By.ID, "name").send_keys(name)
-    driver.find_element(By.ID, "password").clear()
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-
-
-def page(driver, route, section):
-    driver.execute_script(f"location.hash = {json.dumps(route)}")
-    wait(driver, lambda d: d.find_element(By.ID, section).is_displayed())
-
-
-def fetch(driver, method, path, body=None, csrf=True):
-    """A request from inside the page, as its own script would send it (or without the CSRF token)."""
-    return driver.execute_async_script("""
-        const [method, path, body, withToken, done] = arguments;
-        const headers = {"Content-Type": "application/json"};
-        if (withToken) headers["X-CSRF-Token"] = csrf;
-        fetch(path, {method, headers, body: body === null ? undefined : JSON.stringify(body)})
-          .then(async (r) => done({status: r.status, body: await r.text()}));
-    """, method, path, body, csrf)
 
 
 def new_bulletin(driver, label, title, source, fill, expect=None):
@@ -440,7 +344,7 @@ def run(url, sim):
 
 
 def main():
-    daemon, status = start_station()
+    daemon, status = STATION.start()
     sim = None
     try:
         credentials = seed()

@@ -28,6 +28,10 @@ python3 scripts/cluster_conformance.py --self-test .build/debug
 # The web console in headless Chromium (Debian's chromium and chromium-driver), with
 # screenshots at a phone's size and a desktop's in .build/console-screenshots.
 python3 scripts/console_browser_test.py .build/debug .build/console-screenshots
+# Live from a phone's browser: Chromium's fake microphone plays known tones through the
+# console's WebSocket to simulated clusters that keep what they play; the tones must
+# arrive in order, through a cut connection and past the grace (docs/live.md).
+python3 scripts/live_browser_test.py .build/debug .build/live-screenshots
 # The newcomer's demo station (scripts/run-daemon.sh), checked: 45 simulated clusters
 # online, the demo login on the console, a bulletin planned.
 python3 scripts/demo_station.py .build/debug --check

@@ -44,13 +44,16 @@ public enum Daemon {
         let broadcaster = LiveBroadcaster(settings: .init(configuration.live), logger: logger)
         let addresses = ListeningAddresses()
         let reporterProgress = ReporterProgress()
+        let uplinks = PhoneUplinks(settings: .init(configuration.live))
 
         let scope = OperatorScope(database: database)
         let station = Station(
             bulletins: BulletinDesk(
                 settings: settings, database: database, media: media, scope: scope,
                 replanRequests: replanRequests, logger: logger),
-            onAir: OnAir(broadcaster: broadcaster, registry: registry, database: database, settings: settings, scope: scope, logger: logger),
+            onAir: OnAir(
+                broadcaster: broadcaster, registry: registry, database: database, settings: settings, scope: scope, uplinks: uplinks,
+                logger: logger),
             inventory: InventoryDesk(database: database, scope: scope, registry: registry, replanRequests: replanRequests),
             commands: ClusterCommands(database: database, scope: scope, registry: registry, planStored: planStored),
             scope: scope)
@@ -81,6 +84,7 @@ public enum Daemon {
             },
             controlAPI,
             LiveWatchdogService(onAir: station.onAir, timeout: .seconds(configuration.live.sourceTimeoutSeconds)),
+            PhoneUplinkService(uplinks: uplinks, onAir: station.onAir, logger: logger),
         ]
         // A service that returns ends the group, so the relay service runs only when there are relays.
         if !configuration.relays.isEmpty {

@@ -370,7 +370,9 @@ final class SimulatedCluster: @unchecked Sendable {
                 state.live = LiveReception(
                     liveID: m.liveID, stream: m.stream, level: m.level,
                     buffer: JitterBuffer(jitterMilliseconds: m.jitterMS, frameMilliseconds: m.frameMS),
-                    decoder: Double.random(in: 0..<100) < options.liveDecodePercent ? try? OpusPacketDecoder() : nil)
+                    decoder: options.liveAudioDirectory != nil || Double.random(in: 0..<100) < options.liveDecodePercent
+                        ? try? OpusPacketDecoder() : nil)
+                if options.liveAudioDirectory != nil { state.live?.recorded = [] }
             }
             return state.schedule.interrupt(for: m.level)
         }
@@ -406,15 +408,19 @@ final class SimulatedCluster: @unchecked Sendable {
     func play(_ slots: [JitterBuffer.Slot]) {
         guard !slots.isEmpty, let decoder = lock.withLock({ state.live?.decoder }) else { return }
         var failures = 0
+        var played: [Int16] = []
         for slot in slots {
             switch slot {
             case .play(_, let packet):
-                if (try? decoder.decode(packet))?.count != 960 { failures += 1 }
+                let samples = (try? decoder.decode(packet)) ?? []
+                if samples.count != 960 { failures += 1 }
+                played += samples
             case .conceal:
-                _ = try? decoder.decode(nil)
+                played += (try? decoder.decode(nil)) ?? []
             }
         }
         if failures > 0 { counters.update { $0.liveDecodeFailures += failures } }
+        if options.liveAudioDirectory != nil { lock.withLock { state.live?.recorded?.append(contentsOf: played) } }
     }
 
     /// Plays out what the buffer holds, then returns to the schedule.
@@ -425,8 +431,17 @@ final class SimulatedCluster: @unchecked Sendable {
             return (slots, state.live)
         }
         play(slots)
-        lock.withLock { if state.live?.liveID == m.liveID { state.live = nil } }
+        let recorded = lock.withLock { () -> [Int16]? in
+            defer { if state.live?.liveID == m.liveID { state.live = nil } }
+            return state.live?.liveID == m.liveID ? state.live?.recorded : nil
+        }
         guard let ended else { return }
+        if let directory = options.liveAudioDirectory, let recorded {
+            let path = "\(directory)/\(credential.clusterID)-\(m.liveID).wav"
+            if !FileManager.default.createFile(atPath: path, contents: WAVFile.encode(mono16: recorded, sampleRate: 48_000)) {
+                counters.error("cannot write \(path)")
+            }
+        }
         counters.update { c in
             c.liveStops += 1
             c.liveLost += ended.buffer.lost
@@ -437,6 +452,10 @@ final class SimulatedCluster: @unchecked Sendable {
                 c.liveLagHistogram += Array(repeating: 0, count: ended.lagHistogram.count - c.liveLagHistogram.count)
             }
             for (ms, n) in ended.lagHistogram.enumerated() { c.liveLagHistogram[ms] += n }
+            if c.livePlayoutLagHistogram.count < ended.playoutLagHistogram.count {
+                c.livePlayoutLagHistogram += Array(repeating: 0, count: ended.playoutLagHistogram.count - c.livePlayoutLagHistogram.count)
+            }
+            for (ms, n) in ended.playoutLagHistogram.enumerated() { c.livePlayoutLagHistogram[ms] += n }
         }
     }
 

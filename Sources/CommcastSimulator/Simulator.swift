@@ -5,6 +5,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 
 /// Runs many simulated clusters (and optional hostile clients) in one process
 /// against a station, injects the configured faults, and tallies what happened.
@@ -12,11 +13,15 @@ public final class Simulator: Sendable {
     let options: SimulatorOptions
     let logger: Logger
     let counters = SimulatorCounters()
+    let stopRequested = Atomic(false)
 
     public init(options: SimulatorOptions, logger: Logger) {
         self.options = options
         self.logger = logger
     }
+
+    /// Ends the run early (SIGINT, SIGTERM), with the summary of what happened so far.
+    public func stop() { stopRequested.store(true, ordering: .relaxed) }
 
     /// Runs until `options.duration` has passed (or the completed-airings target is met).
     public func run() async -> SimulatorSummary {
@@ -57,7 +62,7 @@ public final class Simulator: Sendable {
         var welcomesAtDrop: [Int] = []
         while !Task.isCancelled {
             let elapsed = ContinuousClock.now - start
-            if elapsed >= options.duration { return }
+            if elapsed >= options.duration || stopRequested.load(ordering: .relaxed) { return }
             if counters.snapshot.allConnectedAfterSeconds == nil, clusters.allSatisfy(\.hasConnected) {
                 counters.update { $0.allConnectedAfterSeconds = Self.seconds(elapsed) }
             }

@@ -42,6 +42,9 @@ public struct SimulatorOptions: Sendable {
     /// and timing only. 100 in tests; a load benchmark lowers it so that the
     /// simulator's Opus decoding does not take the cores the station needs.
     public var liveDecodePercent: Double = 100
+    /// Where each cluster writes what it played of each live broadcast, as
+    /// `CLUSTER-LIVEID.wav` (48 kHz mono), for a test to measure; nil: nowhere.
+    public var liveAudioDirectory: String?
     /// PEM file of the CA (or self-signed certificate) to trust: the station speaks
     /// wss:// and https://. Nil: plain ws:// and http://.
     public var tlsTrustRoots: String?

@@ -12,6 +12,8 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
         case liveFirstAudioEarliest, liveClustersReceiving
         case liveLagP50MS = "liveLagP50Ms"
         case liveLagP99MS = "liveLagP99Ms"
+        case livePlayoutLagP50MS = "livePlayoutLagP50Ms"
+        case livePlayoutLagP99MS = "livePlayoutLagP99Ms"
     }
 
     public var clusters = 0
@@ -62,6 +64,8 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
     public var liveDecodeFailures = 0
     /// Capture-to-cluster lag: frames per whole millisecond of lag (index = ms, last bucket = 1000 ms and over).
     public var liveLagHistogram: [Int] = []
+    /// Capture to playout out of the cluster's jitter buffer (what a listener hears), per ms (last bucket: 2 s and over).
+    public var livePlayoutLagHistogram: [Int] = []
     /// Latest and earliest wall time (seconds since 1970) at which a cluster began to play the current broadcast.
     public var liveFirstAudioLatest: Double?
     public var liveFirstAudioEarliest: Double?
@@ -70,6 +74,9 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
     /// Lag percentiles over all frames, milliseconds.
     public var liveLagP50MS: Double?
     public var liveLagP99MS: Double?
+    /// Capture-to-playout percentiles over all frames played, milliseconds.
+    public var livePlayoutLagP50MS: Double?
+    public var livePlayoutLagP99MS: Double?
     public var hostileAttempts = 0
     public var hostileClosedByStation = 0
     public var errors: [String: Int] = [:]
@@ -93,7 +100,7 @@ extension SimulatorSummary: CustomStringConvertible {
         if liveStarts > 0 {
             func ms(_ v: Double?) -> String { v.map { String(format: "%.0f ms", $0) } ?? "-" }
             lines.append(
-                "live                \(liveStarts) starts, \(liveStops) stops, \(livePackets) frames, \(liveOutOfOrder) out of order, \(liveLost) lost, \(liveLate) late, lag p50 \(ms(liveLagP50MS)) p99 \(ms(liveLagP99MS))"
+                "live                \(liveStarts) starts, \(liveStops) stops, \(livePackets) frames, \(liveOutOfOrder) out of order, \(liveLost) lost, \(liveLate) late, lag p50 \(ms(liveLagP50MS)) p99 \(ms(liveLagP99MS)), to playout p50 \(ms(livePlayoutLagP50MS)) p99 \(ms(livePlayoutLagP99MS))"
             )
         }
         if !commands.isEmpty {
@@ -118,18 +125,20 @@ final class SimulatorCounters: Sendable {
     var snapshot: SimulatorSummary {
         state.withLock { s in
             var s = s
-            let total = s.liveLagHistogram.reduce(0, +)
-            func percentile(_ p: Double) -> Double? {
+            func percentile(_ p: Double, of histogram: [Int]) -> Double? {
+                let total = histogram.reduce(0, +)
                 guard total > 0 else { return nil }
                 var seen = 0
-                for (ms, n) in s.liveLagHistogram.enumerated() {
+                for (ms, n) in histogram.enumerated() {
                     seen += n
                     if Double(seen) >= p * Double(total) { return Double(ms) }
                 }
                 return nil
             }
-            s.liveLagP50MS = percentile(0.5)
-            s.liveLagP99MS = percentile(0.99)
+            s.liveLagP50MS = percentile(0.5, of: s.liveLagHistogram)
+            s.liveLagP99MS = percentile(0.99, of: s.liveLagHistogram)
+            s.livePlayoutLagP50MS = percentile(0.5, of: s.livePlayoutLagHistogram)
+            s.livePlayoutLagP99MS = percentile(0.99, of: s.livePlayoutLagHistogram)
             return s
         }
     }

@@ -27,6 +27,11 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Percent of heartbeats and receipts lost on the way (receipts are resent).") var loss: Double = 0
     @Option(name: .customLong("live-decode-percent"), help: "Percent of clusters that Opus-decode live audio (the rest check frames and timing).")
     var liveDecodePercent: Double = 100
+
+    @Option(
+        name: .customLong("live-audio-dir"),
+        help: "Write what each cluster played of each live broadcast to DIR/CLUSTER-LIVEID.wav (all clusters decode).")
+    var liveAudioDirectory: String?
     @Option(name: .customLong("clock-skew"), help: "The clusters' clocks are off by this many seconds.") var clockSkew: Double = 0
     @Option(name: .customLong("download-kibps"), help: "Throttle each download to this many KiB/s.") var downloadKiBps: Int?
     @Option(name: .customLong("corrupt"), help: "Percent of downloads corrupted in transit.") var corrupt: Double = 0
@@ -70,6 +75,7 @@ struct SimulatorCommand: AsyncParsableCommand {
             clockSkewSeconds: clockSkew, downloadKiBps: downloadKiBps, corruptPercent: corrupt, hostileClients: hostile,
             reconnectJitterSeconds: reconnectJitter, tlsTrustRoots: tlsCA)
         options.liveDecodePercent = liveDecodePercent
+        options.liveAudioDirectory = liveAudioDirectory
         for name in violate {
             guard let v = ProtocolViolation(rawValue: name) else {
                 throw ValidationError(
@@ -77,7 +83,17 @@ struct SimulatorCommand: AsyncParsableCommand {
             }
             options.violations.insert(v)
         }
-        let summary = await Simulator(options: options, logger: Logger(label: "commcast-sim")).run()
+        let simulator = Simulator(options: options, logger: Logger(label: "commcast-sim"))
+        // SIGINT or SIGTERM ends the run early and still prints its summary.
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { simulator.stop() }
+            source.resume()
+            return source
+        }
+        let summary = await simulator.run()
+        for source in signals { source.cancel() }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -186,6 +186,13 @@ struct ConfigurationLoaderTests {
         #expect(
             bad.map(\.key) == ["live.jitter_ms", "live.emergency_volume", "live.source_timeout_seconds", "live.bitrate", "live.microphone"], "\(bad)")
         #expect(bad.first?.message.contains("expected 20 to 2000") == true)
+        // A phone's uplink: its jitter buffer and the grace for a dropped connection.
+        let phone = loader.parse("[live]\nuplink_jitter_ms = 150\nreconnect_grace_seconds = 20\n").0.live
+        #expect(phone.uplinkJitterMilliseconds == 150 && phone.reconnectGraceSeconds == 20)
+        #expect(DaemonConfiguration().live.uplinkJitterMilliseconds == 100 && DaemonConfiguration().live.reconnectGraceSeconds == 10)
+        let (_, badPhone) = loader.parse("[live]\nuplink_jitter_ms = 5000\nreconnect_grace_seconds = 0\n")
+        #expect(badPhone.map(\.key) == ["live.uplink_jitter_ms", "live.reconnect_grace_seconds"], "\(badPhone)")
+        #expect(badPhone.last?.message == "expected 1 to 120")
     }
 
     @Test func provinceSettingsAreCheckedAndNamed() throws {

@@ -41,6 +41,26 @@ struct OnAirTests {
         #expect(!f.station.onAir.isOnAir)
     }
 
+    @Test("a broadcast from a phone waits for its uplink, and an unknown source is named")
+    func phoneSourceOpensAnUplink() throws {
+        let f = try StationFixture(at: StationFixture.stationTime(10, 0))
+        defer { f.remove() }
+        var phone = request("emergency")
+        phone.source = "phone"
+        let started = try f.station.onAir.start(phone, by: StationFixture.binh, actor: actorBinh)
+        let uplink = try #require(f.station.onAir.uplinks.uplink(started.liveId))
+        #expect(uplink.operatorName == "binh")
+        f.station.onAir.end(started.liveId, reason: "test", actor: actorBinh)
+        var wrong = request("emergency")
+        wrong.source = "radio"
+        #expect(throws: Refusal.self) { try f.station.onAir.start(wrong, by: StationFixture.binh, actor: actorBinh) }
+        do {
+            _ = try f.station.onAir.start(wrong, by: StationFixture.binh, actor: actorBinh)
+        } catch let refusal as Refusal {
+            #expect(refusal.message == "source: got \"radio\", expected file, microphone, phone, phone_file, stdin")
+        }
+    }
+
     @Test("an operator without the emergency role is refused, and nothing is audited")
     func emergencyNeedsTheRole() throws {
         let f = try StationFixture(at: StationFixture.stationTime(10, 0))

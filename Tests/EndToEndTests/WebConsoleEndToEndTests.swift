@@ -29,10 +29,12 @@ struct WebConsoleEndToEndTests {
         init(_ address: String) { base = "http://\(address)" }
 
         func request(
-            _ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, body: Data? = nil, csrf sendCSRF: Bool = true, bearer: String? = nil
+            _ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, body: Data? = nil, csrf sendCSRF: Bool = true, bearer: String? = nil,
+            headers: [(String, String)] = []
         ) async throws -> Reply {
             var request = HTTPClientRequest(url: base + path)
             request.method = method
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
             if let cookie { request.headers.add(name: "Cookie", value: cookie) }
             if sendCSRF, let csrf { request.headers.add(name: "X-CSRF-Token", value: csrf) }
             if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }

@@ -187,3 +187,28 @@ extension Data {
         UInt32(self[offset]) | UInt32(self[offset + 1]) << 8 | UInt32(self[offset + 2]) << 16 | UInt32(self[offset + 3]) << 24
     }
 }
+
+extension WAVFile {
+    /// A 16-bit PCM mono WAV file of `samples`: what the simulator keeps of a live
+    /// broadcast for a test to measure.
+    public static func encode(mono16 samples: [Int16], sampleRate: Int) -> Data {
+        var data = Data(capacity: 44 + samples.count * 2)
+        func le<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+        data.append(contentsOf: Array("RIFF".utf8))
+        le(UInt32(36 + samples.count * 2))
+        data.append(contentsOf: Array("WAVEfmt ".utf8))
+        le(UInt32(16))
+        le(UInt16(1))  // PCM
+        le(UInt16(1))  // mono
+        le(UInt32(sampleRate))
+        le(UInt32(sampleRate * 2))
+        le(UInt16(2))
+        le(UInt16(16))
+        data.append(contentsOf: Array("data".utf8))
+        le(UInt32(samples.count * 2))
+        samples.withUnsafeBufferPointer { p in
+            for s in p { le(s) }
+        }
+        return data
+    }
+}

@@ -152,7 +152,9 @@ pages.new = {
   checked: null,     // the request the shown plan is for
 
   async open() {
-    $("new-level").querySelector("option[value=emergency]").hidden = !hasRole("emergency");
+    // Hidden and disabled: Safari on iOS shows hidden options.
+    const emergency = $("new-level").querySelector("option[value=emergency]");
+    emergency.hidden = emergency.disabled = !hasRole("emergency");
     const result = await api("GET", "/v1/zones");
     if (result.status !== 200) { failed(result); return; }
     const box = $("new-zones");

@@ -16,6 +16,8 @@ public struct OnAir: Sendable {
     let database: CommcastDatabase
     let settings: RunningConfiguration
     let scope: OperatorScope
+    /// The broadcasts a phone's browser feeds.
+    public let uplinks: PhoneUplinks
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -24,13 +26,14 @@ public struct OnAir: Sendable {
 
     public init(
         broadcaster: LiveBroadcaster, registry: LinkRegistry, database: CommcastDatabase, settings: RunningConfiguration,
-        scope: OperatorScope, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        scope: OperatorScope, uplinks: PhoneUplinks? = nil, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.broadcaster = broadcaster
         self.registry = registry
         self.database = database
         self.settings = settings
         self.scope = scope
+        self.uplinks = uplinks ?? PhoneUplinks(settings: .init(settings.current.live))
         self.logger = logger
         self.now = now
     }
@@ -55,16 +58,25 @@ public struct OnAir: Sendable {
         guard op.mayQueue(level == .emergency ? .emergency : .priority) else {
             throw Refusal.forbidden("\(op.name) may not start an emergency broadcast: that needs the emergency role")
         }
-        guard ["microphone", "file", "stdin"].contains(request.source) else {
-            throw Refusal.invalid("source: got \"\(request.source)\", expected microphone, file or stdin")
+        guard Self.sources.contains(request.source) else {
+            throw Refusal.invalid("source: got \"\(request.source)\", expected \(Self.sources.sorted().joined(separator: ", "))")
         }
         let title = request.title.isEmpty ? request.title : try PrintableText.check(request.title, field: "title", maxLength: 200)
         let targeted = try scope.liveClusters(zones: request.zones, clusters: request.clusters, for: op)
         let ids = try reachable(targeted, level: level, orElse: "only an emergency broadcast may air now")
-        return try begin(
+        let started = try begin(
             level: level, clusterIDs: ids, targets: request.zones + request.clusters, source: request.source,
             title: title, actor: actor, details: [:])
+        // A phone's audio comes later, over the console's WebSocket; its uplink waits for it.
+        if PhoneUplinks.sources.contains(request.source) {
+            uplinks.begin(liveID: started.liveId, operatorName: op.name, now: now())
+        }
+        return started
     }
+
+    /// What an operator's broadcast may come from: the host's microphone, a file or
+    /// standard input (`commcast live`), or a phone's browser (the console).
+    public static let sources = Set(["microphone", "file", "stdin"]).union(PhoneUplinks.sources)
 
     /// The clusters of `ids` a broadcast of `level` may reach now: all of them for an
     /// emergency, else those outside their quiet hours; refused when none is left.
@@ -131,9 +143,10 @@ public struct OnAir: Sendable {
         return started
     }
 
-    /// Feeds source audio (48 kHz mono s16); false once `liveID` is no longer on air.
-    public func feed(_ liveID: String, samples: [Int16]) throws -> Bool {
-        try broadcaster.audio(liveID, samples: samples, now: now())
+    /// Feeds source audio (48 kHz mono s16), captured at `capturedAt` if known;
+    /// false once `liveID` is no longer on air.
+    public func feed(_ liveID: String, samples: [Int16], capturedAt: Date? = nil) throws -> Bool {
+        try broadcaster.audio(liveID, samples: samples, capturedAt: capturedAt, now: now())
     }
 
     /// Plays decoded audio into `liveID` 20 ms at a time on the clock, as a

@@ -226,6 +226,20 @@ extension ConfigurationLoader {
                 reader.problem("live.source_timeout_seconds", "\(v)", "expected 1 to 300")
             }
         }
+        if let v = reader.int(t, "live", "uplink_jitter_ms") {
+            if (20...1000).contains(v) {
+                config.live.uplinkJitterMilliseconds = v
+            } else {
+                reader.problem("live.uplink_jitter_ms", "\(v)", "expected 20 to 1000")
+            }
+        }
+        if let v = reader.int(t, "live", "reconnect_grace_seconds") {
+            if (1...120).contains(v) {
+                config.live.reconnectGraceSeconds = v
+            } else {
+                reader.problem("live.reconnect_grace_seconds", "\(v)", "expected 1 to 120")
+            }
+        }
         if let v = reader.int(t, "live", "bitrate") {
             if (6_000...128_000).contains(v) { config.live.bitrate = v } else { reader.problem("live.bitrate", "\(v)", "expected 6000 to 128000") }
         }

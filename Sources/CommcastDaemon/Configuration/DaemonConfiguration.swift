@@ -122,6 +122,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var emergencyVolume: Int? = 100
         /// A broadcast whose source sends nothing for this long ends (`source silent`).
         public var sourceTimeoutSeconds: Int = 10
+        /// The station's jitter buffer for a phone's live audio (docs/live.md, "From a phone").
+        public var uplinkJitterMilliseconds: Int = 100
+        /// A phone whose connection drops may come back into its broadcast within this;
+        /// past it the broadcast ends.
+        public var reconnectGraceSeconds: Int = 10
         /// Opus bitrate of the live stream.
         public var bitrate: Int = 32_000
         /// Live frames written to each connection at once: 2 (every 40 ms) halves the

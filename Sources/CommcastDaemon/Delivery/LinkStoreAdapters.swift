@@ -51,3 +51,10 @@ extension LiveBroadcaster.Settings {
             framesPerWrite: live.framesPerWrite)
     }
 }
+
+extension PhoneUplink.Settings {
+    /// From `[live]`.
+    init(_ live: DaemonConfiguration.LiveSection) {
+        self.init(jitterMilliseconds: live.uplinkJitterMilliseconds, grace: .seconds(live.reconnectGraceSeconds))
+    }
+}

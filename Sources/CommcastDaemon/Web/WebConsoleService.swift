@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOSSL
@@ -56,6 +57,11 @@ public struct WebConsoleService: Service {
         let v1 = router.group(RouterPath(ControlAPI.versionPrefix))
         addSessionRoutes(to: v1, tls: tls)
         api.addAPIRoutes(to: v1)
+        // Reached when the upgrade was refused (or not asked): the same checks say why.
+        v1.get("live/:id/uplink") { [self] request, context -> Response in
+            _ = try admitUplink(request, context: context)
+            return JSONResponse.error(.upgradeRequired, code: "websocket", message: "open this address as a WebSocket")
+        }
         router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
@@ -186,9 +192,11 @@ public struct WebConsoleService: Service {
         if let tls {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-            server = try .tls(.http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+            server = try .tls(
+                .http1WebSocketUpgrade(webSocketRouter: makeWebSocketRouter()),
+                tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
         } else {
-            server = .http1()
+            server = .http1WebSocketUpgrade(webSocketRouter: makeWebSocketRouter())
         }
         let port = web.port
         let app = Application(

@@ -35,6 +35,17 @@ public struct JitterBuffer: Sendable {
         firstPlayAt.map { $0 + Int64(sequence &- firstSequence) * frameMicroseconds }
     }
 
+    /// The sequence whose slot plays at `time` (µs), once the first frame arrived.
+    public func sequence(playingAt time: Int64) -> UInt32? {
+        firstPlayAt.map { firstSequence &+ UInt32(truncatingIfNeeded: max(0, (time - $0 + frameMicroseconds - 1) / frameMicroseconds)) }
+    }
+
+    /// The sequence of the next slot to play.
+    public var nextSequence: UInt32 { nextToPlay }
+
+    /// Frames held for slots still to come.
+    public var held: Int { waiting.count }
+
     /// Takes a frame that arrived at `now` (µs).
     public mutating func insert(sequence: UInt32, packet: [UInt8], now: Int64) {
         if firstPlayAt == nil {

@@ -200,7 +200,9 @@ public final class LiveBroadcaster: Sendable {
     }
 
     /// Feeds source audio (48 kHz mono s16); false if `liveID` is no longer running.
-    public func audio(_ liveID: String, samples: [Int16], now: Date) throws -> Bool {
+    /// `capturedAt` stamps the packets (a phone's capture time, on the station's
+    /// clock); by default the audio was captured `now`.
+    public func audio(_ liveID: String, samples: [Int16], capturedAt: Date? = nil, now: Date) throws -> Bool {
         try state.withLockedValue { s in
             guard let b = s.current, b.snapshot.liveId == liveID else { return false }
             b.lastAudio = now
@@ -211,12 +213,20 @@ public final class LiveBroadcaster: Sendable {
                 b.peakSince = b.lastAudio
             }
             let before = b.packetiser.nextSequence
-            for batch in try b.packetiser.take(samples, captureMicroseconds: UInt64(now.timeIntervalSince1970 * 1_000_000)) {
+            for batch in try b.packetiser.take(samples, captureMicroseconds: UInt64((capturedAt ?? now).timeIntervalSince1970 * 1_000_000)) {
                 b.members.fanOut(batch.frames)
                 b.listeners.fanOut(batch.pages)
             }
             b.snapshot.packets += Int(b.packetiser.nextSequence &- before)
             return true
+        }
+    }
+
+    /// Marks the source of `liveID` alive without audio: a source that paces itself
+    /// (a phone's uplink) decides when it is silent, not `stopIfSourceSilent`.
+    public func touch(_ liveID: String, now: Date) {
+        state.withLockedValue { s in
+            if let b = s.current, b.snapshot.liveId == liveID { b.lastAudio = now }
         }
     }
 

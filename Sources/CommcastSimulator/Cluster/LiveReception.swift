@@ -15,6 +15,10 @@ struct LiveReception {
     var frames = 0
     var outOfOrder = 0
     var lagHistogram: [Int] = []
+    /// Capture to the frame's play time out of the jitter buffer, per millisecond (last bucket: 2 s and over).
+    var playoutLagHistogram: [Int] = []
+    /// What the cluster played, when the run keeps it (`--live-audio-dir`).
+    var recorded: [Int16]?
 
     /// Records a frame and returns the slots now due, and the first play time if this was the first frame.
     mutating func take(_ frame: LiveFrame, now: Int64, lagBucket: Int) -> ([JitterBuffer.Slot], Int64?) {
@@ -23,7 +27,13 @@ struct LiveReception {
         if lagHistogram.count <= lagBucket { lagHistogram += Array(repeating: 0, count: lagBucket + 1 - lagHistogram.count) }
         lagHistogram[lagBucket] += 1
         let wasEmpty = buffer.firstPlayAt == nil
+        let lateBefore = buffer.late
         buffer.insert(sequence: frame.sequence, packet: frame.packet, now: now)
+        if buffer.late == lateBefore, let playAt = buffer.playTime(of: frame.sequence) {
+            let bucket = Int(max(0, min(2000, (playAt - Int64(frame.captureMicroseconds)) / 1000)))
+            if playoutLagHistogram.count <= bucket { playoutLagHistogram += Array(repeating: 0, count: bucket + 1 - playoutLagHistogram.count) }
+            playoutLagHistogram[bucket] += 1
+        }
         return (buffer.due(now: now), wasEmpty ? buffer.firstPlayAt : nil)
     }
 }
