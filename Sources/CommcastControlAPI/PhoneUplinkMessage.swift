@@ -125,7 +125,8 @@ public enum PhoneUplinkError: Error, Sendable, Equatable, CustomStringConvertibl
 /// A text message on the phone's uplink, either way (JSON with a `type`).
 public struct PhoneUplinkNotice: Sendable, Codable, Equatable {
     /// `clock` (the page asks the station's time, the station answers), `status`
-    /// (every half second while on air), `ended` (the broadcast is over: `reason`).
+    /// (every half second while on air), `ended` (the broadcast is over: `reason`),
+    /// `replaced` (another connection of the same broadcast took over from this one).
     public var type: String
     /// `clock`: the page's time when it asked, ms since 1970, echoed back.
     public var sent: Double?

@@ -113,6 +113,22 @@ struct PhoneUplinkEndToEndTests {
         }
         #expect(seen.withLockedValue { $0.reconnects } == 1)
 
+        // A session that ends (logged out elsewhere) stops feeding: the connection closes.
+        let second = Browser(address)
+        #expect(try await second.login("Ban chỉ huy", Self.rescuePassword).status == 200)
+        let loggedOut = try await WebSocketClient.connect(
+            url: "ws://\(address)\(uplink)?csrf=\(second.csrf ?? "")", configuration: .init(additionalHeaders: [.cookie: second.cookie ?? ""]),
+            logger: Logger(label: "e2e-phone")
+        ) { inbound, outbound, _ in
+            for message in Self.toneMessages(first: 9000, frames: 10) { try await outbound.writeBinaryMessage(ByteBuffer(bytes: message)) }
+            var first = true
+            for try await _ in inbound.messages(maxSize: 1 << 20) where first {
+                first = false
+                #expect(try await second.request(.DELETE, "/v1/session").status == 204)
+            }
+        }
+        #expect(loggedOut?.closeCode == .policyViolation, "\(String(describing: loggedOut))")
+
         // Gone past the grace: the station ends it, with the reason, in the audit too.
         var ended: [String: Any]?
         let deadline = ContinuousClock.now + .seconds(15)

@@ -238,7 +238,7 @@ pages.live = {
       this.reconnecting = false;
     };
     socket.onmessage = (event) => {
-      if (typeof event.data !== "string") return;
+      if (this.socket !== socket || typeof event.data !== "string") return;
       const notice = JSON.parse(event.data);
       this.lastStatus = performance.now();
       if (notice.type === "clock") {
@@ -271,7 +271,10 @@ pages.live = {
     const state = await api("GET", "/v1/live");
     if (state.status === 200 && state.data.live_id === this.liveId && state.data.ended_at) {
       this.finish(state.data, state.data.end_reason);
-    } else {
+    } else if ((state.status === 200 && state.data.live_id !== this.liveId) || state.status === 404) {
+      // Another broadcast since, or the station restarted: this one is over.
+      this.finish(null, "gone");
+    } else if (state.status !== 401) {
       this.connect();
     }
   },
@@ -319,6 +322,7 @@ pages.live = {
   reason(reason) {
     if (!reason) return "";
     if (reason === "file") return t("live.reason.file");
+    if (reason === "gone") return t("live.reason.gone");
     if (reason.startsWith("stopped by")) return t("live.reason.stopped");
     const lost = reason.match(/(?:lost|did not connect|no audio).* (\d+) s$/);
     if (lost) return t("live.reason.lost", { seconds: lost[1] });

@@ -43,7 +43,8 @@ extension WebConsoleService {
                 logger.info("phone uplink closed", metadata: ["live_id": "\(id)", "connection": "\(connection)"])
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await sendStatus(of: uplink, connection: connection, to: outbound) }
+                let token = context.requestContext.sessionToken
+                group.addTask { try await sendStatus(of: uplink, connection: connection, session: token, to: outbound) }
                 do {
                     for try await message in inbound.messages(maxSize: Self.maxUplinkMessageBytes) {
                         switch message {
@@ -92,20 +93,30 @@ extension WebConsoleService {
     }
 
     /// Every half second while this connection feeds the broadcast: its status;
-    /// then why it ended, and the connection closes.
-    private func sendStatus(of uplink: PhoneUplink, connection: Int, to outbound: WebSocketOutboundWriter) async throws {
+    /// then why it ended (or that another connection took over), and the connection
+    /// closes. Each status keeps the console session alive (an operator on air is
+    /// at work); a session that ended meanwhile (logged out, its password or roles
+    /// changed) closes the connection, and the broadcast ends past the grace.
+    private func sendStatus(of uplink: PhoneUplink, connection: Int, session: String?, to outbound: WebSocketOutboundWriter) async throws {
         let onAir = api.station.onAir
         let encoder = JSONResponse.encoder
         while !Task.isCancelled {
+            if let session, sessions.find(token: session, operatorNamed: settings.operator(named:)) == nil {
+                try await outbound.close(.policyViolation, reason: "the console session ended; log in again")
+                return
+            }
             guard uplink.isCurrent(connection), onAir.isRunning(uplink.liveID) else { break }
             let status = PhoneUplinkNotice(type: "status", live: onAir.current, uplink: uplink.counts)
             try await outbound.writeTextMessage(String(decoding: try encoder.encode(status), as: UTF8.self))
             try await Task.sleep(for: .milliseconds(500))
         }
-        let ended = onAir.current.flatMap { $0.liveId == uplink.liveID ? $0 : nil }
-        let reason =
-            onAir.isRunning(uplink.liveID) ? "another connection of this broadcast took over" : ended?.endReason ?? "the broadcast is over"
-        let notice = PhoneUplinkNotice(type: "ended", live: ended, uplink: uplink.counts, reason: reason)
+        let notice: PhoneUplinkNotice
+        if onAir.isRunning(uplink.liveID) {
+            notice = PhoneUplinkNotice(type: "replaced", reason: "another connection of this broadcast took over")
+        } else {
+            let ended = onAir.current.flatMap { $0.liveId == uplink.liveID ? $0 : nil }
+            notice = PhoneUplinkNotice(type: "ended", live: ended, uplink: uplink.counts, reason: ended?.endReason ?? "the broadcast is over")
+        }
         try await outbound.writeTextMessage(String(decoding: try encoder.encode(notice), as: UTF8.self))
         try await outbound.close(.normalClosure, reason: nil)
     }
