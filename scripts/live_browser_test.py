@@ -43,7 +43,7 @@ from browser_support import FAILURES, SIZES, TestStation, browser, check, fetch,
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug"))
 OUT = browser_support.OUT = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, ".build/live-screenshots"))
-GRACE = 5
+GRACE = 6
 PASSWORDS = {"Lan": "đồng lúa chín vàng", "Hùng": "báo động lũ quét 2026"}
 STATION = TestStation(
     BIN, "commcast-live-",
