@@ -257,15 +257,16 @@ def as_supervisor(url):
 
         # The root bulletin aired on A's three clusters: the chart draws their receipts.
         page(driver, "#/stats", "stats")
+        # Counted in one script call: the chart is redrawn after each click, and elements
+        # found before a redraw are gone after it.
+        def completed_bars():
+            return driver.execute_script(
+                "return [...document.querySelectorAll('#stats-chart rect.bar.online')].reduce((n, b) => n + Number(b.dataset.count), 0)")
         deadline = time.monotonic() + 150
-        while time.monotonic() < deadline:
-            bars = driver.find_elements(By.CSS_SELECTOR, "#stats-chart rect.bar.online")
-            if sum(int(b.get_attribute("data-count")) for b in bars) >= 3:
-                break
+        while time.monotonic() < deadline and completed_bars() < 3:
             time.sleep(2)
             driver.find_element(By.CSS_SELECTOR, "#stats-range [data-days='7']").click()
-        bars = driver.find_elements(By.CSS_SELECTOR, "#stats-chart rect.bar.online")
-        completed = sum(int(b.get_attribute("data-count")) for b in bars)
+        completed = completed_bars()
         check(completed >= 3, f"{label}: the statistics chart draws the completed airings the clusters reported ({completed})")
         csv = fetch(driver, "GET", driver.find_element(By.ID, "stats-csv").get_attribute("href"))
         check(csv["status"] == 200 and csv["body"].startswith("day,planned,aired"), f"{label}: the CSV download is a spreadsheet ({csv['body'][:40]!r})")
