@@ -66,14 +66,23 @@ final class SimulatedCluster: @unchecked Sendable {
         while !Task.isCancelled {
             var wait: ClosedRange<Double>?
             do {
+                // The liveness rule (docs/protocol.md, C-16): a ping every link timeout,
+                // and a link whose ping went unanswered is closed and dialled again.
                 let close = try await WebSocketClient.connect(
-                    url: options.linkURL, configuration: .init(maxFrameSize: LinkCodec.maxTextBytes),
+                    url: options.linkURL,
+                    configuration: .init(
+                        maxFrameSize: LinkCodec.maxTextBytes,
+                        autoPing: .enabled(timePeriod: .milliseconds(Int64(options.linkTimeoutSeconds * 1000)))),
                     tlsConfiguration: options.tlsConfiguration,
                     logger: logger
                 ) { inbound, outbound, _ in
                     try await self.converse(inbound, outbound)
                 }
                 failures = 0
+                if close == nil, !lock.withLock({ state.link.droppedOnPurpose }) {
+                    // Nothing from the station closed it: the link died on the way.
+                    counters.update { $0.linksLost += 1 }
+                }
                 if let close {
                     let code = UInt16(webSocketErrorCode: close.closeCode)
                     if [4400, 4401, 4403, 4404, 4410, 4426].contains(code) { counters.error("closed \(code)") }

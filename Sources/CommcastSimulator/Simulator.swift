@@ -31,8 +31,23 @@ public final class Simulator: Sendable {
                 tlsConfiguration: options.tlsConfiguration,
                 connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)))
         let verifier = MediaVerifier()
-        let clusters = options.clusters.map {
-            SimulatedCluster(credential: $0, options: options, counters: counters, verifier: verifier, http: http, logger: logger)
+        // With faults asked for, the clusters dial a fault proxy in front of the station.
+        var clusterOptions = options
+        var proxy: FaultProxy?
+        if options.usesProxy, let colon = options.station.lastIndex(of: ":"), let port = Int(options.station[options.station.index(after: colon)...])
+        {
+            let faulty = FaultProxy(upstreamHost: String(options.station[..<colon]), upstreamPort: port, faults: options.faults ?? .init())
+            if let local = try? await faulty.start() {
+                proxy = faulty
+                clusterOptions.station = "127.0.0.1:\(local)"
+                logger.info("clusters dial through a fault proxy", metadata: ["proxy": "127.0.0.1:\(local)", "station": "\(options.station)"])
+            } else {
+                counters.error("cannot start the fault proxy")
+            }
+        }
+        let faults = proxy
+        let clusters = clusterOptions.clusters.map {
+            SimulatedCluster(credential: $0, options: clusterOptions, counters: counters, verifier: verifier, http: http, logger: logger)
         }
         counters.update { $0.clusters = clusters.count }
         let start = ContinuousClock.now
@@ -41,12 +56,13 @@ public final class Simulator: Sendable {
             for i in 0..<options.hostileClients { group.addTask { await self.hostile(i) } }
             // The watcher ends the run; cancelling the group stops every cluster.
             group.addTask {
-                await self.watch(clusters, start: start)
+                await self.watch(clusters, start: start, proxy: faults)
             }
             await group.next()
             group.cancelAll()
         }
         try? await http.shutdown()
+        await faults?.stop()
         var summary = counters.snapshot
         summary.connectedAtEnd = clusters.filter(\.isConnected).count
         summary.receiptsPending = clusters.reduce(0) { $0 + $1.pendingReceipts }
@@ -55,8 +71,11 @@ public final class Simulator: Sendable {
     }
 
     /// Measures connect times, injects mass drops, and decides when the run is over.
-    func watch(_ clusters: [SimulatedCluster], start: ContinuousClock.Instant) async {
+    func watch(_ clusters: [SimulatedCluster], start: ContinuousClock.Instant, proxy: FaultProxy?) async {
         var drops = options.dropAllAt.sorted()
+        var outages = options.outages.sorted { $0.at < $1.at }
+        var fins = options.finAt.sorted()
+        var resets = options.resetAt.sorted()
         var lastDrop: ContinuousClock.Instant?
         var waitingForReconnect = false
         var welcomesAtDrop: [Int] = []
@@ -77,6 +96,22 @@ public final class Simulator: Sendable {
                 waitingForReconnect = true
                 welcomesAtDrop = clusters.map(\.welcomeCount)
                 await withTaskGroup(of: Void.self) { g in for c in clusters { g.addTask { await c.dropLink() } } }
+            }
+            let now = Self.seconds(elapsed)
+            if let next = outages.first, now >= next.at {
+                outages.removeFirst()
+                logger.info("outage", metadata: ["at": "\(next.at)", "seconds": "\(next.seconds)"])
+                proxy?.outage(for: .milliseconds(Int64(next.seconds * 1000)))
+            }
+            if let next = fins.first, now >= next {
+                fins.removeFirst()
+                logger.info("a FIN to every cluster, then silence", metadata: ["at": "\(next)"])
+                proxy?.finAndSilence()
+            }
+            if let next = resets.first, now >= next {
+                resets.removeFirst()
+                logger.info("every link reset", metadata: ["at": "\(next)"])
+                proxy?.resetAll()
             }
             if let target = options.stopAfterCompleted, !waitingForReconnect, drops.isEmpty {
                 let s = counters.snapshot

@@ -45,6 +45,23 @@ public struct SimulatorOptions: Sendable {
     /// Where each cluster writes what it played of each live broadcast, as
     /// `CLUSTER-LIVEID.wav` (48 kHz mono), for a test to measure; nil: nowhere.
     public var liveAudioDirectory: String?
+    /// The cluster's liveness rule (docs/protocol.md, C-16): a WebSocket ping every this
+    /// many seconds; one unanswered by the next means the link is dead, and the cluster
+    /// closes it and dials again. The station's `heartbeat_seconds` is the right value.
+    public var linkTimeoutSeconds: Double = 30
+    /// Faults a proxy between the clusters and the station puts on every link and
+    /// download (latency, jitter, a bandwidth cap, stalls, resets); nil: no proxy
+    /// unless an outage, a FIN or a reset is asked for.
+    public var faults: FaultProxy.Faults?
+    /// Outages (nothing moves either way): seconds after the start, and how long.
+    public var outages: [(at: Double, seconds: Double)] = []
+    /// When every link gets a FIN and then silence, seconds after the start.
+    public var finAt: [Double] = []
+    /// When every link is reset, seconds after the start.
+    public var resetAt: [Double] = []
+
+    /// Whether the run goes through a fault proxy.
+    public var usesProxy: Bool { faults != nil || !outages.isEmpty || !finAt.isEmpty || !resetAt.isEmpty }
     /// PEM file of the CA (or self-signed certificate) to trust: the station speaks
     /// wss:// and https://. Nil: plain ws:// and http://.
     public var tlsTrustRoots: String?

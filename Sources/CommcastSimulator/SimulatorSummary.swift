@@ -4,7 +4,7 @@ import Synchronization
 /// What a run did, for a person (`description`) or a script (JSON).
 public struct SimulatorSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
-        case clusters, connectedAtEnd, allConnectedAfterSeconds, reconnectedAfterDropSeconds, connects, connectFailures, linkDropsInjected
+        case clusters, connectedAtEnd, allConnectedAfterSeconds, reconnectedAfterDropSeconds, connects, connectFailures, linkDropsInjected, linksLost
         case refusals, schedulesReceived, deliverySeconds, downloads, downloadedBytes, resumedDownloads, sha256Mismatches, decodedAndChecked
         case decodeFailures, airingsStarted, airingsCompleted, airingsInterrupted, airingsFailed, receiptsSent, receiptsAcknowledged
         case receiptsPending, receiptsRejected, cancelsReceived, heartbeatsSent, hostileAttempts, hostileClosedByStation, errors, commands
@@ -25,6 +25,9 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
     public var connects = 0
     public var connectFailures = 0
     public var linkDropsInjected = 0
+    /// Links that ended without a close from the station: found dead by the cluster's
+    /// liveness rule (an unanswered ping), or cut on the way (a FIN, a reset).
+    public var linksLost = 0
     public var refusals: [String: Int] = [:]
     public var schedulesReceived = 0
     /// Seconds from the first schedule naming new media until the last cluster held it.
@@ -90,7 +93,7 @@ extension SimulatorSummary: CustomStringConvertible {
         var lines = [
             "clusters            \(clusters) simulated, \(connectedAtEnd) connected at the end",
             "connects            \(connects) (\(connectFailures) failed), all connected after \(s(allConnectedAfterSeconds))",
-            "link drops          \(linkDropsInjected) injected, all back after the last mass drop in \(s(reconnectedAfterDropSeconds))",
+            "link drops          \(linkDropsInjected) injected, all back after the last mass drop in \(s(reconnectedAfterDropSeconds)); \(linksLost) links lost on the way",
             "schedules           \(schedulesReceived) received; media delivered to all in \(s(deliverySeconds))",
             "media               \(downloads) downloads, \(downloadedBytes) bytes, \(resumedDownloads) resumed, \(sha256Mismatches) sha256 mismatches, \(decodedAndChecked) decoded and checked",
             "airings             \(airingsStarted) started, \(airingsCompleted) completed, \(airingsInterrupted) interrupted, \(airingsFailed) failed",

@@ -48,6 +48,21 @@ struct SimulatorCommand: AsyncParsableCommand {
             "Break a rule of docs/protocol.md on purpose (repeatable), to test a conformance runner.",
             valueName: ProtocolViolation.allCases.map(\.rawValue).joined(separator: "|")))
     var violate: [String] = []
+    @Option(
+        name: .customLong("link-timeout"),
+        help: "Ping the station this often, in seconds; a ping unanswered by the next one means the link is dead (docs/protocol.md, C-16).")
+    var linkTimeout: Double = 30
+    @Option(
+        help: ArgumentHelp(
+            "Dial the station through a fault proxy with a 4G profile: 4g-good (60 ms ± 20), 4g-bad (300 ms ± 150, 64 kbit/s, a 2–20 s stall every 2 min on average, 2 resets an hour).",
+            valueName: "4g-good|4g-bad"))
+    var faults: String?
+    @Option(
+        name: .customLong("outage"),
+        help: ArgumentHelp("An outage through the fault proxy: nothing moves from AT for SECONDS (repeatable).", valueName: "AT:SECONDS"))
+    var outages: [String] = []
+    @Option(name: .customLong("fin-at"), help: "Send every cluster a FIN and then silence, at these seconds (repeatable).") var finAt: [Double] = []
+    @Option(name: .customLong("reset-at"), help: "Reset every link at these seconds (repeatable).") var resetAt: [Double] = []
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error.") var logLevel: String = "warning"
 
@@ -76,6 +91,26 @@ struct SimulatorCommand: AsyncParsableCommand {
             reconnectJitterSeconds: reconnectJitter, tlsTrustRoots: tlsCA)
         options.liveDecodePercent = liveDecodePercent
         options.liveAudioDirectory = liveAudioDirectory
+        guard linkTimeout >= 1 else { throw ValidationError("--link-timeout: got \(linkTimeout), expected 1 or more seconds") }
+        options.linkTimeoutSeconds = linkTimeout
+        if let faults {
+            guard let profile = FaultProxy.Faults.profile(named: faults) else {
+                throw ValidationError("--faults: got \(faults), expected \(FaultProxy.Faults.profileNames.joined(separator: " or "))")
+            }
+            options.faults = profile
+        }
+        for outage in outages {
+            let parts = outage.split(separator: ":").map { Double($0) }
+            guard parts.count == 2, let at = parts[0], let seconds = parts[1], at >= 0, seconds > 0 else {
+                throw ValidationError("--outage: got \(outage), expected AT:SECONDS, such as 60:1800")
+            }
+            options.outages.append((at, seconds))
+        }
+        options.finAt = finAt
+        options.resetAt = resetAt
+        if options.usesProxy, tlsCA != nil {
+            throw ValidationError("--faults, --outage, --fin-at and --reset-at work on a plain link; without --tls-ca")
+        }
         for name in violate {
             guard let v = ProtocolViolation(rawValue: name) else {
                 throw ValidationError(

@@ -50,6 +50,34 @@ struct SchedulerServiceTests {
         #expect(rows.allSatisfy { $0.outcome == "missed" && $0.reason == "no receipt from the cluster" })
     }
 
+    @Test("an airing shifted past its wanted time is kept once that time has passed, with its id, and still goes to the clusters")
+    func shiftedAiringOutlivesItsWantedTime() async throws {
+        let f = try StationFixture(at: StationFixture.stationTime(9, 59))
+        defer { f.remove() }
+        let media = try await f.recording(seconds: 30)
+        _ = try await f.queue(.normal, at: "10:00", zone: "tinh/xa-b", media: media)
+        let second = try await f.queue(.normal, at: "10:00", zone: "tinh/xa-b", media: media)
+        try f.scheduler.replan()
+        let hour = (StationFixture.stationTime(9, 0), StationFixture.stationTime(11, 0))
+        let shifted = try f.database.airings(from: hour.0, to: hour.1).filter { $0.bulletinID == second.id }
+        #expect(shifted.count == 2 && shifted.allSatisfy { $0.plannedAt == StationFixture.stationTime(10, 0).addingTimeInterval(35) })
+
+        // 10:00:10: the wanted time has passed, the shifted start has not. The next
+        // passes (on a timer, a change, a restart) must keep it as it was.
+        f.clock.advance(by: 70)
+        try f.scheduler.replan()
+        try f.scheduler.replan()
+        let kept = try f.database.airings(from: hour.0, to: hour.1).filter { $0.bulletinID == second.id }
+        #expect(kept.map(\.id) == shifted.map(\.id) && kept.allSatisfy { $0.outcome == "planned" }, "\(kept)")
+        let sent = try f.database.clusterAirings(from: f.clock.now, to: f.clock.now.addingTimeInterval(3600))
+        #expect(sent.values.flatMap { $0 }.filter { $0.bulletinID == second.id }.count == 2, "the clusters are still told to air it")
+        // And nothing new is planned over the slot it holds.
+        let third = try await f.queue(.normal, at: "10:00:30", zone: "tinh/xa-b", media: media)
+        try f.scheduler.replan()
+        let latest = try f.database.airings(from: hour.0, to: hour.1).filter { $0.bulletinID == third.id }
+        #expect(latest.allSatisfy { $0.plannedAt >= StationFixture.stationTime(10, 1).addingTimeInterval(10) }, "\(latest.map(\.plannedAt))")
+    }
+
     @Test("run() plans when asked and stops at graceful shutdown")
     func runsUntilGracefulShutdown() async throws {
         let f = try StationFixture(at: StationFixture.stationTime(12, 0)) { $0.schedule.replanIntervalSeconds = 3600 }

@@ -25,7 +25,7 @@ final class MemoryLinkStore: ClusterKeySource, ReceiptSink {
 
     func linkKey(for clusterID: String) throws -> ClusterKey? { keys[clusterID] }
 
-    func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date) throws -> ReceiptOutcome {
+    func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date, clockSkew: TimeInterval?) throws -> ReceiptOutcome {
         guard airings.contains(receipt.airingID) else { return .rejected("airing_id: got \(receipt.airingID), expected an airing") }
         return stored.withLock { list in
             if list.contains(where: { $0.cluster == clusterID && $0.receipt.receiptID == receipt.receiptID }) { return .duplicate }

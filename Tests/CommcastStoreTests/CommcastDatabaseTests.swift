@@ -31,6 +31,29 @@ struct CommcastDatabaseTests {
         #expect(try db.counts() == .init())
     }
 
+    @Test("the rebuild of airings (v10) carries its AUTOINCREMENT high-water mark: an id deleted before it is never given again")
+    func airingIdsSurviveTheRebuild() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false
+        let queue = try DatabaseQueue(path: dir.file("old.sqlite").path, configuration: configuration)
+        try SchemaMigrations.migrator.migrate(queue, upTo: "v9-operator-totp")
+        try queue.write { db in
+            for t in 1...5 { try db.execute(sql: "INSERT INTO airings (bulletin_id, cluster_id, planned_at) VALUES (1, 'a', ?)", arguments: [t]) }
+            // The two newest were deleted by a replan of the old code: ids 4 and 5 were given once.
+            try db.execute(sql: "DELETE FROM airings WHERE id > 3")
+        }
+        try SchemaMigrations.migrator.migrate(queue)
+        let next = try queue.write { db -> Int64 in
+            try db.execute(sql: "INSERT INTO airings (bulletin_id, cluster_id, planned_at) VALUES (1, 'a', 99)")
+            return db.lastInsertedRowID
+        }
+        #expect(next == 6)
+        let columns = try queue.read { db in try db.columns(in: "airings").map(\.name) }
+        #expect(columns.contains("wanted_at"))
+    }
+
     @Test func reopeningKeepsData() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

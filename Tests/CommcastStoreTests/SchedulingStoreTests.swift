@@ -135,6 +135,7 @@ struct SchedulingStoreTests {
         #expect(try db.airings(from: now, to: horizon.end).map(\.id) == ids, "ids are stable across replans")
         _ = try db.setBulletinState(id: b.id, to: .cancelled, by: root, at: now)
         #expect(try db.airings(from: now, to: horizon.end).isEmpty)
+        #expect(try db.airings(from: now, to: horizon.end, withdrawn: true).map(\.id) == ids, "kept as cancelled, not deleted")
         #expect(throws: StoreError.self) { try db.setBulletinState(id: b.id, to: .active, by: root, at: now) }
         // Each cluster is told of its own cancelled airings until they would have ended.
         let cancels = try db.activeCancels(clusterIDs: ["tp-1", "tp-2", "tb-1"], at: now)
@@ -149,6 +150,51 @@ struct SchedulingStoreTests {
         try db.savePlan(planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
         let newIDs = try db.airings(from: now, to: horizon.end).map(\.id)
         #expect(newIDs.count == 6 && Set(newIDs).isDisjoint(with: ids) && newIDs.min()! > ids.max()!)
+    }
+
+    @Test("an airing withdrawn while its cluster was offline is kept: the cluster's receipt for it counts, a replan brings it back under its id")
+    func withdrawnAiringsStayCountable() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeStation(dir)
+        let x = try db.createBulletin(
+            NewBulletin(title: "x", level: .normal, sourceKind: .file, media: media(90), targets: [.zone("bp")], rules: [daily(["06:00"])]),
+            by: root, at: now)
+        let horizon = DateInterval(start: now, duration: 86_400)
+        let planner = Planner(calendar: calendar)
+        try db.savePlan(planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
+        let sent = try db.airings(from: now, to: horizon.end)
+        #expect(sent.count == 3)
+
+        // X is cancelled while the clusters are offline; they air it from their caches anyway.
+        _ = try db.setBulletinState(id: x.id, to: .cancelled, by: root, at: now)
+        #expect(try db.airings(from: now, to: horizon.end).isEmpty, "it no longer counts as planned")
+        let kept = try db.airings(from: now, to: horizon.end, withdrawn: true)
+        #expect(kept.map(\.id) == sent.map(\.id) && kept.allSatisfy { $0.outcome == "cancelled" })
+        let aired = sent[0]
+        #expect(try db.recordReceipt(.init(receiptID: "s", airingID: aired.id, kind: .started, at: aired.plannedAt), receivedAt: now))
+        #expect(
+            try db.recordReceipt(
+                .init(receiptID: "c", airingID: aired.id, kind: .completed, at: aired.plannedAt.addingTimeInterval(90)), receivedAt: now))
+        let report = try db.statistics(since: now, until: horizon.end, grouping: .cluster, scope: nil, calendar: calendar)
+        #expect(report.total.planned == 1 && report.total.completed == 1 && report.total.minutesAired == 1.5, "\(report.total)")
+
+        // Y is paused and resumed: its airings are withdrawn, then planned again under the same ids.
+        let y = try db.createBulletin(
+            NewBulletin(title: "y", level: .normal, sourceKind: .file, media: media(), targets: [.zone("bp")], rules: [daily(["17:00"])]),
+            by: root, at: now)
+        try db.savePlan(planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
+        let planned = try db.airings(from: now, to: horizon.end).filter { $0.bulletinID == y.id }.map(\.id)
+        _ = try db.setBulletinState(id: y.id, to: .paused, by: root, at: now)
+        #expect(try db.airings(from: now, to: horizon.end, withdrawn: true).filter { $0.bulletinID == y.id }.allSatisfy { $0.outcome == "withdrawn" })
+        _ = try db.setBulletinState(id: y.id, to: .active, by: root, at: now)
+        let again = try db.savePlan(planner.plan(try db.plannerInput(horizon: horizon, defaultQuietHours: .default)))
+        #expect(again.inserted == 3)
+        #expect(try db.airings(from: now, to: horizon.end).filter { $0.bulletinID == y.id }.map(\.id) == planned)
+
+        // Long after, the cancelled airings nobody aired are forgotten; the one that aired stays.
+        #expect(try db.purgeWithdrawnAirings(at: now.addingTimeInterval(36 * 86_400)) == 2)
+        #expect(try db.airings(from: now, to: horizon.end, withdrawn: true).filter { $0.bulletinID == x.id }.map(\.id) == [aired.id])
     }
 
     @Test("an airing stopped before it started is preempted: not aired, no minutes")

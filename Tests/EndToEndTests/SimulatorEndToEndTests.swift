@@ -15,6 +15,43 @@ struct SimulatorEndToEndTests {
         try await ExclusiveTests.cpuHeavy.shared { try await everyClusterAirsItAndTheCountsMatchBody() }
     }
 
+    /// A link that dies on the way (issue 18): a FIN and then silence, and an outage in
+    /// which nothing moves. Each cluster must find its link dead by the liveness rule
+    /// (an unanswered ping, docs/protocol.md C-16), dial again, and be connected at the
+    /// end, and the run must end on time.
+    @Test(.timeLimit(.minutes(3)))
+    func deadLinksAreFoundAndDialledAgain() async throws {
+        try await ExclusiveTests.cpuHeavy.shared {
+            // Heartbeats every 10 s: the station gives up on a silent link after 30 s, so
+            // in the 15 s outage only the clusters' own pings can find it dead.
+            let station = try SchedulingEndToEndTests.Station(link: { _ in "heartbeat_seconds = 10" })
+            defer { station.stop() }
+            #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
+            let csv = station.dir.file("clusters.csv")
+            try (["id,name,zone"] + (0..<10).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(
+                to: csv, atomically: true, encoding: .utf8)
+            let credentials = station.dir.file("credentials.csv")
+            #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+            let address = try ClusterLinkEndToEndTests.linkAddress(station)
+            let started = ContinuousClock.now
+            // At 4 s every link gets a FIN and silence; from 12 s nothing moves for 15 s.
+            let sim = try await ExternalTools.runDetached(
+                try BuiltProducts.path("commcast-sim"),
+                [
+                    "--station", address, "--credentials", credentials.path, "--json", "--duration", "45", "--link-timeout", "3",
+                    "--reconnect-jitter", "0.5", "--fin-at", "4", "--outage", "12:15",
+                ], timeout: .seconds(120))
+            let elapsed = ContinuousClock.now - started
+            #expect(sim.status == 0, "\(sim.stderr)")
+            let summary = try #require(try JSONSerialization.jsonObject(with: sim.stdout) as? [String: Any], "\(sim.stdoutText)")
+            #expect(summary["connected_at_end"] as? Int == 10, "\(summary)")
+            // Ten lost to the FIN, ten found dead in the outage by their pings.
+            #expect((summary["links_lost"] as? Int ?? 0) >= 20, "\(summary)")
+            #expect((summary["connects"] as? Int ?? 0) >= 30, "\(summary)")
+            #expect(elapsed < .seconds(60), "--duration holds: \(elapsed)")
+        }
+    }
+
     func everyClusterAirsItAndTheCountsMatchBody() async throws {
         let station = try SchedulingEndToEndTests.Station()
         defer { station.stop() }

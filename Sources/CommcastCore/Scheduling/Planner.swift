@@ -88,12 +88,21 @@ public struct Planner: Sendable {
         public var horizon: DateInterval
         /// Airings per (rule, cluster) that already happened or were planned before the horizon.
         public var priorAirings: [RuleCluster: Int]
+        /// Airings settled before this pass that still hold their cluster in the horizon:
+        /// one playing now, or one shifted past a wanted time that has passed (the
+        /// occurrences start at the horizon, so the rule would not make it again). They
+        /// keep their slot; those starting in the horizon are part of the plan.
+        public var committed: [PlannedAiring]
 
-        public init(bulletins: [Bulletin], clusters: [Cluster], horizon: DateInterval, priorAirings: [RuleCluster: Int] = [:]) {
+        public init(
+            bulletins: [Bulletin], clusters: [Cluster], horizon: DateInterval, priorAirings: [RuleCluster: Int] = [:],
+            committed: [PlannedAiring] = []
+        ) {
             self.bulletins = bulletins
             self.clusters = clusters
             self.horizon = horizon
             self.priorAirings = priorAirings
+            self.committed = committed
         }
     }
 
@@ -143,14 +152,21 @@ public struct Planner: Sendable {
         }
         var limits = ShiftLimits()
 
+        let committed = Dictionary(grouping: input.committed.filter { $0.end > input.horizon.start }, by: \.clusterID)
         var airings: [PlannedAiring] = []
         var skipped: [SkippedAiring] = []
         for cluster in input.clusters.sorted(by: { $0.id < $1.id }) {
-            guard var candidates = byCluster[cluster.id] else { continue }
+            let held = (committed[cluster.id] ?? []).sorted { $0.start < $1.start }
+            // Committed airings hold their slots; those starting in the horizon stay in the plan.
+            var busy = held  // kept sorted by start
+            var counts: [Int64: Int] = [:]
+            for a in held where a.start >= input.horizon.start { counts[a.ruleID, default: 0] += 1 }
+            guard var candidates = byCluster[cluster.id] else {
+                airings.append(contentsOf: held.filter { $0.start >= input.horizon.start })
+                continue
+            }
             let quiet = cluster.quietHours.map { QuietWindow(hours: $0, spans: quietSpans[$0] ?? []) }
             candidates.sort()
-            var busy: [PlannedAiring] = []  // kept sorted by start
-            var counts: [Int64: Int] = [:]
             for c in candidates {
                 let key = RuleCluster(ruleID: c.rule.id, clusterID: cluster.id)
                 if let max = c.rule.rule.maxAirings,
@@ -170,7 +186,7 @@ public struct Planner: Sendable {
                             level: c.bulletin.level, wantedAt: c.wanted, reason: reason.text))
                 }
             }
-            airings.append(contentsOf: busy)
+            airings.append(contentsOf: busy.filter { $0.start >= input.horizon.start })
         }
         return Plan(horizon: input.horizon, airings: airings, skipped: skipped)
     }
@@ -279,6 +295,19 @@ public struct Plan: Sendable, Equatable {
 
 /// One airing of one bulletin on one cluster.
 public struct PlannedAiring: Sendable, Hashable, Codable {
+    public init(
+        bulletinID: Int64, ruleID: Int64, clusterID: String, level: BulletinLevel, wantedAt: Date, start: Date, end: Date, reason: String? = nil
+    ) {
+        self.bulletinID = bulletinID
+        self.ruleID = ruleID
+        self.clusterID = clusterID
+        self.level = level
+        self.wantedAt = wantedAt
+        self.start = start
+        self.end = end
+        self.reason = reason
+    }
+
     public var bulletinID: Int64
     public var ruleID: Int64
     public var clusterID: String

@@ -10,12 +10,15 @@ extension CommcastDatabase: ClusterKeySource, ReceiptSink {
         try clusterKey(id: clusterID).map { ClusterKey(publicKey: $0.publicKey, revoked: $0.revokedAt != nil) }
     }
 
-    public func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date) throws -> ReceiptOutcome {
+    public func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date, clockSkew: TimeInterval?) throws -> ReceiptOutcome {
         do {
-            return try recordReceipt(receipt.airingReceipt(from: clusterID), receivedAt: receivedAt, clusterID: clusterID) ? .stored : .duplicate
+            let counted = receipt.airingReceipt(from: clusterID, clockSkew: clockSkew)
+            return try recordReceipt(counted, receivedAt: receivedAt, clusterID: clusterID) ? .stored : .duplicate
         } catch let error as StoreError where error.kind == .notFound {
+            // Airings withdrawn or cancelled are kept for their receipts; one cancelled
+            // before migration v10 (deleted then) is named as such.
             if try wasCancelled(airingID: receipt.airingID, clusterID: clusterID) {
-                return .rejected("airing_id: airing \(receipt.airingID) was cancelled before it started; the station does not count it")
+                return .rejected("airing_id: airing \(receipt.airingID) was cancelled and is no longer on record")
             }
             return .rejected("airing_id: got \(receipt.airingID), expected an airing this station sent to \(clusterID)")
         } catch let error as StoreError where error.kind == .forbidden {
@@ -30,8 +33,10 @@ extension MediaStore: MediaFiles {
 
 extension ReceiptMessage {
     /// The receipt as the station counts it. Receipt ids are the cluster's own;
-    /// prefixing the cluster keeps two clusters' ids apart.
-    func airingReceipt(from clusterID: String) -> AiringReceipt {
+    /// prefixing the cluster keeps two clusters' ids apart. Its time is the station's
+    /// view: the cluster's time less the skew its heartbeats show (a cluster 30 s fast
+    /// that played on time is counted on time), with the cluster's own kept beside it.
+    func airingReceipt(from clusterID: String, clockSkew: TimeInterval? = nil) -> AiringReceipt {
         let kind: AiringReceipt.Kind =
             switch self.kind {
             case .started: .started
@@ -39,7 +44,9 @@ extension ReceiptMessage {
             case .interrupted: .interrupted
             case .failed: .failed
             }
-        return AiringReceipt(receiptID: "\(clusterID):\(receiptID)", airingID: airingID, kind: kind, at: at, reason: reason)
+        return AiringReceipt(
+            receiptID: "\(clusterID):\(receiptID)", airingID: airingID, kind: kind, at: at.addingTimeInterval(-(clockSkew ?? 0)), reason: reason,
+            clusterAt: at)
     }
 }
 

@@ -57,6 +57,7 @@ public struct SchedulerService: Service {
         let plan = Planner(configuration: settings.plannerConfiguration, calendar: settings.calendar).plan(input)
         let (inserted, removed) = try database.savePlan(plan)
         let missed = try database.markMissed(before: start.addingTimeInterval(-TimeInterval(config.missedAfterMinutes * 60)), at: start)
+        try database.purgeWithdrawnAirings(at: start)
         // The link compares each cluster's schedule with what it last sent, so waking it is cheap.
         planStored.fire()
         let finished = try database.finishExhaustedBulletins(at: start)

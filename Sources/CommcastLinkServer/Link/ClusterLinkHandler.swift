@@ -325,8 +325,9 @@ public final class ClusterLinkHandler: ChannelInboundHandler, RemovableChannelHa
         storingReceipt = true
         let clusterID = session.clusterID
         let (sink, now) = (environment.receipts, environment.now)
+        let skew = registry.clockSkew(of: clusterID)
         NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
-            try sink.store(r, from: clusterID, receivedAt: now())
+            try sink.store(r, from: clusterID, receivedAt: now(), clockSkew: skew)
         }.assumeIsolated().whenComplete { result in
             self.storingReceipt = false
             guard case .open = self.phase else { return }

@@ -131,6 +131,11 @@ public final class LinkRegistry: Sendable {
         state.withLock { $0.sessions[clusterID]?.scheduleHash = nil }
     }
 
+    /// How far the cluster's clock is ahead of the station's, by its last heartbeat.
+    func clockSkew(of clusterID: String) -> TimeInterval? {
+        state.withLock { $0.sessions[clusterID]?.lastHeartbeat?.clockSkew }
+    }
+
     func heartbeat(_ clusterID: String, _ sample: HeartbeatSample) {
         state.withLock {
             $0.sessions[clusterID]?.lastHeartbeat = sample

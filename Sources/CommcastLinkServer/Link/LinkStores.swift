@@ -27,15 +27,17 @@ public enum ReceiptOutcome: Sendable, Equatable {
     /// Counted before (a resend after a lost acknowledgement).
     case duplicate
     /// Never counted, with the reason told to the cluster (an airing the station
-    /// never sent it, another cluster's airing, one cancelled before it started).
+    /// never sent it, another cluster's airing).
     case rejected(String)
 }
 
 /// Where a link stores the receipts clusters send.
 public protocol ReceiptSink: Sendable {
     /// Stores `receipt` from `clusterID` once. Throws only when it could not be
-    /// stored now (the cluster keeps it and sends it again).
-    func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date) throws -> ReceiptOutcome
+    /// stored now (the cluster keeps it and sends it again). `clockSkew` is how far
+    /// the cluster's clock is ahead of the station's (its last heartbeat), nil when
+    /// not measured yet: the receipt's time is counted on the station's clock.
+    func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date, clockSkew: TimeInterval?) throws -> ReceiptOutcome
 }
 
 /// Where media downloads are read from.

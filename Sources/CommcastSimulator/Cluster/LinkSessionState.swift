@@ -15,6 +15,8 @@ struct LinkSessionState {
     private(set) var generation = 0
     /// The next heartbeat's sequence number.
     private(set) var heartbeatSequence = 0
+    /// The current link is being closed by an injected drop, not lost.
+    private(set) var droppedOnPurpose = false
 
     mutating func welcomed(session: String, heartbeatSeconds: Int, outbound: WebSocketOutboundWriter) {
         self.session = session
@@ -22,6 +24,7 @@ struct LinkSessionState {
         self.outbound = outbound
         connected = true
         connectedOnce = true
+        droppedOnPurpose = false
         welcomes += 1
     }
 
@@ -36,6 +39,7 @@ struct LinkSessionState {
     /// An injected drop: the cluster considers itself offline at once; returns the writer to close.
     mutating func dropping() -> WebSocketOutboundWriter? {
         connected = false
+        droppedOnPurpose = true
         return outbound
     }
 

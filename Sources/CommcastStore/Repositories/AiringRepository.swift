@@ -12,15 +12,19 @@ public struct AiringReceipt: Sendable, Equatable, Codable {
     public var receiptID: String
     public var airingID: Int64
     public var kind: Kind
+    /// When it happened, on the station's clock.
     public var at: Date
     public var reason: String?
+    /// When it happened by the cluster's own clock, if it differs.
+    public var clusterAt: Date?
 
-    public init(receiptID: String, airingID: Int64, kind: Kind, at: Date, reason: String? = nil) {
+    public init(receiptID: String, airingID: Int64, kind: Kind, at: Date, reason: String? = nil, clusterAt: Date? = nil) {
         self.receiptID = receiptID
         self.airingID = airingID
         self.kind = kind
         self.at = at
         self.reason = reason
+        self.clusterAt = clusterAt
     }
 }
 
@@ -92,21 +96,44 @@ extension CommcastDatabase {
             {
                 prior[Planner.RuleCluster(ruleID: row["rule_id"], clusterID: row["cluster_id"])] = row["n"]
             }
-            return Planner.Input(bulletins: planned, clusters: clusters, horizon: horizon, priorAirings: prior)
+            // What already holds a cluster in the horizon: an airing playing now (or due
+            // to have started), and one shifted past a wanted time that has passed, which
+            // the rule's occurrences from now on would not make again (issue 18).
+            var committed: [PlannedAiring] = []
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.bulletin_id, a.cluster_id, a.rule_id, a.planned_at, COALESCE(a.wanted_at, a.planned_at) AS wanted_at,
+                           a.reason, COALESCE(m.duration_ms, 0) AS duration_ms, b.level, b.state
+                    FROM airings a JOIN bulletins b ON b.id = a.bulletin_id LEFT JOIN media m ON m.sha256 = b.media_sha256
+                    WHERE a.outcome IN ('planned', 'started') AND a.planned_at < ? AND a.planned_at + COALESCE(m.duration_ms, 0) > ?
+                      AND (a.planned_at < ? OR (COALESCE(a.wanted_at, a.planned_at) < ? AND b.state = 'active'))
+                    """, arguments: [horizon.end.millis, horizon.start.millis, horizon.start.millis, horizon.start.millis])
+            {
+                let start = Date(millis: row["planned_at"])
+                committed.append(
+                    PlannedAiring(
+                        bulletinID: row["bulletin_id"], ruleID: row["rule_id"] ?? 0, clusterID: row["cluster_id"],
+                        level: BulletinLevel(rawValue: row["level"]) ?? .normal, wantedAt: Date(millis: row["wanted_at"]), start: start,
+                        end: start.addingTimeInterval(Double(row["duration_ms"] as Int64) / 1000), reason: row["reason"]))
+            }
+            return Planner.Input(bulletins: planned, clusters: clusters, horizon: horizon, priorAirings: prior, committed: committed)
         }
     }
 
     /// Makes the stored planned airings in `plan.horizon` match the plan, keeping the
     /// ids of rows that stay (clusters hold them), and never touching rows with receipts.
-    /// Returns (inserted, removed).
+    /// A planned airing the plan no longer has is `withdrawn`, not deleted: it may have
+    /// been sent to a cluster, which may air it (issue 18); one the plan wants again
+    /// comes back under its old id. Returns (inserted, removed).
     @discardableResult
     public func savePlan(_ plan: Plan) throws -> (inserted: Int, removed: Int) {
         try pool.write { db in
             let existing = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, bulletin_id, cluster_id, planned_at FROM airings a
-                    WHERE outcome = 'planned' AND planned_at >= ? AND planned_at < ?
+                    SELECT id, bulletin_id, cluster_id, planned_at, outcome FROM airings a
+                    WHERE outcome IN ('planned', 'withdrawn') AND planned_at >= ? AND planned_at < ?
                     AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = a.id)
                     """, arguments: [plan.horizon.start.millis, plan.horizon.end.millis])
             struct Key: Hashable {
@@ -114,29 +141,58 @@ extension CommcastDatabase {
                 var c: String
                 var t: Int64
             }
-            let wanted = Set(plan.airings.map { Key(b: $0.bulletinID, c: $0.clusterID, t: $0.start.millis) })
+            let wanted = Dictionary(plan.airings.map { (Key(b: $0.bulletinID, c: $0.clusterID, t: $0.start.millis), $0) }) { first, _ in first }
             var kept = Set<Key>()
+            var inserted = 0
             var removed = 0
             for row in existing {
                 let key = Key(b: row["bulletin_id"], c: row["cluster_id"], t: row["planned_at"])
-                if wanted.contains(key) {
+                let outcome: String = row["outcome"]
+                if let airing = wanted[key] {
                     kept.insert(key)
-                } else {
-                    try db.execute(sql: "DELETE FROM airings WHERE id = ?", arguments: [row["id"] as Int64])
+                    if outcome == "withdrawn" {
+                        try db.execute(
+                            sql: "UPDATE airings SET outcome = 'planned', reason = ?, wanted_at = ? WHERE id = ?",
+                            arguments: [airing.reason, Self.wantedMillis(airing), row["id"] as Int64])
+                        inserted += 1
+                    }
+                } else if outcome == "planned" {
+                    try db.execute(
+                        sql: "UPDATE airings SET outcome = 'withdrawn', reason = 'replanned' WHERE id = ?", arguments: [row["id"] as Int64])
                     removed += 1
                 }
             }
-            var inserted = 0
             let statement = try db.makeStatement(
                 sql: """
-                    INSERT INTO airings (bulletin_id, cluster_id, rule_id, planned_at, outcome, reason) VALUES (?, ?, ?, ?, 'planned', ?)
+                    INSERT INTO airings (bulletin_id, cluster_id, rule_id, planned_at, wanted_at, outcome, reason)
+                    VALUES (?, ?, ?, ?, ?, 'planned', ?)
                     ON CONFLICT(bulletin_id, cluster_id, planned_at) DO NOTHING
                     """)
-            for a in plan.airings where !kept.contains(Key(b: a.bulletinID, c: a.clusterID, t: a.start.millis)) {
-                try statement.execute(arguments: [a.bulletinID, a.clusterID, a.ruleID, a.start.millis, a.reason])
+            for (key, a) in wanted where !kept.contains(key) {
+                // A committed airing whose rule was deleted has no rule (0 in the plan).
+                try statement.execute(arguments: [
+                    a.bulletinID, a.clusterID, a.ruleID == 0 ? nil : a.ruleID, a.start.millis, Self.wantedMillis(a), a.reason,
+                ])
                 inserted += db.changesCount
             }
             return (inserted, removed)
+        }
+    }
+
+    /// `wanted_at` as stored: NULL when the airing starts when it was wanted.
+    static func wantedMillis(_ a: PlannedAiring) -> Int64? { a.wantedAt == a.start ? nil : a.wantedAt.millis }
+
+    /// Withdrawn and cancelled airings nobody sent a receipt for, planned more than
+    /// `days` ago: nothing will come for them any more.
+    @discardableResult
+    public func purgeWithdrawnAirings(olderThan days: Int = 35, at now: Date) throws -> Int {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM airings WHERE outcome IN ('withdrawn', 'cancelled') AND planned_at < ?
+                    AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = airings.id)
+                    """, arguments: [now.millis - Int64(days) * 86_400_000])
+            return db.changesCount
         }
     }
 
@@ -154,12 +210,20 @@ extension CommcastDatabase {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO airing_receipts (receipt_id, airing_id, kind, at, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO airing_receipts (receipt_id, airing_id, kind, at, reason, received_at, cluster_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(receipt_id) DO NOTHING
-                    """, arguments: [receipt.receiptID, receipt.airingID, receipt.kind.rawValue, receipt.at.millis, receipt.reason, now.millis])
+                    """,
+                arguments: [
+                    receipt.receiptID, receipt.airingID, receipt.kind.rawValue, receipt.at.millis, receipt.reason, now.millis,
+                    receipt.clusterAt?.millis,
+                ])
             guard db.changesCount == 1 else { return false }
             let current: String = airing["outcome"]
-            let rank = ["planned": 0, "missed": 0, "skipped": 0, "started": 1, "completed": 2, "interrupted": 2, "failed": 2]
+            // A withdrawn or cancelled airing the cluster aired anyway (from its cache,
+            // offline when it was withdrawn) counts for what it did.
+            let rank = [
+                "planned": 0, "missed": 0, "skipped": 0, "withdrawn": 0, "cancelled": 0, "started": 1, "completed": 2, "interrupted": 2, "failed": 2,
+            ]
             switch receipt.kind {
             case .started:
                 try db.execute(
@@ -255,10 +319,12 @@ extension CommcastDatabase {
         }
     }
 
-    /// Airing rows in an interval, optionally for one cluster.
-    public func airings(from: Date, to: Date, clusterID: String? = nil) throws -> [AiringRecord] {
+    /// Airing rows in an interval, optionally for one cluster; with `withdrawn`, also
+    /// those the planner withdrew or a cancel withdrew that no cluster reported airing.
+    public func airings(from: Date, to: Date, clusterID: String? = nil, withdrawn: Bool = false) throws -> [AiringRecord] {
         try pool.read { db in
             var sql = "SELECT * FROM airings WHERE planned_at >= ? AND planned_at < ?"
+            if !withdrawn { sql += " AND outcome NOT IN ('withdrawn', 'cancelled')" }
             var args: [any DatabaseValueConvertible] = [from.millis, to.millis]
             if let clusterID {
                 sql += " AND cluster_id = ?"

@@ -172,12 +172,17 @@ extension CommcastDatabase {
                 try db.execute(sql: "DELETE FROM airing_cancels WHERE until < ?", arguments: [now.millis - 86_400_000])
             }
             if state != .active {
-                // Planned airings that have not started are withdrawn at once.
+                // Planned airings that have not started are withdrawn at once, and kept:
+                // a cluster offline now may air one from its cache, and its receipt counts.
                 try db.execute(
                     sql: """
-                        DELETE FROM airings WHERE bulletin_id = ? AND outcome = 'planned' AND planned_at >= ?
+                        UPDATE airings SET outcome = ?, reason = ? WHERE bulletin_id = ? AND outcome = 'planned' AND planned_at >= ?
                         AND NOT EXISTS (SELECT 1 FROM airing_receipts r WHERE r.airing_id = airings.id)
-                        """, arguments: [id, now.millis])
+                        """,
+                    arguments: [
+                        state == .cancelled ? "cancelled" : "withdrawn", state == .cancelled ? "bulletin cancelled" : "bulletin paused", id,
+                        now.millis,
+                    ])
             }
             let action = ["cancelled": "bulletin.cancel", "paused": "bulletin.pause", "active": "bulletin.resume"][state.rawValue]!
             try Self.audit(db, actor: actor, action: action, target: "bulletin #\(id)", details: ["from": from.rawValue], at: now)

@@ -50,7 +50,9 @@ extension CommcastDatabase {
                 throw StoreError(.notFound, "cluster: got \(id), expected an existing cluster id (commcast cluster list)")
             }
             let history =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM airings WHERE cluster_id = ? AND outcome <> 'planned'", arguments: [id]) ?? 0
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM airings WHERE cluster_id = ? AND outcome NOT IN ('planned', 'withdrawn', 'cancelled')",
+                    arguments: [id]) ?? 0
             if history > 0 {
                 throw StoreError(
                     .conflict, "cluster \(id) has \(history) airing(s) on record; it cannot be removed without losing counts (revoke it instead)")

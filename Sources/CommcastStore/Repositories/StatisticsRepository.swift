@@ -11,7 +11,7 @@ extension CommcastDatabase {
                 sql: """
                     SELECT a.bulletin_id, a.cluster_id, a.planned_at, a.started_at, a.ended_at, a.outcome, b.title, z.path AS zone_path
                     FROM airings a JOIN bulletins b ON b.id = a.bulletin_id JOIN clusters c ON c.id = a.cluster_id JOIN zones z ON z.id = c.zone_id
-                    WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome <> 'skipped'
+                    WHERE a.planned_at >= ? AND a.planned_at < ? AND a.outcome NOT IN ('skipped', 'withdrawn', 'cancelled')
                     """, arguments: [since.millis, until.millis])
             func inScope(_ path: String) -> Bool { scope.map { $0.contains { ZonePath.isWithin(path, scope: $0) } } ?? true }
             var groups: [String: (label: String, row: StatisticsRow)] = [:]

@@ -37,6 +37,9 @@ public enum SchemaMigrations {
         migrator.registerMigration("v9-operator-totp") { db in
             try db.execute(sql: v9)
         }
+        migrator.registerMigration("v10-airing-wanted-times") { db in
+            try db.execute(sql: v10)
+        }
         return migrator
     }
 
@@ -345,5 +348,43 @@ public enum SchemaMigrations {
             enrolled_at    INTEGER NOT NULL,
             enrolled_by    TEXT NOT NULL
         );
+        """
+
+    /// An airing sent to a cluster never disappears (issue 18): one the planner
+    /// moves or drops is `withdrawn`, one of a cancelled bulletin `cancelled`, and a
+    /// receipt for it is still counted (the cluster may have aired it from its cache
+    /// while offline). `wanted_at` is when the rule wanted an airing (NULL: when it was
+    /// planned, not shifted), so one shifted past a wanted time that has passed stays
+    /// planned. A receipt keeps the cluster's own time (`cluster_at`) beside the
+    /// station's view of it (`at`, corrected by the clock skew the cluster's heartbeats
+    /// show). `airings` is rebuilt, as SQLite cannot widen a CHECK; its AUTOINCREMENT
+    /// high-water mark is carried over, so no id is ever given twice.
+    static let v10 = """
+        CREATE TABLE airings_v10 (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            bulletin_id   INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE RESTRICT,
+            cluster_id    TEXT NOT NULL REFERENCES clusters(id) ON DELETE RESTRICT,
+            rule_id       INTEGER REFERENCES recurrence_rules(id) ON DELETE SET NULL,
+            planned_at    INTEGER NOT NULL,
+            wanted_at     INTEGER,
+            started_at    INTEGER,
+            ended_at      INTEGER,
+            outcome       TEXT NOT NULL DEFAULT 'planned'
+                          CHECK (outcome IN ('planned','started','completed','interrupted','failed','missed','skipped',
+                                             'withdrawn','cancelled')),
+            reason        TEXT,
+            receipt_id    TEXT UNIQUE,
+            UNIQUE (bulletin_id, cluster_id, planned_at)
+        );
+        INSERT INTO airings_v10 (id, bulletin_id, cluster_id, rule_id, planned_at, started_at, ended_at, outcome, reason, receipt_id)
+            SELECT id, bulletin_id, cluster_id, rule_id, planned_at, started_at, ended_at, outcome, reason, receipt_id FROM airings;
+        UPDATE sqlite_sequence SET seq = max(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'airings'), 0))
+            WHERE name = 'airings_v10';
+        DROP TABLE airings;
+        ALTER TABLE airings_v10 RENAME TO airings;
+        CREATE INDEX airings_cluster_time ON airings(cluster_id, planned_at);
+        CREATE INDEX airings_time ON airings(planned_at);
+        CREATE INDEX airings_bulletin ON airings(bulletin_id, outcome);
+        ALTER TABLE airing_receipts ADD COLUMN cluster_at INTEGER;
         """
 }
