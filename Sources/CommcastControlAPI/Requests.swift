@@ -259,3 +259,36 @@ public struct RejectRequest: Sendable, Codable, Equatable {
     public var reason: String
     public init(reason: String) { self.reason = reason }
 }
+
+/// `POST /v1/backup` (`commcast backup FILE`, docs/reliability.md): a consistent copy
+/// of the station's database while it runs.
+public struct BackupRequest: Sendable, Codable, Equatable {
+    /// Absolute path of the copy, a new file in a directory the daemon may write.
+    public var path: String
+
+    public init(path: String) { self.path = path }
+}
+
+/// What `POST /v1/backup` wrote.
+public struct BackupResult: Sendable, Codable, Equatable {
+    public var path: String
+    public var bytes: Int
+    /// `ok`, or what `PRAGMA integrity_check` found wrong with the copy.
+    public var integrity: String
+    /// The media the copy references: their number and bytes, the station's media
+    /// directory, and a file listing them relative to it (for `rsync --files-from`).
+    public var mediaFiles: Int
+    public var mediaBytes: Int
+    public var mediaDirectory: String
+    public var mediaList: String
+
+    public init(path: String, bytes: Int, integrity: String, mediaFiles: Int, mediaBytes: Int, mediaDirectory: String, mediaList: String) {
+        self.path = path
+        self.bytes = bytes
+        self.integrity = integrity
+        self.mediaFiles = mediaFiles
+        self.mediaBytes = mediaBytes
+        self.mediaDirectory = mediaDirectory
+        self.mediaList = mediaList
+    }
+}

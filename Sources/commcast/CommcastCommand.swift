@@ -15,7 +15,7 @@ struct CommcastCommand: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self, ZoneCommand.self, ClusterCommand.self, HealthCommand.self, BulletinCommand.self, ScheduleCommand.self,
             StatsCommand.self, ReportCommand.self, InboxCommand.self, AuditCommand.self, EncodeCommand.self, LiveCommand.self, TTSCommand.self,
-            OperatorCommand.self,
+            OperatorCommand.self, BackupCommand.self,
         ]
     )
 }

@@ -76,6 +76,7 @@ public struct ControlAPIService: Service {
         addLiveRoutes(to: v1)
         addProvinceRoutes(to: v1)
         addOperatorRoutes(to: v1)
+        addBackupRoutes(to: v1)
         v1.get("status") { [self] _, context in
             let uptime = ContinuousClock.now - startInstant
             var status = StatusResponse(
