@@ -24,6 +24,9 @@ public final class LinkRegistry: Sendable {
         public let version: LinkProtocolVersion
         let outgoing: LinkOutlet
         public var lastHeartbeat: HeartbeatSample?
+        /// The cluster's clock less the station's at its last heartbeats (at most 10),
+        /// each low by the heartbeat's time on the way.
+        var skews: [TimeInterval] = []
         /// Hash of the last schedule sent, so an unchanged one is not sent again.
         var scheduleHash: Int?
         /// The revision of the last schedule this link was sent (the station keeps the count per cluster).
@@ -131,14 +134,18 @@ public final class LinkRegistry: Sendable {
         state.withLock { $0.sessions[clusterID]?.scheduleHash = nil }
     }
 
-    /// How far the cluster's clock is ahead of the station's, by its last heartbeat.
+    /// How far the cluster's clock is ahead of the station's: the largest of its
+    /// last heartbeats' readings, the one that spent least time on the way (a heartbeat
+    /// held 10 s by a stalled 4G link reads the clock 10 s behind).
     func clockSkew(of clusterID: String) -> TimeInterval? {
-        state.withLock { $0.sessions[clusterID]?.lastHeartbeat?.clockSkew }
+        state.withLock { $0.sessions[clusterID]?.skews.max() }
     }
 
     func heartbeat(_ clusterID: String, _ sample: HeartbeatSample) {
         state.withLock {
             $0.sessions[clusterID]?.lastHeartbeat = sample
+            $0.sessions[clusterID]?.skews.append(sample.clockSkew)
+            if let n = $0.sessions[clusterID]?.skews.count, n > 10 { $0.sessions[clusterID]?.skews.removeFirst(n - 10) }
             $0.heartbeats += 1
         }
     }
