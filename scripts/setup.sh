@@ -5,7 +5,7 @@ set -euo pipefail
 
 BUILD_PACKAGES=(pkg-config libopus-dev libopusenc-dev libopusfile-dev libogg-dev libsoxr-dev libsodium-dev
                 libebur128-dev libsqlite3-dev libsystemd-dev libasound2-dev)
-TOOL_PACKAGES=(opus-tools ffmpeg espeak-ng sox util-linux curl chromium chromium-driver)
+TOOL_PACKAGES=(opus-tools ffmpeg espeak-ng sox util-linux curl chromium chromium-driver prometheus)
 
 # The demo station speaks its bulletins with espeak-ng.
 DEMO_PACKAGES=(espeak-ng)

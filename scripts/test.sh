@@ -32,6 +32,10 @@ python3 scripts/console_browser_test.py .build/debug .build/console-screenshots
 # console's WebSocket to simulated clusters that keep what they play; the tones must
 # arrive in order, through a cut connection and past the grace (docs/live.md).
 python3 scripts/live_browser_test.py .build/debug .build/live-screenshots
+# The station watched by Debian's real Prometheus: monitoring/alerts.yml checked and
+# unit-tested with promtool, then scraped, counted and alerted on with simulated
+# clusters; every query of the Grafana dashboard answers (docs/reliability.md).
+python3 scripts/metrics_prometheus_test.py .build/debug
 # The newcomer's demo station (scripts/run-daemon.sh), checked: 45 simulated clusters
 # online, the demo login on the console, a bulletin planned.
 python3 scripts/demo_station.py .build/debug --check

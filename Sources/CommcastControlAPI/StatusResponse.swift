@@ -32,6 +32,8 @@ public struct StatusResponse: Sendable, Codable, Equatable {
     public var liveMicrophone: String?
     /// Whether the link serves TLS, so stream URLs are https://.
     public var linkTls: Bool?
+    /// Where Prometheus scrapes `/metrics` (`host:port`), when `[metrics]` is on.
+    public var metricsAddress: String?
 
     public init(
         version: String, startedAt: Double, uptimeSeconds: Double, storePath: String,

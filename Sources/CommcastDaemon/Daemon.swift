@@ -13,10 +13,15 @@ public enum Daemon {
     ///
     /// Order matters for shutdown, which runs in reverse: the notifier (last) says
     /// `STOPPING=1` first, then the control API stops accepting, then the rest.
+    ///
+    /// With `[metrics]` on, this bootstraps the process's swift-metrics backend, which
+    /// can be done once: call it once per process.
     public static func run(
         configuration: DaemonConfiguration, configurationPath: String?, overrides: CommandLineOverrides = .init(),
         logLevel: LogLevelControl, logger: Logger
     ) async throws {
+        // Before anything records a metric: a counter made earlier would stay a no-op.
+        let prometheus = configuration.metrics.enabled ? StationMetrics.bootstrap() : nil
         let notifier = SystemdNotifier()
         let stateDirectory = configuration.resolvedStateDirectory()
         try FileManager.default.createDirectory(
@@ -107,6 +112,13 @@ public enum Daemon {
                 WebConsoleService(settings: settings, api: controlAPI, database: database, sessions: sessions, logger: logger) {
                     addresses.console = $0
                 })
+        }
+        if let prometheus {
+            services.append(
+                MetricsService(
+                    settings: settings, database: database, registry: registry, progress: reporterProgress, prometheus: prometheus,
+                    logger: logger
+                ) { addresses.metrics = $0 })
         }
         services.append(MemoryTrimService())
         services.append(

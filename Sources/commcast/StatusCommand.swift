@@ -33,6 +33,7 @@ struct StatusCommand: AsyncParsableCommand {
             ("airings", "\(c.airings)"),
             ("reports pending", "\(c.outboxPending)"),
             ("cluster link", status.linkAddress.map { "\($0), \(status.clustersConnected ?? 0) connected" } ?? "not listening"),
+            ("metrics", status.metricsAddress.map { "http://\($0)/metrics" } ?? "off"),
             ("receipts rejected", status.receiptsRejected.map { $0 == 0 ? "none" : "\($0) since start (the daemon's log says why)" } ?? "-"),
             ("you are", status.caller.map { "\($0.userName ?? "uid \($0.uid)") (uid \($0.uid), pid \($0.pid))" } ?? "unknown"),
         ]

@@ -177,6 +177,16 @@ struct ConfigurationLoaderTests {
         #expect(loader.parse("[web]\nport = -1\n").0.web.enabled == false)
     }
 
+    @Test func metricsAreOffByDefaultAndOnLoopbackWhenOn() {
+        #expect(DaemonConfiguration().metrics.enabled == false)
+        let (config, none) = loader.parse("[metrics]\nport = 9464\n")
+        #expect(none.isEmpty, "\(none)")
+        #expect(config.metrics.enabled && config.metrics.port == 9464 && config.metrics.listenAddress == "127.0.0.1")
+        let (_, bad) = loader.parse("[metrics]\nport = 99999\nlisten_address = \"\"\npath = \"/m\"\n")
+        #expect(bad.map(\.key) == ["metrics.listen_address", "metrics.port", "metrics.path"], "\(bad)")
+        #expect(bad.first(where: { $0.key == "metrics.port" })?.message == "expected -1 (off) or 0 to 65535")
+    }
+
     @Test func liveSettingsAreCheckedAndNamed() {
         let (config, problems) = loader.parse("[live]\njitter_ms = 200\nemergency_volume = -1\nmicrophone = \"hw:1,0\"\nframes_per_write = 2\n")
         #expect(problems.isEmpty, "\(problems)")

@@ -37,14 +37,20 @@ public struct BulletinDesk: Sendable {
     /// A recording as uploaded, encoded and stored; the same recording twice is stored once.
     public func ingestRecording(_ data: Data, by actor: Actor) async throws -> (MediaRecord, IngestResult) {
         let options = settings.ingestOptions
-        return try stored(try await offload { try IngestPipeline(options: options).ingest(data: data) }, by: actor)
+        let result = try await StationMetrics.timed(StationMetrics.ingestSeconds) {
+            try await offload { try IngestPipeline(options: options).ingest(data: data) }
+        }
+        return try stored(result, by: actor)
     }
 
     /// A recording uploaded to a file (the console's and the CLI's uploads are
     /// streamed to disk), encoded and stored the same way.
     public func ingestRecording(file: URL, by actor: Actor) async throws -> (MediaRecord, IngestResult) {
         let options = settings.ingestOptions
-        return try stored(try await offload { try IngestPipeline(options: options).ingest(file: file) }, by: actor)
+        let result = try await StationMetrics.timed(StationMetrics.ingestSeconds) {
+            try await offload { try IngestPipeline(options: options).ingest(file: file) }
+        }
+        return try stored(result, by: actor)
     }
 
     func stored(_ result: IngestResult, by actor: Actor) throws -> (MediaRecord, IngestResult) {
@@ -62,8 +68,12 @@ public struct BulletinDesk: Sendable {
     func synthesize(_ text: String) async throws -> IngestResult {
         let typed = try Self.checkText(text, limit: settings.current.tts.maxCharacters)
         let (hook, normalized, options, logger) = (settings.textToSpeech, settings.textNormalizer.normalize(typed), settings.ingestOptions, logger)
-        let wav = try await offload { try hook.synthesize(normalized, logger: logger) }
-        return try await offload { try IngestPipeline(options: options).ingest(data: wav) }
+        let wav = try await StationMetrics.timed(StationMetrics.speechSeconds) {
+            try await offload { try hook.synthesize(normalized, logger: logger) }
+        }
+        return try await StationMetrics.timed(StationMetrics.ingestSeconds) {
+            try await offload { try IngestPipeline(options: options).ingest(data: wav) }
+        }
     }
 
     /// What the voice would read for `text` and, when `audio` is asked for, the

@@ -14,7 +14,9 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// The sections a file may have, for the message about one it may not.
-    static let sections = ["daemon", "control", "ingest", "schedule", "tts", "link", "web", "live", "health", "province", "operators", "relay"]
+    static let sections = [
+        "daemon", "control", "ingest", "schedule", "tts", "link", "web", "live", "health", "metrics", "province", "operators", "relay",
+    ]
 
     /// Loads a file, throwing every problem found.
     public func load(file path: String) throws(ConfigurationError) -> DaemonConfiguration {
@@ -65,7 +67,7 @@ public struct ConfigurationLoader: Sendable {
                 .init(
                     key: key,
                     message:
-                        "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [web], [live], [health], [province], [[operators]], [[relay]]"
+                        "unknown section or key; expected one of [daemon], [control], [ingest], [schedule], [tts], [link], [web], [live], [health], [metrics], [province], [[operators]], [[relay]]"
                 ))
         }
 
@@ -78,6 +80,7 @@ public struct ConfigurationLoader: Sendable {
         if let t = reader.section(root, "link") { parseLink(t, into: &config, reader: &reader) }
         if let t = reader.section(root, "web") { parseWeb(t, into: &config, reader: &reader) }
         if let t = reader.section(root, "health") { parseHealth(t, into: &config, reader: &reader) }
+        if let t = reader.section(root, "metrics") { parseMetrics(t, into: &config, reader: &reader) }
         if let t = reader.section(root, "province") { parseProvince(t, into: &config.province, reader: &reader) }
         if let value = root["operators"] { parseOperators(value, into: &config, reader: &reader) }
         if let value = root["relay"] { parseRelays(value, into: &config, reader: &reader) }

@@ -325,6 +325,24 @@ extension ConfigurationLoader {
         }
     }
 
+    /// `[metrics]`.
+    func parseMetrics(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
+        if let v = reader.string(t, "metrics", "listen_address") {
+            if v.isEmpty || v.contains(" ") {
+                reader.problem("metrics.listen_address", quoted(v), "expected an IP address such as 127.0.0.1")
+            } else {
+                config.metrics.listenAddress = v
+            }
+        }
+        if let v = reader.int(t, "metrics", "port") {
+            if (-1...65_535).contains(v) {
+                config.metrics.port = v
+            } else {
+                reader.problem("metrics.port", "\(v)", "expected -1 (off) or 0 to 65535")
+            }
+        }
+    }
+
     /// `[health]`.
     func parseHealth(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
         if let v = reader.int(t, "health", "retention_days") {

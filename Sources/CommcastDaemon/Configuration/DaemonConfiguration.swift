@@ -149,6 +149,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var silenceDBFS: Double = -50
     }
 
+    /// `[metrics]`: the Prometheus endpoint (docs/reliability.md, "Watching a station").
+    public struct MetricsSection: Sendable, Equatable {
+        /// Where `/metrics` listens; loopback unless a Prometheus elsewhere must scrape it.
+        public var listenAddress: String = "127.0.0.1"
+        /// TCP port; -1 (the default) turns the endpoint off, 0 picks a free one (tests).
+        public var port: Int = -1
+        /// Whether the endpoint is served at all.
+        public var enabled: Bool { port >= 0 }
+    }
+
     /// `[health]`
     public struct HealthSection: Sendable, Equatable {
         /// Heartbeat samples and transitions older than this are deleted.
@@ -198,6 +208,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var link = LinkSection()
     public var web = WebSection()
     public var health = HealthSection()
+    public var metrics = MetricsSection()
     public var live = LiveSection()
     public var relays: [Relay] = []
     public var control = ControlSection()

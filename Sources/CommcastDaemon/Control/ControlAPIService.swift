@@ -59,6 +59,7 @@ public struct ControlAPIService: Service {
     /// Routes of API version 1 on the socket.
     func makeRouter() -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMappingMiddleware())
         router.add(middleware: PeerAccessMiddleware(settings: settings, identify: identify))
         addAPIRoutes(to: router.group(RouterPath(ControlAPI.versionPrefix)))
@@ -96,6 +97,7 @@ public struct ControlAPIService: Service {
             status.consoleTls = addresses.console == nil ? nil : WebConsoleService.certificate(settings.current) != nil
             status.liveMicrophone = settings.current.live.microphone
             status.linkTls = settings.current.link.usesTLS
+            status.metricsAddress = addresses.metrics
             return try JSONResponse.ok(status)
         }
     }

@@ -71,6 +71,7 @@ struct LinkScheduleSender: Sendable {
                 registry.settleSchedule(id, sentRevision: nil)
             }
         }
+        StationMetrics.schedulesPushed(sent)
         if sent > 0 { logger.debug("schedules sent", metadata: ["clusters": "\(sent)"]) }
         return sent
     }

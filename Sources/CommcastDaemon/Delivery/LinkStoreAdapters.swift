@@ -11,6 +11,12 @@ extension CommcastDatabase: ClusterKeySource, ReceiptSink {
     }
 
     public func store(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date, clockSkew: TimeInterval?) throws -> ReceiptOutcome {
+        let outcome = try countReceipt(receipt, from: clusterID, receivedAt: receivedAt, clockSkew: clockSkew)
+        StationMetrics.receipt(receipt.kind.rawValue, outcome: outcome)
+        return outcome
+    }
+
+    func countReceipt(_ receipt: ReceiptMessage, from clusterID: String, receivedAt: Date, clockSkew: TimeInterval?) throws -> ReceiptOutcome {
         do {
             let counted = receipt.airingReceipt(from: clusterID, clockSkew: clockSkew)
             return try recordReceipt(counted, receivedAt: receivedAt, clusterID: clusterID) ? .stored : .duplicate

@@ -63,6 +63,7 @@ public struct SchedulerService: Service {
         let finished = try database.finishExhaustedBulletins(at: start)
         if !finished.isEmpty { logger.info("bulletins finished", metadata: ["ids": "\(finished)"]) }
         let elapsed = ContinuousClock.now - began
+        StationMetrics.planned(inserted: inserted, missed: missed, took: elapsed)
         let level: Logger.Level = inserted + removed + missed > 0 ? .info : .debug
         logger.log(
             level: level, "plan refreshed",

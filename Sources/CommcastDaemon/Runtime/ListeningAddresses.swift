@@ -4,7 +4,7 @@ import Synchronization
 /// has bound — a port of 0 in the configuration means "any free port", as the
 /// tests use. `commcast status` shows nil as "not listening".
 public final class ListeningAddresses: Sendable {
-    private let addresses = Mutex<(link: String?, webhook: String?, console: String?)>((nil, nil, nil))
+    private let addresses = Mutex<(link: String?, webhook: String?, console: String?, metrics: String?)>((nil, nil, nil, nil))
 
     public init() {}
 
@@ -24,5 +24,11 @@ public final class ListeningAddresses: Sendable {
     public var console: String? {
         get { addresses.withLock { $0.console } }
         set { addresses.withLock { $0.console = newValue } }
+    }
+
+    /// The Prometheus endpoint's address, once it listens.
+    public var metrics: String? {
+        get { addresses.withLock { $0.metrics } }
+        set { addresses.withLock { $0.metrics = newValue } }
     }
 }

@@ -50,6 +50,7 @@ public struct WebConsoleService: Service {
 
     func makeRouter(tls: Bool) -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: SecurityHeadersMiddleware(tls: tls))
         router.add(middleware: ErrorMappingMiddleware())
         router.add(middleware: WebAccessMiddleware(settings: settings, sessions: sessions))

@@ -150,6 +150,7 @@ public final class LiveBroadcaster: Sendable {
         for (id, session) in registry.sessions where request.clusterIDs.contains(id) {
             join(id, channel: session.outgoing.channel, to: broadcast)
         }
+        LinkMetrics.liveStarted(level: request.level.rawValue)
         logger.notice(
             "live broadcast started",
             metadata: [
@@ -217,7 +218,9 @@ public final class LiveBroadcaster: Sendable {
                 b.members.fanOut(batch.frames)
                 b.listeners.fanOut(batch.pages)
             }
-            b.snapshot.packets += Int(b.packetiser.nextSequence &- before)
+            let frames = Int(b.packetiser.nextSequence &- before)
+            b.snapshot.packets += frames
+            LinkMetrics.liveFrames(frames, members: b.members.count)
             return true
         }
     }

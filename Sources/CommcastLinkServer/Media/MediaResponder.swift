@@ -160,7 +160,10 @@ public final class MediaHTTPHandler: ChannelInboundHandler, RemovableChannelHand
         let keepAlive = head.isKeepAlive
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: reply.status, headers: headers))), promise: nil)
-        if let body = reply.body, head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        if let body = reply.body, head.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            LinkMetrics.mediaServed(bytes: body.readableBytes)
+        }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated()
         if keepAlive {
             // The timer starts once the whole body is written, so a slow 4G download is never cut.
