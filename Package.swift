@@ -30,6 +30,8 @@ let package = Package(
         .library(name: "CommcastLink", targets: ["CommcastLink"]),
         .library(name: "CommcastLinkServer", targets: ["CommcastLinkServer"]),
         .library(name: "CommcastSimulator", targets: ["CommcastSimulator"]),
+        // For the fuzzers in Fuzz/, which build against this package.
+        .library(name: "CommcastFuzzTargets", targets: ["CommcastFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -172,6 +174,13 @@ let package = Package(
             ]
         ),
 
+        // Each parser that takes input from outside, as one function of bytes: run by
+        // libFuzzer (Fuzz/) and, over the committed corpora, by the normal tests.
+        .target(
+            name: "CommcastFuzzTargets",
+            dependencies: ["CommcastAudio", "CommcastControlAPI", "CommcastCore", "CommcastDaemon", "CommcastLink"]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "commcastd",
@@ -256,6 +265,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]),
+        .testTarget(name: "CommcastFuzzTargetsTests", dependencies: ["CommcastFuzzTargets"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

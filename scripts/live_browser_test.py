@@ -220,7 +220,7 @@ def audit_reasons():
     return [e for e in entries if e.get("action") == "live_stopped"]
 
 
-def run(url, console_port, proxy):
+def run(url, proxy):
     # Commune A's operator: no emergency, and the station says no to one asked by hand.
     lan = browser(SIZES["phone"])
     try:
@@ -354,7 +354,7 @@ def main():
                                 "--duration", "900", "--live-audio-dir", AUDIO, "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         host, port = status["console_address"].rsplit(":", 1)
         proxy = CuttableProxy((host, int(port)))
-        run(f"http://{status['console_address']}/", int(port), proxy)
+        run(f"http://{status['console_address']}/", proxy)
         sim.terminate()
         summary = json.loads(sim.communicate(timeout=60)[0])
         measure(summary)

@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
-# One layout for every file (.swift-format); `swift format -i --recursive Sources Tests
-# Benchmarks/Sources Package.swift` fixes most of what this finds (CONTRIBUTING.md).
-swift format lint --strict --recursive Sources Tests Benchmarks/Sources Package.swift
+# One layout for every file (.swift-format); `swift format -i --recursive` over the same
+# paths fixes most of what this finds (CONTRIBUTING.md).
+swift format lint --strict --recursive Sources Tests Benchmarks/Sources Package.swift Fuzz/Sources Fuzz/Package.swift
 # The end-to-end tests run the built commcastd and commcast executables.
 swift build --build-tests
 swift test --skip-build
@@ -32,6 +32,11 @@ python3 scripts/console_browser_test.py .build/debug .build/console-screenshots
 # console's WebSocket to simulated clusters that keep what they play; the tones must
 # arrive in order, through a cut connection and past the grace (docs/live.md).
 python3 scripts/live_browser_test.py .build/debug .build/live-screenshots
+# kill -9 anywhere, the short form: 20 SIGKILLs at random moments of a working station
+# (bulletins, the voice, the province's webhook, live, receipts, reports), each
+# restarted on the same files, then the invariants; the seed is printed to replay a
+# failure (docs/reliability.md; about 3 minutes).
+python3 scripts/kill_anywhere.py .build/debug 20
 # The station watched by Debian's real Prometheus: monitoring/alerts.yml checked and
 # unit-tested with promtool, then scraped, counted and alerted on with simulated
 # clusters; every query of the Grafana dashboard answers (docs/reliability.md).

@@ -63,6 +63,8 @@ public enum Daemon {
             commands: ClusterCommands(database: database, scope: scope, registry: registry, planStored: planStored),
             scope: scope)
 
+        try station.onAir.endBroadcastsLeftOnAir()
+
         // Ready once both listeners are up: the control socket and the cluster link.
         let readiness = ReadinessGate(parts: 2) {
             notifier.ready(status: "serving")

@@ -47,6 +47,17 @@ struct ClusterHealthTests {
         #expect(policy.assess(.init(linkUp: true, lastHeartbeat: beat(0, signal: nil), everSeen: true), now: t0 + 5).state == .online)
     }
 
+    @Test("a heartbeat held on a stalled link is judged by the station's estimate of the clock, not its own reading")
+    func skewIsJudgedByTheEstimate() {
+        // Received 12 s after it was sent: by itself it reads the clock 12 s behind.
+        let held = beat(0, skew: -12)
+        #expect(policy.assess(.init(linkUp: true, lastHeartbeat: held, everSeen: true), now: t0 + 1).reasons == ["clock behind by 12.0 s"])
+        #expect(policy.assess(.init(linkUp: true, lastHeartbeat: held, everSeen: true, clockSkew: 0.2), now: t0 + 1).state == .online)
+        #expect(
+            policy.assess(.init(linkUp: true, lastHeartbeat: beat(0), everSeen: true, clockSkew: 30), now: t0 + 1).reasons
+                == ["clock ahead by 30.0 s"])
+    }
+
     @Test func transitionsAreReportedOnce() {
         var machine = HealthStateMachine(policy: policy)
         let up = HealthPolicy.Observation(linkUp: true, linkSince: t0, lastHeartbeat: beat(0), everSeen: true)

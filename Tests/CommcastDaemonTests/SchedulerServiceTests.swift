@@ -50,17 +50,26 @@ struct SchedulerServiceTests {
         #expect(rows.allSatisfy { $0.outcome == "missed" && $0.reason == "no receipt from the cluster" })
     }
 
-    @Test("an airing shifted past its wanted time is kept once that time has passed, with its id, and still goes to the clusters")
-    func shiftedAiringOutlivesItsWantedTime() async throws {
-        let f = try StationFixture(at: StationFixture.stationTime(9, 59))
-        defer { f.remove() }
+    /// Two 30 s bulletins for commune B both wanted at 10:00, planned at 9:59: the
+    /// second is shifted to 10:00:35 (30 s and the 5 s gap). Returns the media, the
+    /// second bulletin and its two airings.
+    func twoBulletinsAtTen(_ f: StationFixture) async throws -> (MediaRecord, Bulletin, [AiringRecord]) {
         let media = try await f.recording(seconds: 30)
         _ = try await f.queue(.normal, at: "10:00", zone: "tinh/xa-b", media: media)
         let second = try await f.queue(.normal, at: "10:00", zone: "tinh/xa-b", media: media)
         try f.scheduler.replan()
-        let hour = (StationFixture.stationTime(9, 0), StationFixture.stationTime(11, 0))
-        let shifted = try f.database.airings(from: hour.0, to: hour.1).filter { $0.bulletinID == second.id }
+        let shifted = try f.database.airings(from: StationFixture.stationTime(9, 0), to: StationFixture.stationTime(11, 0))
+            .filter { $0.bulletinID == second.id }
         #expect(shifted.count == 2 && shifted.allSatisfy { $0.plannedAt == StationFixture.stationTime(10, 0).addingTimeInterval(35) })
+        return (media, second, shifted)
+    }
+
+    @Test("an airing shifted past its wanted time is kept once that time has passed, with its id, and still goes to the clusters")
+    func shiftedAiringOutlivesItsWantedTime() async throws {
+        let f = try StationFixture(at: StationFixture.stationTime(9, 59))
+        defer { f.remove() }
+        let (media, second, shifted) = try await twoBulletinsAtTen(f)
+        let hour = (StationFixture.stationTime(9, 0), StationFixture.stationTime(11, 0))
 
         // 10:00:10: the wanted time has passed, the shifted start has not. The next
         // passes (on a timer, a change, a restart) must keep it as it was.
@@ -76,6 +85,30 @@ struct SchedulerServiceTests {
         try f.scheduler.replan()
         let latest = try f.database.airings(from: hour.0, to: hour.1).filter { $0.bulletinID == third.id }
         #expect(latest.allSatisfy { $0.plannedAt >= StationFixture.stationTime(10, 1).addingTimeInterval(10) }, "\(latest.map(\.plannedAt))")
+    }
+
+    @Test("a bulletin whose only airing was shifted is not finished when its wanted time and length have passed, before it aired")
+    func shiftedBulletinIsNotFinishedEarly() async throws {
+        // Found by scripts/kill_anywhere.py: bulletins queued close together, each
+        // shifted behind the others, were marked finished at wanted time + length, and
+        // the next pass withdrew their airings; they never aired.
+        let f = try StationFixture(at: StationFixture.stationTime(9, 59))
+        defer { f.remove() }
+        let (_, second, shifted) = try await twoBulletinsAtTen(f)
+        let hour = (StationFixture.stationTime(9, 0), StationFixture.stationTime(11, 0))
+
+        // 10:00:32: 10:00 + 30 s have passed; the shifted start (10:00:35) has not.
+        f.clock.advance(by: 92)
+        try f.scheduler.replan()
+        try f.scheduler.replan()
+        #expect(try f.database.bulletin(id: second.id)?.state == .active, "not finished before its airing")
+        let kept = try f.database.airings(from: hour.0, to: hour.1).filter { $0.bulletinID == second.id }
+        #expect(kept.map(\.id) == shifted.map(\.id) && kept.allSatisfy { $0.outcome == "planned" }, "\(kept)")
+
+        // Once its shifted airing has ended, it is finished.
+        f.clock.advance(by: 40)
+        try f.scheduler.replan()
+        #expect(try f.database.bulletin(id: second.id)?.state == .finished)
     }
 
     @Test("run() plans when asked and stops at graceful shutdown")

@@ -15,8 +15,10 @@ import Testing
     }
 
     @Test func clustersByStateAndZoneAndTheLongSilent() throws {
-        let start = Date()
+        // A whole second: the store keeps milliseconds, so the 10-minute line is exact.
+        let start = StationFixture.stationTime(10, 0)
         let station = try StationFixture(at: start)
+        defer { station.remove() }
         let gauges = StationGauges(prometheus: PrometheusCollectorRegistry())
         // a-1 went offline at the start; b-1 came online; the rest were never seen.
         try station.database.recordHealthTransitions([

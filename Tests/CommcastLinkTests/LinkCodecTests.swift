@@ -14,6 +14,16 @@ struct LinkCodecTests {
         #expect(LinkTime.parse("24/11/2026") == nil)
     }
 
+    @Test("a time read and written again is the same to the millisecond, for every millisecond")
+    func timesSurviveARoundTrip() {
+        // Found by fuzzing: 06:03:10.010 came back as .009 (a truncated binary fraction).
+        for ms in 0..<1000 {
+            let text = "2026-11-24T06:03:10.\(String(format: "%03d", ms))Z"
+            #expect(LinkTime.parse(text).map(LinkTime.format) == text)
+        }
+        #expect(LinkTime.format(Date(timeIntervalSince1970: 1_796_256_000.9996)) == "2026-12-03T00:00:01.000Z", "rounded, not truncated")
+    }
+
     @Test func everyClusterMessageRoundTrips() throws {
         let messages: [ClusterMessage] = [
             .hello(

@@ -73,6 +73,26 @@ struct OutboxStoreTests {
         #expect(cancelled.payload["state"] as? String == "cancelled")
     }
 
+    @Test("a broadcast left on air by a killed daemon is ended at the next start, audited and reported, once")
+    func liveLeftOnAirIsEndedOnce() throws {
+        let dir = try TemporaryDirectory()
+        let db = try CommcastDatabase(path: dir.file("c.sqlite").path, logger: Logger(label: "test"))
+        let lan = Actor(name: "Lan", origin: "socket")
+        let station = Actor(name: "commcastd", origin: "daemon")
+        try db.recordLiveEvent(lan, kind: "live_started", liveID: "live-a", details: ["level": "emergency", "source": "mic"], at: now)
+        try db.recordLiveEvent(lan, kind: "live_started", liveID: "live-b", details: ["level": "priority", "source": "file"], at: now)
+        try db.recordLiveEvent(lan, kind: "live_stopped", liveID: "live-b", details: ["reason": "end of bulletin"], at: now + 30)
+
+        let ended = try db.endLiveBroadcastsLeftOnAir(by: station, reason: "restarted", at: now + 95)
+        #expect(ended == ["live-a"])
+        let stop = try #require(try db.auditEntries(limit: 1).first)
+        #expect(stop.action == "live_stopped" && stop.target == "live-a" && stop.actor == "commcastd")
+        #expect(stop.details["reason"] == "restarted" && stop.details["level"] == "emergency" && stop.details["seconds"] == "95")
+        let reported = try reports(db).filter { $0.key == "live_stopped:live-a" }
+        #expect(reported.count == 1 && reported.first?.payload["reason"] as? String == "restarted")
+        #expect(try db.endLiveBroadcastsLeftOnAir(by: station, reason: "restarted", at: now + 200).isEmpty, "ended once")
+    }
+
     @Test func deliveryIsInOrderAndMarkedByRange() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -54,13 +54,20 @@ public struct HealthPolicy: Sendable, Equatable {
         public var missingMediaSoon: Int
         /// Whether the cluster has ever connected.
         public var everSeen: Bool
+        /// The cluster's clock skew as the station estimates it over several heartbeats;
+        /// nil: the last heartbeat's own reading (which a stalled link makes look behind).
+        public var clockSkew: TimeInterval?
 
-        public init(linkUp: Bool, linkSince: Date? = nil, lastHeartbeat: HeartbeatSample? = nil, missingMediaSoon: Int = 0, everSeen: Bool) {
+        public init(
+            linkUp: Bool, linkSince: Date? = nil, lastHeartbeat: HeartbeatSample? = nil, missingMediaSoon: Int = 0, everSeen: Bool,
+            clockSkew: TimeInterval? = nil
+        ) {
             self.linkUp = linkUp
             self.linkSince = linkSince
             self.lastHeartbeat = lastHeartbeat
             self.missingMediaSoon = missingMediaSoon
             self.everSeen = everSeen
+            self.clockSkew = clockSkew
         }
     }
 
@@ -79,8 +86,9 @@ public struct HealthPolicy: Sendable, Equatable {
         if let h = o.lastHeartbeat {
             if h.activity == .fault { reasons.append("cluster reports a fault") }
             if let s = h.signalDBm, s < weakSignalDBm { reasons.append("weak signal \(s) dBm") }
-            if abs(h.clockSkew) > maxClockSkew {
-                reasons.append(String(format: "clock %@ by %.1f s", h.clockSkew > 0 ? "ahead" : "behind", abs(h.clockSkew)))
+            let skew = o.clockSkew ?? h.clockSkew
+            if abs(skew) > maxClockSkew {
+                reasons.append(String(format: "clock %@ by %.1f s", skew > 0 ? "ahead" : "behind", abs(skew)))
             }
             reasons += h.errors.prefix(3)
         }

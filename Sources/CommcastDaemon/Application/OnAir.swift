@@ -23,6 +23,8 @@ public struct OnAir: Sendable {
 
     /// The daemon itself, for ends nobody asked for (a silent source, shutdown).
     public static let station = Actor(name: "commcastd", origin: "daemon")
+    /// Why a broadcast found on air at start ended: the daemon stopped under it.
+    public static let endedByRestart = "commcastd stopped while on air; ended when it started again"
 
     public init(
         broadcaster: LiveBroadcaster, registry: LinkRegistry, database: CommcastDatabase, settings: RunningConfiguration,
@@ -196,6 +198,23 @@ public struct OnAir: Sendable {
         guard let ended = broadcaster.stopIfSourceSilent(timeout: timeout, now: now()) else { return nil }
         recordEnd(ended, actor: Self.station)
         return ended
+    }
+
+    /// Ends what the daemon left on the air when it last stopped without ending it
+    /// (killed, power lost): each broadcast in the audit and the province's report, and a
+    /// province emergency that was airing as interrupted, with the reason. Called at start,
+    /// before anything can go on air, so no broadcast ends silently.
+    public func endBroadcastsLeftOnAir() throws {
+        let at = now()
+        for liveID in try database.endLiveBroadcastsLeftOnAir(by: Self.station, reason: Self.endedByRestart, at: at) {
+            logger.warning("live broadcast ended: commcastd had stopped while it was on air", metadata: ["live_id": "\(liveID)"])
+        }
+        for record in try database.provinceBulletins(states: [.onAir]) {
+            try database.setProvinceBulletinAiring(id: record.id, state: .interrupted, liveID: record.liveId, reason: Self.endedByRestart, at: at)
+            logger.warning(
+                "province emergency counted interrupted: commcastd had stopped while it was on air", metadata: ["province_id": "\(record.provinceId)"]
+            )
+        }
     }
 
     /// Audits and reports the end of a broadcast; a database error is logged, never fatal.

@@ -257,16 +257,7 @@ extension ConfigurationLoader {
 
     /// `[link]`.
     func parseLink(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
-        if let v = reader.string(t, "link", "listen_address") {
-            if v.isEmpty || v.contains(" ") {
-                reader.problem("link.listen_address", quoted(v), "expected an IP address such as 0.0.0.0 or 127.0.0.1")
-            } else {
-                config.link.listenAddress = v
-            }
-        }
-        if let v = reader.int(t, "link", "port") {
-            if (0...65_535).contains(v) { config.link.port = v } else { reader.problem("link.port", "\(v)", "expected 0 to 65535") }
-        }
+        parseListener(t, "link", address: &config.link.listenAddress, port: &config.link.port, mayBeOff: false, reader: &reader)
         if let v = reader.int(t, "link", "heartbeat_seconds") {
             if (5...600).contains(v) {
                 config.link.heartbeatSeconds = v
@@ -297,18 +288,30 @@ extension ConfigurationLoader {
         return (certificate, key)
     }
 
-    /// `[web]`.
-    func parseWeb(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
-        if let v = reader.string(t, "web", "listen_address") {
+    /// A section's `listen_address` and `port` (0: any free port; -1: off, where it may be).
+    func parseListener(
+        _ t: TOMLTable, _ section: String, address: inout String, port: inout Int, mayBeOff: Bool, reader: inout Reader
+    ) {
+        if let v = reader.string(t, section, "listen_address") {
             if v.isEmpty || v.contains(" ") {
-                reader.problem("web.listen_address", quoted(v), "expected an IP address such as 0.0.0.0 or 127.0.0.1")
+                reader.problem("\(section).listen_address", quoted(v), "expected an IP address such as 0.0.0.0 or 127.0.0.1")
             } else {
-                config.web.listenAddress = v
+                address = v
             }
         }
-        if let v = reader.int(t, "web", "port") {
-            if (-1...65_535).contains(v) { config.web.port = v } else { reader.problem("web.port", "\(v)", "expected -1 (off) or 0 to 65535") }
+        if let v = reader.int(t, section, "port") {
+            let range = mayBeOff ? -1...65_535 : 0...65_535
+            if range.contains(v) {
+                port = v
+            } else {
+                reader.problem("\(section).port", "\(v)", mayBeOff ? "expected -1 (off) or 0 to 65535" : "expected 0 to 65535")
+            }
         }
+    }
+
+    /// `[web]`.
+    func parseWeb(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
+        parseListener(t, "web", address: &config.web.listenAddress, port: &config.web.port, mayBeOff: true, reader: &reader)
         if let (certificate, key) = parseTLS(t, "web", reader: &reader) {
             config.web.tlsCertificate = certificate
             config.web.tlsKey = key
@@ -327,20 +330,7 @@ extension ConfigurationLoader {
 
     /// `[metrics]`.
     func parseMetrics(_ t: TOMLTable, into config: inout DaemonConfiguration, reader: inout Reader) {
-        if let v = reader.string(t, "metrics", "listen_address") {
-            if v.isEmpty || v.contains(" ") {
-                reader.problem("metrics.listen_address", quoted(v), "expected an IP address such as 127.0.0.1")
-            } else {
-                config.metrics.listenAddress = v
-            }
-        }
-        if let v = reader.int(t, "metrics", "port") {
-            if (-1...65_535).contains(v) {
-                config.metrics.port = v
-            } else {
-                reader.problem("metrics.port", "\(v)", "expected -1 (off) or 0 to 65535")
-            }
-        }
+        parseListener(t, "metrics", address: &config.metrics.listenAddress, port: &config.metrics.port, mayBeOff: true, reader: &reader)
     }
 
     /// `[health]`.

@@ -21,6 +21,15 @@ extension ControlRequestContext {
     }
 }
 
+/// How the control API reads a JSON request body, whichever entry point it came in
+/// by (the socket, the console): open for the fuzzer (`CommcastFuzzTargets`).
+public enum ControlRequestDecoding {
+    /// `data` as `type`, or an `APIError` (400) naming the field, the value and what was expected.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try RequestBody.decode(type, from: data)
+    }
+}
+
 enum RequestBody {
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
@@ -77,7 +86,11 @@ enum RequestBody {
                 status: .unsupportedMediaType, code: "unsupported_media_type",
                 message: "Content-Type: got \(contentType), expected application/json")
         }
-        let data = try await bytes(request, limit: limit)
+        return try decode(T.self, from: try await bytes(request, limit: limit))
+    }
+
+    /// Decodes a request body already read, naming the field that is wrong.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
             return try decoder.decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {

@@ -20,11 +20,17 @@ struct LinkScheduleSender: Sendable {
         let connected = Set(registry.sessions.keys)
         let targets = clusterIDs.map { $0.intersection(connected) } ?? connected
         guard !targets.isEmpty else { return 0 }
-        let from = now()
+        let now = now()
         // Cancels before the schedule: a cluster that reconnects stops or drops a
         // cancelled airing first thing (docs/protocol.md, `cancel`).
-        await sendCancels(to: targets, at: from)
-        let until = from.addingTimeInterval(TimeInterval(settings.current.schedule.horizonHours * 3600))
+        await sendCancels(to: targets, at: now)
+        // From a minute back: an airing that started while this cluster's link was
+        // down (a reconnect, a station restart) is still sent, and the cluster may
+        // start it late. From `now`, it was never told of it (found by
+        // scripts/kill_anywhere.py: two clusters never aired a bulletin, no receipt,
+        // nothing missed for two hours).
+        let from = now.addingTimeInterval(-ScheduleMessage.latestStart)
+        let until = now.addingTimeInterval(TimeInterval(settings.current.schedule.horizonHours * 3600))
         let byCluster: [String: [ClusterAiring]]
         do {
             byCluster = try await offload { [database] in

@@ -94,7 +94,7 @@ public struct HealthService: Service {
             let everSeen = seen.contains(id) || (machine.states[id].map { $0 != .neverSeen } ?? false)
             let observation = HealthPolicy.Observation(
                 linkUp: session != nil, linkSince: session?.since, lastHeartbeat: session?.lastHeartbeat,
-                missingMediaSoon: missing, everSeen: everSeen)
+                missingMediaSoon: missing, everSeen: everSeen, clockSkew: registry.clockSkew(of: id))
             if let t = machine.observe(id, observation, now: now) {
                 transitions.append(t)
                 logger.log(

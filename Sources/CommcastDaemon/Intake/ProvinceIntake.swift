@@ -44,8 +44,13 @@ struct ProvinceIntake: Sendable {
             }
             return path
         }
-        // A repeated delivery is answered from what is kept, without ingesting again.
-        if let kept = try database.provinceBulletin(provinceID: b.provinceId) { return (kept, false) }
+        // A repeated delivery is answered from what is kept, without ingesting again. If
+        // the station stopped between keeping it and acting on its level (killed, power
+        // lost), the province got no answer and sends it again: the step is taken now.
+        if let kept = try database.provinceBulletin(provinceID: b.provinceId) {
+            guard kept.state == .inbox, kept.decidedAt == nil, kept.liveId == nil, let sha = kept.mediaSha256 else { return (kept, false) }
+            return (try act(on: kept, mediaSHA256: sha), false)
+        }
         let (media, text) = try await ingest(b.content)
         let (record, isNew) = try database.receiveProvinceBulletin(b, media: media, text: text, state: .inbox, at: now())
         guard isNew else { return (record, false) }
@@ -54,24 +59,30 @@ struct ProvinceIntake: Sendable {
             metadata: [
                 "province_id": "\(b.provinceId)", "level": "\(b.level)", "title": "\(b.title)", "zones": "\(b.zones)",
             ])
-        switch b.level {
+        return (try act(on: record, mediaSHA256: media.sha256), true)
+    }
+
+    /// What a bulletin's level does on arrival (docs/provincial-api.md): a normal one
+    /// waits in the inbox, a priority one is queued, an emergency goes on the air.
+    func act(on record: ProvinceBulletinRecord, mediaSHA256: String) throws -> ProvinceBulletinRecord {
+        switch record.level {
         case .normal:
-            return (record, true)
+            return record
         case .priority:
             do {
-                return (try station.bulletins.queue(record, state: .queued, by: Self.actor), true)
+                return try station.bulletins.queue(record, state: .queued, by: Self.actor)
             } catch let refusal as Refusal where refusal.code == "will_not_air" {
                 // It would be skipped wherever it went (quiet hours): it waits in the
                 // inbox, where an operator sees it and why, instead of vanishing.
                 logger.warning(
                     "province priority bulletin waits in the inbox: it would never air now",
-                    metadata: ["province_id": "\(b.provinceId)", "reason": "\(refusal.message)"])
-                return (record, true)
+                    metadata: ["province_id": "\(record.provinceId)", "reason": "\(refusal.message)"])
+                return record
             }
         case .emergency where settings.current.province.emergencyPolicy == .inbox:
-            return (record, true)
+            return record
         case .emergency:
-            return (try airEmergency(record, media: media), true)
+            return try airEmergency(record, mediaSHA256: mediaSHA256)
         }
     }
 
@@ -85,9 +96,9 @@ struct ProvinceIntake: Sendable {
 
     /// Puts an emergency on the air now, over the live path, and feeds its audio at
     /// real time; the outcome (aired or interrupted) is acknowledged when it ends.
-    func airEmergency(_ record: ProvinceBulletinRecord, media: MediaRecord) throws -> ProvinceBulletinRecord {
+    func airEmergency(_ record: ProvinceBulletinRecord, mediaSHA256: String) throws -> ProvinceBulletinRecord {
         let ids = try station.scope.clusterIDs(under: record.zones)
-        let samples = Self.monoInt16(try OggOpusDecoder.decode(try self.media.read(media.sha256)))
+        let samples = Self.monoInt16(try OggOpusDecoder.decode(try self.media.read(mediaSHA256)))
         let started: LiveBroadcastStatus
         do {
             started = try station.onAir.startForStation(

@@ -43,9 +43,6 @@ public struct JitterBuffer: Sendable {
     /// The sequence of the next slot to play.
     public var nextSequence: UInt32 { nextToPlay }
 
-    /// Frames held for slots still to come.
-    public var held: Int { waiting.count }
-
     /// Takes a frame that arrived at `now` (µs).
     public mutating func insert(sequence: UInt32, packet: [UInt8], now: Int64) {
         if firstPlayAt == nil {

@@ -143,6 +143,12 @@ public struct ScheduleMessage: Codable, Sendable, Equatable {
     public var until: Date
     public var airings: [LinkAiring]
     enum CodingKeys: String, CodingKey { case type, revision, from, until, airings }
+
+    /// How late a cluster may still start an airing (docs/protocol.md, `schedule`). The
+    /// station's schedules reach back this far, so a cluster that (re)connects just
+    /// after an airing's start still learns of it and starts it late.
+    public static let latestStart: TimeInterval = 60
+
     public init(revision: Int, from: Date, until: Date, airings: [LinkAiring]) {
         self.revision = revision
         self.from = from

@@ -6,7 +6,16 @@ public enum LinkTime {
     static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     static let plain = Date.ISO8601FormatStyle()
 
-    public static func format(_ date: Date) -> String { date.formatted(withFraction) }
+    /// The time to the nearest millisecond. (Foundation's fractional format truncates a
+    /// binary fraction: 10.010 s, held as 10.00999…, came out as 10.009, so a time read
+    /// and written again lost a millisecond each round; found by fuzzing.)
+    public static func format(_ date: Date) -> String {
+        let millis = (date.timeIntervalSince1970 * 1000).rounded()
+        let seconds = (millis / 1000).rounded(.down)
+        let fraction = Int(millis - seconds * 1000)
+        let whole = Date(timeIntervalSince1970: seconds).formatted(plain)
+        return "\(whole.dropLast()).\(fraction < 10 ? "00" : fraction < 100 ? "0" : "")\(fraction)Z"
+    }
 
     public static func parse(_ text: String) -> Date? {
         (try? withFraction.parse(text)) ?? (try? plain.parse(text))

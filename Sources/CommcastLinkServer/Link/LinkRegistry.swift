@@ -137,7 +137,7 @@ public final class LinkRegistry: Sendable {
     /// How far the cluster's clock is ahead of the station's: the largest of its
     /// last heartbeats' readings, the one that spent least time on the way (a heartbeat
     /// held 10 s by a stalled 4G link reads the clock 10 s behind).
-    func clockSkew(of clusterID: String) -> TimeInterval? {
+    public func clockSkew(of clusterID: String) -> TimeInterval? {
         state.withLock { $0.sessions[clusterID]?.skews.max() }
     }
 

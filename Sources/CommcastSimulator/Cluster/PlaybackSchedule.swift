@@ -25,7 +25,7 @@ struct PlaybackSchedule {
     }
 
     /// How long after its `start` a cluster may still start an airing.
-    static let latestStart: TimeInterval = 60
+    static let latestStart = ScheduleMessage.latestStart
 
     /// Takes a schedule: it replaces every airing that starts at or after its `from`.
     /// It never stops what plays (protocol 1.1: only `cancel` does).

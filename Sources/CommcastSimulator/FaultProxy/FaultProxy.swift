@@ -141,9 +141,6 @@ public final class FaultProxy: Sendable {
         }
     }
 
-    /// Connections open now.
-    public var connections: Int { state.withLockedValue { $0.pairs.count } }
-
     private func connectUpstream(_ pair: Pair, from loop: any EventLoop) -> EventLoopFuture<Void> {
         let wait = state.withLockedValue { s -> TimeAmount in
             guard let until = s.outageUntil else { return .zero }

@@ -71,13 +71,49 @@ extension CommcastDatabase {
     /// Records the start or end of a live broadcast: an audit row and a report for
     /// the province, in one transaction (docs/live.md).
     public func recordLiveEvent(_ actor: Actor, kind: String, liveID: String, details: [String: String], at now: Date) throws {
+        try pool.write { db in try Self.recordLiveEvent(db, actor, kind: kind, liveID: liveID, details: details, at: now) }
+    }
+
+    static func recordLiveEvent(
+        _ db: GRDB.Database, _ actor: Actor, kind: String, liveID: String, details: [String: String], at now: Date
+    ) throws {
+        try audit(db, actor: actor, action: kind, target: liveID, details: details, at: now)
+        var payload = details
+        payload["live_id"] = liveID
+        payload["actor"] = actor.name
+        payload["at"] = ISO8601DateFormatter().string(from: now)
+        try enqueueReport(db, key: "\(kind):\(liveID)", kind: ReportKind(rawValue: kind), payload: payload, at: now)
+    }
+
+    /// Ends, in the audit and the province's report, every live broadcast that started
+    /// and never stopped: the daemon stopped while it was on air (killed, the host lost
+    /// power). Called at start, before anything can go on air again, so a broadcast never
+    /// ends silently. The true end is unknown; it is recorded at `now`, with the reason.
+    /// - Returns: the live ids ended.
+    public func endLiveBroadcastsLeftOnAir(by actor: Actor, reason: String, at now: Date) throws -> [String] {
         try pool.write { db in
-            try Self.audit(db, actor: actor, action: kind, target: liveID, details: details, at: now)
-            var payload = details
-            payload["live_id"] = liveID
-            payload["actor"] = actor.name
-            payload["at"] = ISO8601DateFormatter().string(from: now)
-            try Self.enqueueReport(db, key: "\(kind):\(liveID)", kind: ReportKind(rawValue: kind), payload: payload, at: now)
+            let open = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT target, at, details FROM audit_log s
+                    WHERE action = 'live_started' AND target IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM audit_log e WHERE e.action = 'live_stopped' AND e.target = s.target)
+                    ORDER BY id
+                    """)
+            var ended: [String] = []
+            for row in open {
+                let liveID: String = row["target"]
+                let started = Date(millis: row["at"])
+                let json: String = row["details"]
+                let was = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
+                let details = [
+                    "reason": reason, "level": was["level"] ?? "", "source": was["source"] ?? "",
+                    "seconds": "\(max(0, Int(now.timeIntervalSince(started))))",
+                ]
+                try Self.recordLiveEvent(db, actor, kind: "live_stopped", liveID: liveID, details: details, at: now)
+                ended.append(liveID)
+            }
+            return ended
         }
     }
 }

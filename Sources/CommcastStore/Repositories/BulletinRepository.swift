@@ -215,7 +215,8 @@ extension CommcastDatabase {
     }
 
     /// Marks active and paused bulletins whose every rule lies in the past as finished,
-    /// once their last possible airing has ended. Returns their ids.
+    /// once their last possible airing has ended and no airing of theirs is still to
+    /// play (one shifted behind others starts later than its rule wanted). Returns their ids.
     @discardableResult
     public func finishExhaustedBulletins(at now: Date) throws -> [Int64] {
         try pool.write { db in
@@ -225,7 +226,10 @@ extension CommcastDatabase {
                     SELECT r.*, b.id AS bulletin_key, m.duration_ms AS duration_ms FROM recurrence_rules r
                     JOIN bulletins b ON b.id = r.bulletin_id LEFT JOIN media m ON m.sha256 = b.media_sha256
                     WHERE b.state IN ('active', 'paused')
-                    """)
+                      AND NOT EXISTS (
+                          SELECT 1 FROM airings a WHERE a.bulletin_id = b.id AND a.outcome IN ('planned', 'started')
+                          AND a.planned_at + COALESCE(m.duration_ms, 0) >= ?)
+                    """, arguments: [now.millis])
             var exhausted: [Int64: Bool] = [:]
             for row in rows {
                 let id: Int64 = row["bulletin_key"]
