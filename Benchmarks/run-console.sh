@@ -7,9 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
 python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium || python3 -m pip install --quiet --break-system-packages selenium
-for product in commcastd commcast commcast-sim; do
-    swift build -c release --product "$product" >/tmp/commcast-consolebench-build.log 2>&1 || { cat /tmp/commcast-consolebench-build.log; exit 1; }
-done
+Benchmarks/build-station.sh
 ulimit -n 65536 2>/dev/null || true
 echo "command: Benchmarks/run-console.sh ${1:-1661}   ($(nproc) cores, $(date -u +%Y-%m-%d))"
 exec python3 Benchmarks/console_benchmark.py .build/release "${1:-1661}"

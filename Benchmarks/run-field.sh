@@ -6,9 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
-for product in commcastd commcast commcast-sim; do
-    swift build -c release --product "$product" >/tmp/commcast-fieldbench-build.log 2>&1 || { cat /tmp/commcast-fieldbench-build.log; exit 1; }
-done
+Benchmarks/build-station.sh
 ulimit -n 65536 2>/dev/null || true
 echo "command: Benchmarks/run-field.sh ${1:-100} ${2:-none,4g-good,4g-bad}   ($(nproc) cores, $(date -u +%Y-%m-%d))"
 exec python3 Benchmarks/field_profiles.py .build/release "${1:-100}" "${2:-none,4g-good,4g-bad}"

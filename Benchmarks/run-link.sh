@@ -6,9 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
-for product in commcastd commcast commcast-sim; do
-    swift build -c release --product "$product" >/tmp/commcast-linkbench-build.log 2>&1 || { cat /tmp/commcast-linkbench-build.log; exit 1; }
-done
+Benchmarks/build-station.sh
 ulimit -n 65536 2>/dev/null || true
 echo "command: Benchmarks/run-link.sh ${1:-1661} ${2:-2}   ($(nproc) cores, $(date -u +%Y-%m-%d))"
 exec python3 Benchmarks/link_benchmark.py .build/release "${1:-1661}" "${2:-2}"

@@ -7,9 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
 command -v icecast2 >/dev/null || { SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends icecast2; }
-for product in commcastd commcast commcast-sim; do
-    swift build -c release --product "$product" >/tmp/commcast-livebench-build.log 2>&1 || { cat /tmp/commcast-livebench-build.log; exit 1; }
-done
+Benchmarks/build-station.sh
 (cd Benchmarks && swift build -c release --product OggListeners >/tmp/commcast-livebench-build.log 2>&1) || { cat /tmp/commcast-livebench-build.log; exit 1; }
 ulimit -n 65536 2>/dev/null || true
 echo "command: Benchmarks/run-live.sh ${1:-1661} ${2:-1}   ($(nproc) cores, $(date -u +%Y-%m-%d))"

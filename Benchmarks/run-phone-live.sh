@@ -10,9 +10,7 @@ scripts/setup.sh --with-test-tools
 python3 -c 'import selenium' 2>/dev/null \
     || python3 -m pip install --quiet --disable-pip-version-check selenium \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages selenium
-for product in commcastd commcast commcast-sim; do
-    swift build -c release --product "$product" >/tmp/commcast-phonebench-build.log 2>&1 || { cat /tmp/commcast-phonebench-build.log; exit 1; }
-done
+Benchmarks/build-station.sh
 ulimit -n 65536 2>/dev/null || true
 echo "command: Benchmarks/run-phone-live.sh ${1:-1661}   ($(nproc) cores, $(date -u +%Y-%m-%d))"
 exec python3 Benchmarks/phone_live_benchmark.py .build/release "${1:-1661}"

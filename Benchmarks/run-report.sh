@@ -6,8 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-for product in commcastd commcast; do
-    swift build -c release --product "$product" >/tmp/commcast-reportbench-build.log 2>&1 || { cat /tmp/commcast-reportbench-build.log; exit 1; }
-done
+Benchmarks/build-station.sh commcastd commcast
 echo "command: Benchmarks/run-report.sh ${1:-100000} ${2:-100,500,2000}   ($(nproc) cores, $(date -u +%Y-%m-%d))"
 exec python3 Benchmarks/report_benchmark.py .build/release "${1:-100000}" "${2:-100,500,2000}"

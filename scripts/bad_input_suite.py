@@ -299,6 +299,9 @@ def build_cases():
         ("target_lufs 0", b"[ingest]\ntarget_lufs = 0\n", "target_lufs", "0", "expected"),
         ("a string for a number", b"[link]\nport = \"abc\"\n", "link.port", "abc", "expected"),
         ("dialect bogus", b"[tts]\ndialect = \"bogus\"\n", "tts.dialect", "bogus", "expected"),
+        # Both aborted commcastd inside the TOML library before they were checked first (found by fuzzing).
+        ("a section typed in Vietnamese", "[link]\nport = 7470\n[đài]\n".encode(), "line 3", "đ", "expected one in ASCII"),
+        ("a NUL in a key", b"[[operators]]\nname\x00 = \"an\"\n", "line 2", "U+0000", "expected text"),
     ]
     for i, (name, data, field, value, expected) in enumerate(configs):
         CASES.append(dict(name=f"--check-config: {name}", kind="config", file=write(f"bad{i}.toml", data), code=78, field=field,

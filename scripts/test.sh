@@ -10,7 +10,7 @@ swift format lint --strict --recursive Sources Tests Benchmarks/Sources Package.
 # The end-to-end tests run the built commcastd and commcast executables.
 swift build --build-tests
 swift test --skip-build
-# The bad-input suite: 177 things a careless or hostile operator types, against the
+# The bad-input suite: 179 things a careless or hostile operator types, against the
 # built binaries and a running daemon (exit code, a message naming the field, the
 # value and what was expected, the daemon still answering, nothing changed).
 python3 scripts/bad_input_suite.py .build/debug

@@ -126,7 +126,7 @@ public enum Daemon {
         services.append(
             ReloadService(
                 settings: settings, database: database, replanRequests: replanRequests,
-                loader: ConfigurationLoader(), notifier: notifier, logger: logger))
+                loader: ConfigurationLoader(), notifier: notifier, preflight: ConfigurationPreflight(), logger: logger))
         if let watchdog = SystemdWatchdogService(notifier: notifier, logger: logger) {
             services.append(watchdog)
         }

@@ -165,6 +165,29 @@ struct ConfigurationLoaderTests {
         #expect(problems.count == 16, "\(problems.map(\.description).joined(separator: "\n"))")
     }
 
+    @Test("what toml++ aborts on — a control character, a header starting outside ASCII — is refused first, with its place")
+    func controlCharactersAreRefusedFirst() {
+        // Found by fuzzing (Fuzz/Crashes/configuration/toml-nul-in-key): this aborted the process.
+        let (_, problems) = loader.parse("[link]\nport = 7470\n[[operators]]\nname {\u{0}\u{0}=\u{0}n\"\n")
+        #expect(problems.map(\.message) == ["line 4, column 7: control character U+0000, expected text (TOML allows only tab and line breaks)"])
+        #expect(loader.parse("[daemon]\r\nlog_level = \"info\"\t# tab and CRLF are fine\r\n").1.isEmpty)
+        #expect(loader.parse("[daemon]\nlog_level = \"in\u{7F}fo\"\n").1.first?.message.contains("U+007F") == true)
+        // A header starting with a Vietnamese letter aborted the process too (Fuzz/Crashes/configuration/toml-header-not-ascii).
+        let headers = [
+            ("[đài]", "đ"), ("[ ệ]", "ệ"), ("[[ư]]", "ư"), ("[ü", "ü"), ("[.a]", "."), ("[=]", "="), ("[#]", "#"), ("[[[a]]]", "["),
+            ("[[ [a]]", "["), ("[\r\rl:n]", "\\r"),
+        ]
+        for (header, first) in headers {
+            #expect(
+                loader.parse("[link]\nport = 7470\n\(header)\n").1.map(\.message)
+                    == ["line 3: a section name starting with \"\(first)\", expected one in ASCII letters, digits, - or _, such as [link]"])
+        }
+        #expect(loader.parse("[link]\n[\n").1.map(\.message) == ["line 2: a section header with no name, expected one such as [link]"])
+        #expect(loader.parse("[link]\r\n[\r\n").1.map(\.message) == ["line 2: a section header with no name, expected one such as [link]"])
+        #expect(loader.parse("[link]\r\nport = 7470\r\n").1.isEmpty, "CRLF files are fine")
+        #expect(loader.parse("[[operators]]\nname = \"Chị Lan\"\n[\"web\"]\n[ link ]\n").1.contains { $0.message.contains("section") } == false)
+    }
+
     @Test func webSettingsAreCheckedAndNamed() {
         let (config, none) = loader.parse("[web]\nlisten_address = \"0.0.0.0\"\nport = 8443\nsession_idle_minutes = 10\n")
         #expect(none.isEmpty, "\(none)")

@@ -46,6 +46,7 @@ public struct ConfigurationLoader: Sendable {
     public func parse(_ text: String) -> (DaemonConfiguration, [ConfigurationProblem]) {
         var config = DaemonConfiguration()
         var reader = Reader()
+        if let problem = Self.unparseable(text) { return (config, [problem]) }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -86,6 +87,48 @@ public struct ConfigurationLoader: Sendable {
         if let value = root["relay"] { parseRelays(value, into: &config, reader: &reader) }
         reader.reportUnknownKeys()
         return (config, reader.problems)
+    }
+
+    /// What the TOML parser must not be given, named with its place. toml++ (inside
+    /// TOMLKit 0.6.0) aborts the process — an assertion, not an error — on a NUL in a
+    /// key and on a table header whose name starts with anything but a letter, digit,
+    /// `_`, `-` or a quote (`[đài]`, a slip on a Vietnamese keyboard; `[.a]`; `[[[a]]]`;
+    /// a lone `[`), all found by fuzzing; a reload must never end the daemon. Checked first:
+    /// every control character TOML forbids (all but tab and line breaks), and such a
+    /// header. (A line of a multi-line string or array that looks like one is refused
+    /// too; the station's configuration has no need of those.)
+    static func unparseable(_ text: String) -> ConfigurationProblem? {
+        // By scalars: a CRLF is one Character, and would hide the line break.
+        for (index, line) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for (column, scalar) in line.enumerated()
+            where (scalar.value < 0x20 && scalar != "\t" && scalar != "\r") || scalar.value == 0x7F {
+                let code = String(format: "U+%04X", scalar.value)
+                return .init(
+                    key: "",
+                    message:
+                        "line \(index + 1), column \(column + 1): control character \(code), expected text (TOML allows only tab and line breaks)")
+            }
+            let header = line.drop { $0 == " " || $0 == "\t" }
+            guard header.first == "[" else { continue }
+            // `[name]` or `[[name]]`: after one or two brackets and any blanks, a name starts.
+            let brackets = header.starts(with: "[[".unicodeScalars) ? 2 : 1
+            // (A carriage return is no blank to toml++: only a CRLF's, ending the line, is let by.)
+            let name = header.dropFirst(brackets).drop { $0 == " " || $0 == "\t" }
+            guard let first = name.first, !(first == "\r" && name.count == 1) else {
+                return .init(key: "", message: "line \(index + 1): a section header with no name, expected one such as [link]")
+            }
+            let startsAName =
+                first.properties.isASCIIHexDigit || ("a"..."z").contains(first) || ("A"..."Z").contains(first)
+                || "_-\"']".unicodeScalars.contains(first)
+            if !startsAName {
+                return .init(
+                    key: "",
+                    message:
+                        "line \(index + 1): a section name starting with \"\(first.escaped(asASCII: false))\", expected one in ASCII letters, digits, - or _, such as [link]"
+                )
+            }
+        }
+        return nil
     }
 
     /// Parses a daily span such as `22:00-05:00`. A span from a time to the same time

@@ -12,18 +12,22 @@ public struct ReloadService: Service {
     private let replanRequests: ScheduleTrigger
     private let loader: ConfigurationLoader
     private let notifier: SystemdNotifier
+    private let preflight: ConfigurationPreflight?
     private let logger: Logger
 
-    /// - Parameter replanRequests: fired after a reload, which may change quiet hours or operators.
+    /// - Parameters:
+    ///   - replanRequests: fired after a reload, which may change quiet hours or operators.
+    ///   - preflight: reads the file in a child process first (nil: not at all).
     public init(
         settings: RunningConfiguration, database: CommcastDatabase, replanRequests: ScheduleTrigger,
-        loader: ConfigurationLoader, notifier: SystemdNotifier, logger: Logger
+        loader: ConfigurationLoader, notifier: SystemdNotifier, preflight: ConfigurationPreflight? = nil, logger: Logger
     ) {
         self.settings = settings
         self.database = database
         self.replanRequests = replanRequests
         self.loader = loader
         self.notifier = notifier
+        self.preflight = preflight
         self.logger = logger
     }
 
@@ -31,6 +35,11 @@ public struct ReloadService: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             notifier.reloading()
+            if let path = settings.path, let refusal = preflight?.refusal(for: path) {
+                logger.error("SIGHUP: configuration rejected, previous settings stay in force", metadata: ["problems": "\(refusal)"])
+                notifier.notify("READY=1\nSTATUS=serving")
+                continue
+            }
             switch settings.reload(loader: loader) {
             case .noFile:
                 logger.notice("SIGHUP: running on the embedded default configuration; nothing to reload")
