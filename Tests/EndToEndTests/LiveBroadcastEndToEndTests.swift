@@ -22,11 +22,7 @@ struct LiveBroadcastEndToEndTests {
         defer { station.stop() }
         // No quiet hours in this commune, so the bulletins air whatever time the test runs.
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
-        let csv = station.dir.file("clusters.csv")
-        try (["id,name,zone"] + (0..<100).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(
-            to: csv, atomically: true, encoding: .utf8)
-        let credentials = station.dir.file("credentials.csv")
-        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+        let credentials = try station.importClusters(SchedulingEndToEndTests.Station.clusterRows(100))
 
         // A 12-second bulletin that the broadcast will cut, and a 4-second one after it.
         // Twelve seconds of lead let 100 clusters connect and fetch it on a loaded
@@ -114,11 +110,7 @@ struct LiveBroadcastEndToEndTests {
         let station = try SchedulingEndToEndTests.Station(extra: "[live]\nsource_timeout_seconds = 3")
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents"]).status == 0)
-        let csv = station.dir.file("clusters.csv")
-        try (["id,name,zone"] + (0..<10).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(
-            to: csv, atomically: true, encoding: .utf8)
-        let credentials = station.dir.file("credentials.csv")
-        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+        let credentials = try station.importClusters(SchedulingEndToEndTests.Station.clusterRows(10))
         let address = try ClusterLinkEndToEndTests.linkAddress(station)
         let simStart = Date()
         let sim = Task {

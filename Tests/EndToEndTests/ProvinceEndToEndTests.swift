@@ -167,11 +167,7 @@ struct ProvinceEndToEndTests {
                 """)
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
-        let csv = station.dir.file("clusters.csv")
-        try (["id,name,zone"] + (0..<5).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(
-            to: csv, atomically: true, encoding: .utf8)
-        let credentials = station.dir.file("credentials.csv")
-        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+        let credentials = try station.importClusters(SchedulingEndToEndTests.Station.clusterRows(5))
         let status = try #require(try station.json(["report", "status"]) as? [String: Any])
         let webhook = try #require(status["webhook_address"] as? String)
         let url = "http://\(webhook)/v1/province/bulletins"

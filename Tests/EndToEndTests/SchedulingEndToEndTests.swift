@@ -60,6 +60,21 @@ struct SchedulingEndToEndTests {
         }
 
         /// Runs `commcast` as the test's own user (the administrator), or with an operator's token.
+        /// Imports clusters from `rows` (`id,name,zone` lines, zones existing) and returns
+        /// the file of their credentials, for `commcast-sim --credentials`.
+        func importClusters(_ rows: [String]) throws -> URL {
+            let csv = dir.file("clusters.csv")
+            try (["id,name,zone"] + rows).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+            let credentials = dir.file("credentials.csv")
+            #expect(try commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+            return credentials
+        }
+
+        /// `count` clusters `a0`, `a1`, … named "Cụm N" in `zone`.
+        static func clusterRows(_ count: Int, id: String = "a", name: String = "Cụm ", zone: String = "tinh/xa-a") -> [String] {
+            (0..<count).map { "\(id)\($0),\(name)\($0),\(zone)" }
+        }
+
         func commcast(_ args: [String], token: String? = nil, stdin: Data? = nil) throws -> ExternalTools.Result {
             var env = ProcessInfo.processInfo.environment
             env["COMMCAST_SOCKET"] = socket

@@ -27,11 +27,7 @@ struct SimulatorEndToEndTests {
             let station = try SchedulingEndToEndTests.Station(link: { _ in "heartbeat_seconds = 10" })
             defer { station.stop() }
             #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
-            let csv = station.dir.file("clusters.csv")
-            try (["id,name,zone"] + (0..<10).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n").write(
-                to: csv, atomically: true, encoding: .utf8)
-            let credentials = station.dir.file("credentials.csv")
-            #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+            let credentials = try station.importClusters(SchedulingEndToEndTests.Station.clusterRows(10))
             let address = try ClusterLinkEndToEndTests.linkAddress(station)
             let started = ContinuousClock.now
             // At 4 s every link gets a FIN and silence; from 12 s nothing moves for 15 s.
@@ -58,11 +54,9 @@ struct SimulatorEndToEndTests {
         // No quiet hours here, so the bulletin airs whatever time the test runs.
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         #expect(try station.commcast(["zone", "add", "tinh/xa-b"]).status == 0)
-        let csv = station.dir.file("clusters.csv")
-        try (["id,name,zone"] + (0..<48).map { "a\($0),Cụm \($0),tinh/xa-a" } + (0..<4).map { "b\($0),Cụm B\($0),tinh/xa-b" })
-            .joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
-        let credentials = station.dir.file("credentials.csv")
-        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+        let credentials = try station.importClusters(
+            SchedulingEndToEndTests.Station.clusterRows(48)
+                + SchedulingEndToEndTests.Station.clusterRows(4, id: "b", name: "Cụm B", zone: "tinh/xa-b"))
 
         // An 8-second bulletin for commune A, 25 seconds from now (seconds are allowed for one-offs).
         let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 8)
@@ -130,11 +124,7 @@ struct SimulatorEndToEndTests {
         let station = try SchedulingEndToEndTests.Station()
         defer { station.stop() }
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
-        let csv = station.dir.file("clusters.csv")
-        try (["id,name,zone"] + (0..<12).map { "a\($0),Cụm \($0),tinh/xa-a" }).joined(separator: "\n")
-            .write(to: csv, atomically: true, encoding: .utf8)
-        let credentials = station.dir.file("credentials.csv")
-        #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
+        let credentials = try station.importClusters(SchedulingEndToEndTests.Station.clusterRows(12))
         let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 20)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
