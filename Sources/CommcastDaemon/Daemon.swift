@@ -32,6 +32,11 @@ public enum Daemon {
             logger: logger)
         let media = try MediaStore(root: stateDirectory.appendingPathComponent("media", isDirectory: true))
         let settings = RunningConfiguration(configuration, path: configurationPath, logLevel: logLevel, overrides: overrides)
+        // Uploads and the ingest's working files: what a kill left there belongs to
+        // a request that was never answered, and is cleared.
+        try? FileManager.default.removeItem(at: settings.uploadDirectory)
+        try FileManager.default.createDirectory(
+            at: settings.uploadDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         logger.info(
             "commcastd starting",
             metadata: [

@@ -73,13 +73,15 @@ struct EncodeCommand: ParsableCommand {
             let code: ExitCode =
                 switch error {
                 case .fileNotFound, .unreadable: ExitCodes.noInput
+                case .scratchFailed: ExitCodes.cannotCreate
                 default: ExitCodes.dataError
                 }
             throw fail("\(input): \(error)", code)
         }
         bar.finish()
+        let outputBytes = result.encoded.size
         do {
-            try result.oggOpus.write(to: URL(fileURLWithPath: output), options: .atomic)
+            try Self.move(result.encoded.url, to: URL(fileURLWithPath: output))
         } catch {
             throw fail("cannot write \(output): \((error as NSError).localizedDescription)", ExitCodes.cannotCreate)
         }
@@ -93,7 +95,7 @@ struct EncodeCommand: ParsableCommand {
             gainDb: result.appliedGainDB, limiterMaxReductionDb: result.limiter.maximumDB,
             limitedFraction: result.limiter.fraction, outputLufs: result.outputLUFS,
             outputTruePeakDbtp: result.outputTruePeakDBTP.isFinite ? result.outputTruePeakDBTP : nil,
-            meetsTarget: result.meetsTarget, gainExplanation: result.gainExplanation, outputBytes: result.oggOpus.count,
+            meetsTarget: result.meetsTarget, gainExplanation: result.gainExplanation, outputBytes: outputBytes,
             realtimeFactor: seconds > 0 ? result.duration / seconds : 0
         )
         if json {
@@ -104,11 +106,26 @@ struct EncodeCommand: ParsableCommand {
                 String(
                     format: "%@ -> %@: %.1f s, %@ %d Hz %d ch, loudness %@, %d bytes, %.0fx real time",
                     input, output, result.duration, result.sourceContainer.rawValue, result.sourceSampleRate,
-                    result.sourceChannels, lufs, result.oggOpus.count, summary.realtimeFactor))
+                    result.sourceChannels, lufs, outputBytes, summary.realtimeFactor))
             print("level: \(result.gainExplanation)")
             if !result.meetsTarget {
                 warn("\(output): the stored audio is not within 1 LU of the target under the ceiling; it is stored as measured")
             }
+        }
+    }
+
+    /// Puts the encoded file at `target` whole or not at all: renamed when both are on
+    /// one file system, else copied beside `target` and renamed over it.
+    static func move(_ source: URL, to target: URL) throws {
+        if rename(source.path, target.path) == 0 { return }
+        guard errno == EXDEV else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let temp = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+        do {
+            try FileManager.default.copyItem(at: source, to: temp)
+            guard rename(temp.path, target.path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw error
         }
     }
 }
@@ -132,4 +149,5 @@ struct EncodeSummary: Encodable {
     var gainExplanation: String
     var outputBytes: Int
     var realtimeFactor: Double
+
 }

@@ -29,4 +29,27 @@ struct MediaStoreTests {
         #expect(store.contains(a))
         #expect(!store.contains(String(repeating: "0", count: 64)))
     }
+
+    /// The ingest's encoded file is moved in, not read into memory: the same address
+    /// as storing its bytes, the source gone, no temporaries, and a second copy of the
+    /// same audio only removed.
+    @Test func takingAFileMovesItUnderItsHash() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try MediaStore(root: dir.file("media"))
+        let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / 1_000) })
+        let source = dir.file("encoded.opus")
+        try data.write(to: source)
+        let hash = try store.take(file: source)
+        #expect(hash == MediaStore.contentHash(of: data))
+        #expect(!FileManager.default.fileExists(atPath: source.path))
+        #expect(try store.read(hash) == data)
+        let again = dir.file("again.opus")
+        try data.write(to: again)
+        #expect(try store.take(file: again) == hash)
+        #expect(!FileManager.default.fileExists(atPath: again.path))
+        let files = try FileManager.default.subpathsOfDirectory(atPath: store.root.path).filter { $0.hasSuffix(".opus") || $0.hasSuffix(".tmp") }
+        #expect(files == ["\(hash.prefix(2))/\(hash).opus"])
+        #expect(throws: (any Error).self) { try store.take(file: dir.file("missing.opus")) }
+    }
 }

@@ -83,7 +83,7 @@ struct IngestBenchmark {
         print("step".padding(toLength: 34, withPad: " ", startingAt: 0) + "  seconds  x real time      bytes")
         row("commcast encoder (libopusenc)", ours, audioSeconds, oursBytes)
         row("opusenc (same settings)", theirs, audioSeconds, opusencBytes)
-        row("commcast full ingest pipeline", pipeline, result?.duration ?? 0, result?.oggOpus.count ?? 0)
+        row("commcast full ingest pipeline", pipeline, result?.duration ?? 0, result?.encoded.size ?? 0)
         print(String(format: "encoder time ratio commcast/opusenc: %.3f (target <= 1.10)", ours / theirs))
         if let r = result {
             print(

@@ -34,15 +34,36 @@ public struct FFmpegTranscoder: Sendable {
         return try WAVFile(data: transcodeToWAV(input: input, kind: kind, maxSeconds: maxSeconds))
     }
 
+    /// The PCM of the file at `input`, read from disk as it is asked for: a WAV as
+    /// it is, anything else decoded by ffmpeg into a WAV in `scratch` first (at most
+    /// `maxSeconds`), which is unlinked at once and read through its open descriptor.
+    public func wavFile(of input: URL, kind: ContainerKind, maxSeconds: Double, scratch: URL) throws(IngestError) -> WAVFile {
+        if kind == .wav { return try WAVFile(file: input) }
+        let output = scratch.appendingPathComponent("commcast-ffmpeg-\(UUID().uuidString).wav")
+        defer { try? FileManager.default.removeItem(at: output) }
+        try transcode(input: input, kind: kind, maxSeconds: maxSeconds, to: output)
+        return try WAVFile(file: output)
+    }
+
     /// Decodes `input` into a 32-bit float WAV, at most `maxSeconds` long (plus one
     /// second, so the caller can tell that the limit was crossed).
     public func transcodeToWAV(input: URL, kind: ContainerKind, maxSeconds: Double) throws(IngestError) -> Data {
-        guard let ffmpeg = resolvedPath() else {
-            throw .ffmpegMissing(format: kind.rawValue, ffmpegPath: executable)
-        }
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("commcast-ffmpeg-\(UUID().uuidString).wav")
         defer { try? FileManager.default.removeItem(at: output) }
+        try transcode(input: input, kind: kind, maxSeconds: maxSeconds, to: output)
+        do {
+            return try Data(contentsOf: output, options: .alwaysMapped)
+        } catch {
+            throw .ffmpegFailed(format: kind.rawValue, status: 0, stderr: "no output produced")
+        }
+    }
+
+    /// Runs ffmpeg from `input` to a float WAV at `output`.
+    func transcode(input: URL, kind: ContainerKind, maxSeconds: Double, to output: URL) throws(IngestError) {
+        guard let ffmpeg = resolvedPath() else {
+            throw .ffmpegMissing(format: kind.rawValue, ffmpegPath: executable)
+        }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ffmpeg)
@@ -68,9 +89,7 @@ public struct FFmpegTranscoder: Sendable {
         guard process.terminationStatus == 0 else {
             throw .ffmpegFailed(format: kind.rawValue, status: process.terminationStatus, stderr: stderr)
         }
-        do {
-            return try Data(contentsOf: output, options: .alwaysMapped)
-        } catch {
+        guard FileManager.default.fileExists(atPath: output.path) else {
             throw .ffmpegFailed(format: kind.rawValue, status: 0, stderr: "no output produced")
         }
     }

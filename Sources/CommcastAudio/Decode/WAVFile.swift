@@ -43,8 +43,14 @@ public struct WAVFile: Sendable {
     /// Frames in the data chunk.
     public let frameCount: Int
 
-    private let bytes: Data
+    private let source: Source
     private let dataOffset: Int
+
+    /// Where the bytes are: in memory, or read from an open file as needed.
+    private enum Source: Sendable {
+        case memory(Data)
+        case file(ReadOnlyFile)
+    }
 
     /// Seconds of audio.
     public var duration: Double { Double(frameCount) / Double(sampleRate) }
@@ -58,45 +64,62 @@ public struct WAVFile: Sendable {
     /// Parses the header and locates the samples; no sample is converted yet.
     public init(data: Data) throws(IngestError) {
         guard !data.isEmpty else { throw .emptyInput }
-        guard Self.looksLikeWAV(data) else { throw .malformedWAV(reason: "missing RIFF/WAVE header") }
         // Re-base so integer offsets index from 0 whatever slice we were given.
         let bytes = data.startIndex == 0 ? data : Data(data)
+        try self.init(source: .memory(bytes), size: bytes.count) { offset, count in
+            bytes[offset..<min(bytes.count, offset + count)]
+        }
+    }
+
+    /// Opens a WAV file on disk and parses its header; samples are read from the
+    /// file as they are asked for, so a long recording is never held in memory.
+    public init(file url: URL) throws(IngestError) {
+        let file = try ReadOnlyFile(url)
+        guard file.size > 0 else { throw .emptyInput }
+        try self.init(source: .file(file), size: file.size) { offset, count in file.read(at: offset, count: count) }
+    }
+
+    private init(source: Source, size: Int, read: (Int, Int) -> Data) throws(IngestError) {
+        let header = read(0, 12)
+        guard Self.looksLikeWAV(header) else { throw .malformedWAV(reason: "missing RIFF/WAVE header") }
         var cursor = 12
         var fmt: (tag: Int, channels: Int, rate: Int, blockAlign: Int, bits: Int)?
         var dataRange: Range<Int>?
 
-        while cursor + 8 <= bytes.count {
-            let id = String(decoding: bytes[cursor..<cursor + 4], as: UTF8.self)
-            let size = Int(bytes.readLE32(at: cursor + 4))
+        while cursor + 8 <= size {
+            let chunk = Data(read(cursor, 8))
+            let id = String(decoding: chunk[0..<4], as: UTF8.self)
+            let size32 = Int(chunk.readLE32(at: 4))
             let body = cursor + 8
-            let available = bytes.count - body
+            let available = size - body
             if id == "data" {
-                if size > available {
+                if size32 > available {
                     // 0xFFFFFFFF (and 0) mark a streamed WAV whose length was never filled in.
-                    guard size == 0xFFFF_FFFF else { throw .truncated(declaredBytes: size, availableBytes: available) }
-                    dataRange = body..<bytes.count
+                    guard size32 == 0xFFFF_FFFF else { throw .truncated(declaredBytes: size32, availableBytes: available) }
+                    dataRange = body..<size
                 } else {
-                    dataRange = body..<body + size
+                    dataRange = body..<body + size32
                 }
                 if fmt != nil { break }
             } else if id == "fmt " {
-                guard size >= 16, available >= 16 else {
-                    throw .malformedWAV(reason: "fmt chunk is \(min(size, available)) bytes, expected at least 16")
+                guard size32 >= 16, available >= 16 else {
+                    throw .malformedWAV(reason: "fmt chunk is \(min(size32, available)) bytes, expected at least 16")
                 }
-                var tag = Int(bytes.readLE16(at: body))
-                let channels = Int(bytes.readLE16(at: body + 2))
-                let rate = Int(bytes.readLE32(at: body + 4))
-                let blockAlign = Int(bytes.readLE16(at: body + 12))
-                let bits = Int(bytes.readLE16(at: body + 14))
+                let bytes = Data(read(body, 40))
+                var tag = Int(bytes.readLE16(at: 0))
+                let channels = Int(bytes.readLE16(at: 2))
+                let rate = Int(bytes.readLE32(at: 4))
+                let blockAlign = Int(bytes.readLE16(at: 12))
+                let bits = Int(bytes.readLE16(at: 14))
                 if tag == 0xFFFE {
-                    guard size >= 40, available >= 40 else {
+                    guard size32 >= 40, available >= 40 else {
                         throw .malformedWAV(reason: "WAVE_FORMAT_EXTENSIBLE fmt chunk is shorter than 40 bytes")
                     }
-                    tag = Int(bytes.readLE16(at: body + 24))
+                    tag = Int(bytes.readLE16(at: 24))
                 }
                 fmt = (tag, channels, rate, blockAlign, bits)
             }
-            cursor = body + size + (size & 1)
+            cursor = body + size32 + (size32 & 1)
         }
 
         guard let fmt else { throw .malformedWAV(reason: "no fmt chunk before the end of the file") }
@@ -121,7 +144,7 @@ public struct WAVFile: Sendable {
         let frames = dataRange.count / frameBytes
         guard frames > 0 else { throw .noAudio }
 
-        self.bytes = bytes
+        self.source = source
         self.dataOffset = dataRange.lowerBound
         self.sampleRate = fmt.rate
         self.channels = fmt.channels
@@ -132,23 +155,36 @@ public struct WAVFile: Sendable {
     /// Reads `count` frames starting at `start`, averaging all channels into one.
     public func monoSamples(from start: Int, count: Int) -> [Float] {
         let count = max(0, min(count, frameCount - start))
+        let frameBytes = format.byteWidth * channels
+        switch source {
+        case .memory(let bytes):
+            return bytes.withUnsafeBytes { raw in
+                mono(raw.baseAddress!.advanced(by: dataOffset + start * frameBytes), frames: count)
+            }
+        case .file(let file):
+            // A short read (the file shrank under us) leaves silence, not garbage.
+            var block = file.read(at: dataOffset + start * frameBytes, count: count * frameBytes)
+            if block.count < count * frameBytes { block.append(Data(count: count * frameBytes - block.count)) }
+            return block.withUnsafeBytes { raw in mono(raw.baseAddress!, frames: count) }
+        }
+    }
+
+    /// Converts `frames` interleaved frames at `base` to mono floats.
+    private func mono(_ base: UnsafeRawPointer, frames count: Int) -> [Float] {
         var out = [Float](repeating: 0, count: count)
         let channels = self.channels
         let width = format.byteWidth
         let frameBytes = width * channels
         let scale = 1 / Float(channels)
         let format = self.format
-        bytes.withUnsafeBytes { raw in
-            let base = raw.baseAddress!.advanced(by: dataOffset + start * frameBytes)
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<count {
-                    let frame = base.advanced(by: i * frameBytes)
-                    var sum: Float = 0
-                    for c in 0..<channels {
-                        sum += Self.sample(at: frame.advanced(by: c * width), format: format)
-                    }
-                    dst[i] = channels == 1 ? sum : sum * scale
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<count {
+                let frame = base.advanced(by: i * frameBytes)
+                var sum: Float = 0
+                for c in 0..<channels {
+                    sum += Self.sample(at: frame.advanced(by: c * width), format: format)
                 }
+                dst[i] = channels == 1 ? sum : sum * scale
             }
         }
         return out

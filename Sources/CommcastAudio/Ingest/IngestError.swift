@@ -24,6 +24,9 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     case loudnessMeterFailed(String)
     case encoderFailed(String)
     case decoderFailed(String)
+    /// The ingest's working files could not be written or read (a full disk): the
+    /// station's fault, not the recording's.
+    case scratchFailed(directory: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +34,9 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
             return "input file \(path) does not exist"
         case .unreadable(let path, let reason):
             return "cannot read input file \(path): \(reason)"
+        case .scratchFailed(let directory, let reason):
+            return
+                "the station cannot keep its working files in \(directory): \(reason) (an hour of audio needs 1.4 to 4 GB there while it is ingested)"
         case .emptyInput:
             return "input is empty (0 bytes); expected a WAV, MP3 or M4A recording"
         case .inputTooLarge(let bytes, let limit):

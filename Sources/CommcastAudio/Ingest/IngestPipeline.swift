@@ -23,24 +23,34 @@ public struct IngestOptions: Sendable {
     public var limits: IngestLimits
     public var ffmpeg: FFmpegTranscoder
     public var metadata: OggOpusEncoder.Metadata
+    /// Where the ingest keeps its working files: the 48 kHz signal and its peaks
+    /// (4 bytes a sample each, about 690 MB an hour), ffmpeg's WAV and the encoded
+    /// tries. The daemon uses a folder of its state directory, on the same file
+    /// system as the media store, so the result is moved there, not copied.
+    public var scratchDirectory: URL
 
     public init(
         encoder: EncoderSettings = .default, loudness: LoudnessTarget = .default,
         limits: IngestLimits = .default, ffmpeg: FFmpegTranscoder = .init(),
-        metadata: OggOpusEncoder.Metadata = .init()
+        metadata: OggOpusEncoder.Metadata = .init(), scratchDirectory: URL = FileManager.default.temporaryDirectory
     ) {
         self.encoder = encoder
         self.loudness = loudness
         self.limits = limits
         self.ffmpeg = ffmpeg
         self.metadata = metadata
+        self.scratchDirectory = scratchDirectory
     }
 }
 
 /// What came out of ingest, with the measurements an operator may want to see.
 public struct IngestResult: Sendable {
-    /// The Ogg Opus file.
-    public var oggOpus: Data
+    /// The Ogg Opus file, in the scratch directory until it is moved away.
+    public var encoded: EncodedAudioFile
+    /// The Ogg Opus file's bytes, read into memory.
+    public var oggOpus: Data {
+        get throws(IngestError) { try encoded.data() }
+    }
     /// Seconds of audio.
     public var duration: Double
     /// The source container.
@@ -92,7 +102,12 @@ public struct IngestResult: Sendable {
 }
 
 /// The path every bulletin takes: decode → downmix → resample to 48 kHz →
-/// loudness-normalise → Opus encode once → Ogg Opus bytes.
+/// loudness-normalise → Opus encode once → Ogg Opus file.
+///
+/// Everything streams, in blocks of about 1.4 s: the source is read from disk as
+/// it is needed, the 48 kHz signal and its true peaks go to scratch files, and
+/// the leveller reads them back for each pass (`LevelSetter`), so an hour's
+/// recording is ingested in the memory a minute's takes.
 public struct IngestPipeline: Sendable {
     /// Frames handled per step; about 1.4 s at 48 kHz, small enough for smooth progress.
     static let chunkFrames = 65_536
@@ -106,35 +121,37 @@ public struct IngestPipeline: Sendable {
     /// Ingests a file from disk: WAV directly, anything else through ffmpeg.
     public func ingest(file url: URL, progress: (@Sendable (IngestProgress) -> Void)? = nil) throws(IngestError) -> IngestResult {
         let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileNotFound(path: path) }
-        guard !isDirectory.boolValue else { throw .unreadable(path: path, reason: "it is a directory") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard size > 0 else { throw .emptyInput }
-        guard size <= options.limits.maxInputBytes else { throw .inputTooLarge(bytes: size, limit: options.limits.maxInputBytes) }
-        let data: Data
-        do {
-            // Mapped: a long WAV is read through the page cache, not copied onto the heap.
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
-        }
-        let wav = try options.ffmpeg.wavFile(data, of: url, maxSeconds: options.limits.maxDurationSeconds)
-        return try ingest(wav: wav, container: ContainerKind.sniff(data), progress: progress)
+        guard FileManager.default.fileExists(atPath: path) else { throw .fileNotFound(path: path) }
+        prepareScratch()
+        let file = try ReadOnlyFile(url)
+        guard file.size > 0 else { throw .emptyInput }
+        guard file.size <= options.limits.maxInputBytes else { throw .inputTooLarge(bytes: file.size, limit: options.limits.maxInputBytes) }
+        let kind = ContainerKind.sniff(file.read(at: 0, count: 12))
+        let wav = try options.ffmpeg.wavFile(
+            of: url, kind: kind, maxSeconds: options.limits.maxDurationSeconds, scratch: options.scratchDirectory)
+        return try ingest(wav: wav, container: kind, progress: progress)
     }
 
     /// Ingests a recording held in memory (the TTS hook's output, an upload).
     public func ingest(data: Data, progress: (@Sendable (IngestProgress) -> Void)? = nil) throws(IngestError) -> IngestResult {
         guard !data.isEmpty else { throw .emptyInput }
         guard data.count <= options.limits.maxInputBytes else { throw .inputTooLarge(bytes: data.count, limit: options.limits.maxInputBytes) }
+        prepareScratch()
         let kind = ContainerKind.sniff(data)
         if kind == .wav {
             return try ingest(wav: WAVFile(data: data), container: .wav, progress: progress)
         }
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("commcast-ingest-\(UUID().uuidString)")
+        let temp = options.scratchDirectory.appendingPathComponent("commcast-ingest-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: temp) }
         do { try data.write(to: temp) } catch { throw .unreadable(path: temp.path, reason: "\(error)") }
         return try ingest(file: temp, progress: progress)
+    }
+
+    /// Makes the scratch directory if it is missing (the daemon's is cleared at
+    /// start); one that cannot be made is named by the first file that cannot be
+    /// created in it (`scratchFailed`).
+    func prepareScratch() {
+        try? FileManager.default.createDirectory(at: options.scratchDirectory, withIntermediateDirectories: true)
     }
 
     /// The common path once there is PCM to read.
@@ -146,36 +163,42 @@ public struct IngestPipeline: Sendable {
         let resampler = try Resampler(inputRate: wav.sampleRate, outputRate: rate)
         let meter = try LoudnessMeter(sampleRate: rate)
 
-        // Pass 1: the 48 kHz mono signal, held whole (the leveller keeps a few more
-        // whole-file buffers; docs/benchmarks.md gives the memory).
-        var signal: [Float] = []
-        signal.reserveCapacity(Int(wav.duration * Double(rate)) + 4096)
+        // Pass 1: the 48 kHz mono signal and its true peaks, to scratch files.
+        let signal = try SampleFile(in: options.scratchDirectory)
+        let truePeaks = try SampleFile(in: options.scratchDirectory)
+        var scanner = TruePeakScanner()
+        var peaks: [Float] = []
+        func keep(_ block: [Float]) throws(IngestError) {
+            try meter.add(block)
+            try signal.append(block)
+            peaks.removeAll(keepingCapacity: true)
+            scanner.process(block, into: &peaks)
+            try truePeaks.append(peaks)
+        }
         var peak: Float = 0
         var frame = 0
         while frame < wav.frameCount {
             let mono = wav.monoSamples(from: frame, count: Self.chunkFrames)
             frame += mono.count
-            let block = try resampler.process(mono)
-            try meter.add(block)
-            signal.append(contentsOf: block)
+            try keep(try resampler.process(mono))
             for s in mono { peak = max(peak, abs(s)) }
             progress?(IngestProgress(stage: .analysing, fraction: Double(frame) / Double(wav.frameCount)))
         }
-        let tail = try resampler.flush()
-        try meter.add(tail)
-        signal.append(contentsOf: tail)
+        try keep(try resampler.flush())
+        peaks.removeAll()
+        scanner.finish(into: &peaks)
+        try truePeaks.append(peaks)
         guard peak > 0 else { throw .silent }
 
         let lufs = meter.integratedLoudness()
         let truePeak = meter.truePeakDBTP()
         let measured: Double? = lufs.isFinite && lufs > -70 ? lufs : nil
-        let level = try LevelSetter(target: options.loudness, signal: signal, measuredLUFS: measured).level {
-            (gain, envelope, first) throws(IngestError) in
-            // Progress for the first encode only: a bar that ran back for each try would mislead.
-            try encode(signal, gain: gain, envelope: envelope, progress: first ? progress : nil)
-        }
+        let setter = LevelSetter(
+            target: options.loudness, measuredLUFS: measured, signal: signal, truePeaks: truePeaks,
+            encoder: options.encoder, metadata: options.metadata, scratch: options.scratchDirectory)
+        let level = try setter.level(progress: progress.map { report in { report(IngestProgress(stage: .encoding, fraction: $0)) } })
         return IngestResult(
-            oggOpus: level.oggOpus,
+            encoded: level.encoded,
             duration: Double(signal.count) / Double(rate),
             sourceContainer: container,
             sourceSampleRate: wav.sampleRate,
@@ -189,20 +212,5 @@ public struct IngestPipeline: Sendable {
             target: options.loudness,
             meetsTarget: options.loudness.accepts(lufs: level.outputLUFS, truePeakDBTP: level.outputTruePeakDBTP, tolerance: 1)
         )
-    }
-
-    /// Encodes `signal · gain · envelope` in chunks.
-    func encode(
-        _ signal: [Float], gain: Float, envelope: [Float], progress: (@Sendable (IngestProgress) -> Void)?
-    ) throws(IngestError) -> Data {
-        let encoder = try OggOpusEncoder(settings: options.encoder, metadata: options.metadata)
-        var offset = 0
-        while offset < signal.count {
-            let end = min(offset + Self.chunkFrames, signal.count)
-            try encoder.write((offset..<end).map { signal[$0] * gain * envelope[$0] })
-            offset = end
-            progress?(IngestProgress(stage: .encoding, fraction: Double(offset) / Double(signal.count)))
-        }
-        return try encoder.finish()
     }
 }

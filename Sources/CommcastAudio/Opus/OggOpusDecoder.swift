@@ -60,6 +60,35 @@ public enum OggOpusDecoder {
         return try result.get()
     }
 
+    /// Decodes a file on disk block by block, without holding it: `each` gets the
+    /// interleaved samples of each block in order. Returns the channel count.
+    @discardableResult
+    public static func decode(file url: URL, each: ([Float]) throws(IngestError) -> Void) throws(IngestError) -> Int {
+        var error: Int32 = 0
+        guard let file = op_open_file(url.path, &error) else {
+            throw .decoderFailed("\(url.lastPathComponent): not a valid Ogg Opus stream (\(describe(error)))")
+        }
+        defer { op_free(file) }
+        guard let head = op_head(file, -1) else { throw .decoderFailed("missing OpusHead") }
+        let channels = Int(head.pointee.channel_count)
+        var buffer = [Float](repeating: 0, count: 5760 * max(channels, 1))
+        var block: [Float] = []
+        var decoded = 0
+        while true {
+            let n = buffer.withUnsafeMutableBufferPointer { op_read_float(file, $0.baseAddress, Int32($0.count), nil) }
+            if n < 0 { throw .decoderFailed("corrupt stream at sample \(decoded) (\(describe(n)))") }
+            decoded += Int(n)
+            block.append(contentsOf: buffer[0..<Int(n) * channels])
+            // Blocks of about 1.4 s: few calls, little memory.
+            if n == 0 || block.count >= 65_536 {
+                if !block.isEmpty { try each(block) }
+                block.removeAll(keepingCapacity: true)
+            }
+            if n == 0 { break }
+        }
+        return channels
+    }
+
     private static func describe(_ code: Int32) -> String {
         switch code {
         case OP_ENOTFORMAT: "not Ogg Opus"

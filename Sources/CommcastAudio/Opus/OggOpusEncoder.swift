@@ -2,7 +2,8 @@ import COpusEnc
 import CommcastCore
 import Foundation
 
-/// Encodes 48 kHz mono float audio into an Ogg Opus file (RFC 7845) in memory.
+/// Encodes 48 kHz mono float audio into an Ogg Opus file (RFC 7845), in memory
+/// or straight to a file.
 ///
 /// libopusenc does the Ogg framing: pre-skip, granule positions, end trimming and
 /// the OpusHead/OpusTags headers, exactly as `opusenc` writes them, so there is no
@@ -11,6 +12,24 @@ public final class OggOpusEncoder {
     /// Collects the bytes libopusenc writes through its callback.
     private final class Sink {
         var data = Data()
+        /// Where the bytes go instead of `data`, when writing to a file.
+        var file: FileHandle?
+        /// Why the file could not be written, reported by the next call.
+        var failure: String?
+
+        func write(_ bytes: UnsafePointer<UInt8>, count: Int) -> Int32 {
+            guard let file else {
+                data.append(bytes, count: count)
+                return 0
+            }
+            do {
+                try file.write(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+                return 0
+            } catch {
+                failure = "cannot write the encoded file: \((error as NSError).localizedDescription)"
+                return 1
+            }
+        }
     }
 
     private let encoder: OpaquePointer
@@ -33,9 +52,14 @@ public final class OggOpusEncoder {
 
     /// Creates an encoder with the station's settings.
     ///
-    /// - Parameter serialNumber: the Ogg stream serial. Fixed by default so that the
-    ///   same input always yields the same bytes, and so the same content address.
-    public init(settings: EncoderSettings, metadata: Metadata = .init(), serialNumber: Int32 = 0x636D_6374) throws(IngestError) {
+    /// - Parameters:
+    ///   - serialNumber: the Ogg stream serial. Fixed by default so that the same
+    ///     input always yields the same bytes, and so the same content address.
+    ///   - file: where to write the Ogg pages as they come; nil keeps them in memory
+    ///     for `finish()`.
+    public init(
+        settings: EncoderSettings, metadata: Metadata = .init(), serialNumber: Int32 = 0x636D_6374, file: FileHandle? = nil
+    ) throws(IngestError) {
         let problems = settings.validate()
         guard problems.isEmpty else { throw .invalidSettings(problems) }
 
@@ -46,12 +70,12 @@ public final class OggOpusEncoder {
         if let level = metadata.level { ope_comments_add(comments, "COMMCAST_LEVEL", level.rawValue) }
 
         let sink = Sink()
+        sink.file = file
         let ref = Unmanaged.passRetained(sink)
         var callbacks = OpusEncCallbacks(
             write: { user, ptr, len in
                 guard let user, let ptr else { return 1 }
-                Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue().data.append(ptr, count: Int(len))
-                return 0
+                return Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue().write(ptr, count: Int(len))
             },
             close: { _ in 0 }
         )
@@ -93,14 +117,16 @@ public final class OggOpusEncoder {
     public func write(_ samples: [Float]) throws(IngestError) {
         guard !samples.isEmpty else { return }
         let rc = samples.withUnsafeBufferPointer { ope_encoder_write_float(encoder, $0.baseAddress, Int32($0.count)) }
-        guard rc == OPE_OK else { throw .encoderFailed(String(cString: ope_strerror(rc))) }
+        guard rc == OPE_OK else { throw .encoderFailed(sink.failure ?? String(cString: ope_strerror(rc))) }
     }
 
-    /// Flushes the last page and returns the complete Ogg Opus file.
+    /// Flushes the last page and returns the complete Ogg Opus file (empty when
+    /// the pages went to a file).
+    @discardableResult
     public func finish() throws(IngestError) -> Data {
         if !finished {
             let rc = ope_encoder_drain(encoder)
-            guard rc == OPE_OK else { throw .encoderFailed(String(cString: ope_strerror(rc))) }
+            guard rc == OPE_OK else { throw .encoderFailed(sink.failure ?? String(cString: ope_strerror(rc))) }
             finished = true
         }
         return sink.data

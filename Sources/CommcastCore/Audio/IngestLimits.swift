@@ -1,6 +1,7 @@
 /// Bounds on what the ingest pipeline accepts, so one absurd file cannot exhaust
-/// the station host. Working memory is about 4 bytes per output sample (48 kHz mono
-/// float), i.e. ~690 MB for the default one-hour maximum.
+/// the station host. Memory stays the same whatever the length (the ingest
+/// streams); its scratch files take 8 bytes per output sample (the 48 kHz signal and
+/// its true peaks), about 1.4 GB of disk for the default one-hour maximum.
 public struct IngestLimits: Sendable, Equatable, Codable {
     /// Longest accepted input, in seconds.
     public var maxDurationSeconds: Double

@@ -397,9 +397,10 @@ public struct BulletinDesk: Sendable {
 
     /// Saves encoded audio to the media store and its row to the database.
     func store(_ result: IngestResult, kind: SourceKind) throws -> MediaRecord {
-        let sha = try media.put(result.oggOpus)
+        let size = result.encoded.size
+        let sha = try media.take(file: result.encoded.url)
         let record = MediaRecord(
-            sha256: sha, sizeBytes: result.oggOpus.count, durationMilliseconds: Int((result.duration * 1000).rounded()),
+            sha256: sha, sizeBytes: size, durationMilliseconds: Int((result.duration * 1000).rounded()),
             sourceKind: kind.rawValue, sourceContainer: result.sourceContainer.rawValue,
             measuredLUFS: result.measuredLUFS, gainDB: result.appliedGainDB,
             createdAt: Int64(now().timeIntervalSince1970 * 1000))

@@ -37,7 +37,11 @@ struct APIError: Error {
         case let e as ValueError: return .badRequest(e.description)
         case let e as ScheduleSpec.Invalid: return .badRequest(e.description)
         case let e as ClusterCSV.ParseError: return .badRequest(e.description)
-        case let e as IngestError: return .init(status: .unprocessableContent, code: "bad_audio", message: e.description)
+        case let e as IngestError:
+            if case .scratchFailed = e {
+                return .init(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "internal", message: e.description)
+            }
+            return .init(status: .unprocessableContent, code: "bad_audio", message: e.description)
         case let e as TextToSpeechHook.Failure:
             switch e {
             case .emptyText, .textTooLong: return .badRequest(e.description)

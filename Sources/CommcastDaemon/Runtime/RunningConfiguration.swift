@@ -100,8 +100,9 @@ public final class RunningConfiguration: Sendable {
                 cacheDirectory: configuration.resolvedStateDirectory().appendingPathComponent("tts-cache", isDirectory: true)))
     }
 
-    /// Where uploads are streamed before they are ingested: under the state
-    /// directory, on disk, never in memory or a RAM-backed /tmp.
+    /// Where uploads are streamed before they are ingested, and where the ingest
+    /// keeps its working files: under the state directory, on disk, never in
+    /// memory or a RAM-backed /tmp, and on the media store's file system.
     public var uploadDirectory: URL {
         URL(fileURLWithPath: current.daemon.stateDirectory).appendingPathComponent("uploads", isDirectory: true)
     }
@@ -111,7 +112,7 @@ public final class RunningConfiguration: Sendable {
         let ingest = current.ingest
         return IngestOptions(
             encoder: ingest.encoder, loudness: ingest.loudness, limits: ingest.limits,
-            ffmpeg: FFmpegTranscoder(executable: ingest.ffmpegPath))
+            ffmpeg: FFmpegTranscoder(executable: ingest.ffmpegPath), scratchDirectory: uploadDirectory)
     }
 
     /// What a reload did.

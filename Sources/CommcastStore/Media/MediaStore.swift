@@ -60,6 +60,49 @@ public struct MediaStore: Sendable {
         return hash
     }
 
+    /// Moves the file at `source` into the store and returns its hash: hashed as it
+    /// is read, flushed to disk and renamed into place, so a long recording is
+    /// never held in memory. `source` should be on the store's file system (the
+    /// station's scratch folder is); from elsewhere it is copied first.
+    @discardableResult
+    public func take(file source: URL) throws -> String {
+        let handle = try FileHandle(forReadingFrom: source)
+        var hasher = SHA256()
+        do {
+            while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty { hasher.update(data: block) }
+            try handle.close()
+        } catch {
+            try? handle.close()
+            throw error
+        }
+        let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let target = url(for: hash)
+        if FileManager.default.fileExists(atPath: target.path) {
+            try? FileManager.default.removeItem(at: source)
+            return hash
+        }
+        let dir = target.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let temp = dir.appendingPathComponent(".\(hash).\(UUID().uuidString).tmp")
+        do {
+            if rename(source.path, temp.path) != 0 {
+                guard errno == EXDEV else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                try FileManager.default.copyItem(at: source, to: temp)
+                try? FileManager.default.removeItem(at: source)
+            }
+            let written = try FileHandle(forUpdating: temp)
+            try written.synchronize()
+            try written.close()
+            if rename(temp.path, target.path) != 0 {
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw error
+        }
+        return hash
+    }
+
     /// Reads a stored file.
     public func read(_ sha256: String) throws -> Data {
         try Data(contentsOf: url(for: sha256), options: .alwaysMapped)
