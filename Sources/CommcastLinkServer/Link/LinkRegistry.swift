@@ -40,8 +40,14 @@ public final class LinkRegistry: Sendable {
 
     struct State {
         var sessions: [String: Session] = [:]
+        /// The open links' download tokens, to their clusters: a download finds its
+        /// link without a walk over every session (10,000 of them in a storm).
+        var clusterByToken: [String: String] = [:]
         /// Tokens of closed links stay valid briefly so a download in flight can finish.
         var closedTokens: [String: (clusterID: String, media: Set<String>, until: Date)] = [:]
+        /// When expired `closedTokens` are next swept: at most once a second, not at every
+        /// close (a storm closes every link at once).
+        var nextSweep = Date.distantPast
         /// Clusters that have connected since the daemon started.
         var everSeen: Set<String> = []
         /// The health service's last judgement of every cluster.
@@ -78,7 +84,9 @@ public final class LinkRegistry: Sendable {
         let session = Session(id: UUID(), clusterID: clusterID, token: token, since: now, version: version, outgoing: outlet)
         let replaced = state.withLock { s in
             let old = s.sessions[clusterID]
+            if let old { s.clusterByToken[old.token] = nil }
             s.sessions[clusterID] = session
+            s.clusterByToken[token] = clusterID
             s.everSeen.insert(clusterID)
             return old
         }
@@ -90,9 +98,15 @@ public final class LinkRegistry: Sendable {
     func unregister(_ session: Session, at now: Date) {
         state.withLock { s in
             let media = s.sessions[session.clusterID]?.allowedMedia ?? []
-            if s.sessions[session.clusterID]?.id == session.id { s.sessions[session.clusterID] = nil }
+            if s.sessions[session.clusterID]?.id == session.id {
+                s.sessions[session.clusterID] = nil
+                s.clusterByToken[session.token] = nil
+            }
             s.closedTokens[session.token] = (session.clusterID, media, now.addingTimeInterval(60))
-            s.closedTokens = s.closedTokens.filter { $0.value.until > now }
+            if now >= s.nextSweep {
+                s.closedTokens = s.closedTokens.filter { $0.value.until > now }
+                s.nextSweep = now.addingTimeInterval(1)
+            }
         }
         let orphaned = state.withLock { s in
             let ids = s.pendingCommands.filter { $0.value.clusterID == session.clusterID && s.sessions[session.clusterID] == nil }.map(\.key)
@@ -217,7 +231,7 @@ public final class LinkRegistry: Sendable {
     /// Whether `token` may download `sha256`: the cluster was sent it in a schedule.
     func mayDownload(token: String, sha256: String, at now: Date) -> String? {
         state.withLock { s in
-            if let session = s.sessions.values.first(where: { $0.token == token }) {
+            if let clusterID = s.clusterByToken[token], let session = s.sessions[clusterID] {
                 return session.allowedMedia.contains(sha256) ? session.clusterID : nil
             }
             if let closed = s.closedTokens[token], closed.until > now, closed.media.contains(sha256) { return closed.clusterID }
@@ -228,7 +242,7 @@ public final class LinkRegistry: Sendable {
     /// Whether a token belongs to any open (or just closed) link.
     func knows(token: String, at now: Date) -> Bool {
         state.withLock { s in
-            s.sessions.values.contains { $0.token == token } || (s.closedTokens[token].map { $0.until > now } ?? false)
+            s.clusterByToken[token] != nil || (s.closedTokens[token].map { $0.until > now } ?? false)
         }
     }
 
