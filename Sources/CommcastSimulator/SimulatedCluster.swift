@@ -63,13 +63,19 @@ final class SimulatedCluster: @unchecked Sendable {
             resender.cancel()
         }
         var failures = 0
+        // Which of its station addresses the cluster dials: it stays with the one that
+        // last took it, and turns to the other after `dialsBeforeSwitching` failed dials.
+        var stationIndex = 0
+        var failuresHere = 0
         while !Task.isCancelled {
             var wait: ClosedRange<Double>?
+            let station = options.stations[stationIndex]
+            lock.withLock { state.link.station = station }
             do {
                 // The liveness rule (docs/protocol.md, C-16): a ping every link timeout,
                 // and a link whose ping went unanswered is closed and dialled again.
                 let close = try await WebSocketClient.connect(
-                    url: options.linkURL,
+                    url: options.linkURL(station),
                     configuration: .init(
                         maxFrameSize: LinkCodec.maxTextBytes,
                         autoPing: .enabled(timePeriod: .milliseconds(Int64(options.linkTimeoutSeconds * 1000)))),
@@ -79,6 +85,7 @@ final class SimulatedCluster: @unchecked Sendable {
                     try await self.converse(inbound, outbound)
                 }
                 failures = 0
+                failuresHere = 0
                 if close == nil, !lock.withLock({ state.link.droppedOnPurpose }) {
                     // Nothing from the station closed it: the link died on the way.
                     counters.update { $0.linksLost += 1 }
@@ -92,7 +99,17 @@ final class SimulatedCluster: @unchecked Sendable {
                 break
             } catch {
                 failures += 1
+                failuresHere += 1
                 counters.update { $0.connectFailures += 1 }
+                if options.stations.count > 1, failuresHere >= options.dialsBeforeSwitching {
+                    // The station does not answer: the other address (docs/protocol.md,
+                    // "A second station address"), at once and without the back-off.
+                    stationIndex = (stationIndex + 1) % options.stations.count
+                    failuresHere = 0
+                    failures = 0
+                    counters.update { $0.stationSwitches += 1 }
+                    wait = 0...0
+                }
             }
             lock.withLock { state.link.ended() }
             if Task.isCancelled { break }
@@ -295,7 +312,9 @@ final class SimulatedCluster: @unchecked Sendable {
             }
             // Every byte may have arrived just as the link dropped: check it rather than ask for more.
             if data.isEmpty || data.count < media.size {
-                var request = HTTPClientRequest(url: "\(options.mediaBase)\(media.sha256).opus")
+                // From the station the link is on: its session token is good only there.
+                let station = lock.withLock { state.link.station } ?? options.station
+                var request = HTTPClientRequest(url: "\(options.mediaBase(station))\(media.sha256).opus")
                 request.headers.add(name: "Authorization", value: "Bearer \(token)")
                 if !data.isEmpty {
                     request.headers.add(name: "Range", value: "bytes=\(data.count)-")

@@ -6,6 +6,11 @@ import NIOSSL
 public struct SimulatorOptions: Sendable {
     /// `host:port` of the station's link.
     public var station: String
+    /// `host:port` of a standby station the clusters dial when `station` cannot be
+    /// reached (docs/protocol.md, "A second station address"); nil: none.
+    public var standbyStation: String?
+    /// Failed dials in a row after which a cluster turns to its other station address.
+    public var dialsBeforeSwitching = 3
     /// One credential per simulated cluster.
     public var clusters: [ClusterCredential]
     /// Stop after this long.
@@ -75,10 +80,14 @@ public struct SimulatorOptions: Sendable {
         }
     }
 
-    /// `ws://host:port` or `wss://host:port`.
-    var linkURL: String { "\(tlsTrustRoots == nil ? "ws" : "wss")://\(station)/v1/link" }
-    /// `http://host:port` or `https://host:port`.
-    var mediaBase: String { "\(tlsTrustRoots == nil ? "http" : "https")://\(station)/v1/media/" }
+    /// The station addresses a cluster holds, the first first.
+    var stations: [String] { [station] + (standbyStation.map { [$0] } ?? []) }
+    /// `ws://host:port/v1/link` or `wss://…` of `station`.
+    func linkURL(_ station: String) -> String { "\(tlsTrustRoots == nil ? "ws" : "wss")://\(station)/v1/link" }
+    /// `http://host:port/v1/media/` or `https://…` of `station`.
+    func mediaBase(_ station: String) -> String { "\(tlsTrustRoots == nil ? "http" : "https")://\(station)/v1/media/" }
+    /// The first station's link URL.
+    var linkURL: String { linkURL(station) }
 
     public init(
         station: String, clusters: [ClusterCredential], duration: Duration = .seconds(60), stopAfterCompleted: Int? = nil,

@@ -4,7 +4,9 @@ import Synchronization
 /// What a run did, for a person (`description`) or a script (JSON).
 public struct SimulatorSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
-        case clusters, connectedAtEnd, allConnectedAfterSeconds, reconnectedAfterDropSeconds, connects, connectFailures, linkDropsInjected, linksLost
+        case clusters, connectedAtEnd, allConnectedAfterSeconds, reconnectedAfterDropSeconds, connects, connectFailures, stationSwitches,
+            linkDropsInjected
+        case linksLost
         case refusals, schedulesReceived, deliverySeconds, downloads, downloadedBytes, resumedDownloads, sha256Mismatches, decodedAndChecked
         case decodeFailures, airingsStarted, airingsCompleted, airingsInterrupted, airingsFailed, receiptsSent, receiptsAcknowledged
         case receiptsPending, receiptsRejected, cancelsReceived, heartbeatsSent, hostileAttempts, hostileClosedByStation, errors, commands
@@ -24,6 +26,8 @@ public struct SimulatorSummary: Sendable, Codable, Equatable {
     public var reconnectedAfterDropSeconds: Double?
     public var connects = 0
     public var connectFailures = 0
+    /// Times a cluster turned to its other station address after failed dials.
+    public var stationSwitches = 0
     public var linkDropsInjected = 0
     /// Links that ended without a close from the station: found dead by the cluster's
     /// liveness rule (an unanswered ping), or cut on the way (a FIN, a reset).
@@ -92,7 +96,7 @@ extension SimulatorSummary: CustomStringConvertible {
         func s(_ d: Double?) -> String { d.map { String(format: "%.2f s", $0) } ?? "-" }
         var lines = [
             "clusters            \(clusters) simulated, \(connectedAtEnd) connected at the end",
-            "connects            \(connects) (\(connectFailures) failed), all connected after \(s(allConnectedAfterSeconds))",
+            "connects            \(connects) (\(connectFailures) failed, \(stationSwitches) turns to the other station address), all connected after \(s(allConnectedAfterSeconds))",
             "link drops          \(linkDropsInjected) injected, all back after the last mass drop in \(s(reconnectedAfterDropSeconds)); \(linksLost) links lost on the way",
             "schedules           \(schedulesReceived) received; media delivered to all in \(s(deliverySeconds))",
             "media               \(downloads) downloads, \(downloadedBytes) bytes, \(resumedDownloads) resumed, \(sha256Mismatches) sha256 mismatches, \(decodedAndChecked) decoded and checked",

@@ -17,6 +17,10 @@ struct SimulatorCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "The station's link, host:port (commcast status shows it).") var station: String
+    @Option(
+        help:
+            "A standby station's link, host:port: a cluster that fails to reach its station three times running dials this one, and back (docs/protocol.md, \"A second station address\")."
+    ) var standbyStation: String?
     @Option(help: "Credentials CSV: id,credential[,fingerprint].") var credentials: String
     @Option(help: "Simulate only the first N clusters of the file.") var count: Int?
     @Option(help: "Run this many seconds.") var duration: Double = 60
@@ -78,6 +82,9 @@ struct SimulatorCommand: AsyncParsableCommand {
         if let count { clusters = Array(clusters.prefix(count)) }
         guard !clusters.isEmpty else { throw ValidationError("\(credentials): no clusters") }
         guard station.contains(":") else { throw ValidationError("station: got \(station), expected host:port") }
+        if let standbyStation, !standbyStation.contains(":") || standbyStation == station {
+            throw ValidationError("--standby-station: got \(standbyStation), expected another station's host:port")
+        }
         let level = Logger.Level(rawValue: logLevel) ?? .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -90,6 +97,7 @@ struct SimulatorCommand: AsyncParsableCommand {
             clockSkewSeconds: clockSkew, downloadKiBps: downloadKiBps, corruptPercent: corrupt, hostileClients: hostile,
             reconnectJitterSeconds: reconnectJitter, tlsTrustRoots: tlsCA)
         options.liveDecodePercent = liveDecodePercent
+        options.standbyStation = standbyStation
         options.liveAudioDirectory = liveAudioDirectory
         guard linkTimeout >= 1 else { throw ValidationError("--link-timeout: got \(linkTimeout), expected 1 or more seconds") }
         options.linkTimeoutSeconds = linkTimeout

@@ -17,6 +17,8 @@ struct LinkSessionState {
     private(set) var heartbeatSequence = 0
     /// The current link is being closed by an injected drop, not lost.
     private(set) var droppedOnPurpose = false
+    /// The station address being dialled or linked to (the first, or the standby).
+    var station: String?
 
     mutating func welcomed(session: String, heartbeatSeconds: Int, outbound: WebSocketOutboundWriter) {
         self.session = session
