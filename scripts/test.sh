@@ -41,6 +41,9 @@ python3 scripts/kill_anywhere.py .build/debug 20
 # unit-tested with promtool, then scraped, counted and alerted on with simulated
 # clusters; every query of the Grafana dashboard answers (docs/reliability.md).
 python3 scripts/metrics_prometheus_test.py .build/debug
+# What a station host is shipped (scripts/package.sh), checked on the debug build: the
+# executables stripped and running, their debug information apart and matched by build ID.
+scripts/package.sh debug .build/package-check --check
 # The newcomer's demo station (scripts/run-daemon.sh), checked: 45 simulated clusters
 # online, the demo login on the console, a bulletin planned.
 python3 scripts/demo_station.py .build/debug --check
