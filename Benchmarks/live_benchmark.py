@@ -27,10 +27,27 @@ sim = subprocess.Popen([f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{por
                        stdout=subprocess.PIPE, stderr=open(f"{work}/sim.log", "w"), text=True)
 station.wait_connected(clusters, seconds=60)
 
+# With COMMCAST_PERF=1, `perf record` samples the daemon for 20 s of phases 1 and 3
+# (call graphs by frame pointer), and the report of where its time went is printed.
+profiles = []
+def profile(name):
+    if os.environ.get("COMMCAST_PERF") != "1": return None
+    data = f"{work}/perf-{name}.data"
+    profiles.append((name, data))
+    return subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(daemon.pid), "-o", data, "--", "sleep", "20"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
 # Phase 1: the station, live to every cluster.
 cpu0, t0 = cpu(daemon.pid), time.time()
 command_at = time.time()
-live = cli("live", "--file", f"{work}/live.wav", "--title", "Bão số 9")
+live_cli = subprocess.Popen([f"{bin_dir}/commcast", "live", "--file", f"{work}/live.wav", "--title", "Bão số 9"],
+                            env=station.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+time.sleep(3)
+perf = profile("clusters")
+live_out, live_err = live_cli.communicate()
+if live_cli.returncode != 0: sys.exit(f"commcast live: {live_err}")
+if perf: perf.wait()
+live = subprocess.CompletedProcess(live_cli.args, 0, live_out, live_err)
 cpu1, t1 = cpu(daemon.pid), time.time()
 packets = int(live.stdout.split(";")[1].split()[0])
 out, _ = sim.communicate()
@@ -101,9 +118,11 @@ while True:
 own_path = shown["stream_path"]
 time.sleep(1)
 own_cpu0 = cpu(daemon.pid)
+perf = profile("listeners")
 own = json.loads(subprocess.run([listeners_bin, f"http://127.0.0.1:{port}{own_path}", str(clusters), str(listen_seconds),
                                  f"http://127.0.0.1:{port}{own_path}"], capture_output=True, text=True).stdout)
 own_cpu1 = cpu(daemon.pid)
+if perf: perf.wait()
 third.wait()
 station.stop()
 
@@ -125,4 +144,9 @@ row("  listeners that got audio", f"{own['clients_with_audio']} of {own['clients
 row("  pages received / page gaps", f"{own['pages']} / {own['gaps']}")
 row("  capture-to-listener lag p50 / p99 / max", f"{own['lag_p50_ms']:.0f} ms / {own['lag_p99_ms']:.0f} ms / {own['lag_max_ms']:.0f} ms")
 row("  daemon CPU while serving", f"{own_cpu1 - own_cpu0:.2f} s over {listen_seconds} s ({(own_cpu1 - own_cpu0) / listen_seconds * 100:.1f} % of one core)")
+for name, data in profiles:
+    report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "--percent-limit", "1.5", "--stdio",
+                             "-g", "none"], capture_output=True, text=True).stdout
+    print(f"perf: where the daemon's time went, live to the {name} ({data}):")
+    print("\n".join(line for line in report.splitlines() if line.strip() and not line.startswith("#")))
 print("work directory:", work)

@@ -11,6 +11,7 @@ struct BulletinCommand: AsyncParsableCommand {
 
     struct Add: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Queue a bulletin from a recording or from text.",
             discussion: """
                 Examples:
@@ -110,7 +111,7 @@ struct BulletinCommand: AsyncParsableCommand {
     }
 
     struct List: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "List bulletins, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List bulletins, newest first.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only these states: pending, active, paused, cancelled, finished, rejected (comma-separated).") var state: String?
 
@@ -134,7 +135,7 @@ struct BulletinCommand: AsyncParsableCommand {
     }
 
     struct Show: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a bulletin with its targets and schedule.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a bulletin with its targets and schedule.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Bulletin id (expected the number shown by bulletin list).") var id: Int64
 
@@ -162,6 +163,7 @@ struct BulletinCommand: AsyncParsableCommand {
 
     struct Cancel: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cancel",
             abstract: "Cancel a bulletin for good; planned airings are withdrawn at once.",
             discussion: "Cancelling cannot be undone; 'bulletin pause' stops a bulletin for a while. At a terminal it asks first; --yes does not."
         )
@@ -187,14 +189,14 @@ struct BulletinCommand: AsyncParsableCommand {
     }
 
     struct Pause: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Pause a bulletin until resumed.")
+        static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a bulletin until resumed.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Bulletin id (expected the number shown by bulletin list).") var id: Int64
         func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "pause") }
     }
 
     struct Resume: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Resume a paused bulletin.")
+        static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused bulletin.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Bulletin id (expected the number shown by bulletin list).") var id: Int64
         func execute(_ client: ControlClient) async throws { try await BulletinCommand.transition(client, global, id, "resume") }
@@ -202,6 +204,7 @@ struct BulletinCommand: AsyncParsableCommand {
 
     struct Approve: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "approve",
             abstract: "Approve a pending bulletin; it is planned at once.",
             discussion: "Needs the supervisor role over its targets, and someone other than its author (schedule.approval = \"required\").")
         @OptionGroup var global: GlobalOptions
@@ -211,6 +214,7 @@ struct BulletinCommand: AsyncParsableCommand {
 
     struct Reject: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reject",
             abstract: "Turn down a pending bulletin, with a reason its author reads; it never airs.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Bulletin id (expected the number shown by bulletin list --state pending).") var id: Int64

@@ -13,7 +13,7 @@ struct ClusterCommand: AsyncParsableCommand {
         ])
 
     struct Add: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a cluster to a zone.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a cluster to a zone.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Cluster id, e.g. tp-001.") var id: String
         @Option(help: "Name shown to operators.") var name: String
@@ -55,6 +55,7 @@ struct ClusterCommand: AsyncParsableCommand {
 
     struct Revoke: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Disable a cluster's credential and close its link, until rotate-key issues a new one.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
@@ -66,7 +67,7 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 
     struct List: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "List clusters with their health, worst first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List clusters with their health, worst first.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only clusters in this zone and below.") var zone: String?
         @Option(help: "Only these states, comma-separated: online, degraded, offline, never_seen.") var status: String?
@@ -92,7 +93,7 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 
     struct Show: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one cluster, its health and its recent history.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one cluster, its health and its recent history.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         @Option(help: "Hours of history to show.") var hours: Int = 6
@@ -140,7 +141,7 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 
     struct Move: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Move a cluster to another zone.")
+        static let configuration = CommandConfiguration(commandName: "move", abstract: "Move a cluster to another zone.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         @Argument(help: "Destination zone path.") var zone: String
@@ -152,7 +153,7 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 
     struct Remove: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a cluster with no airing history.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a cluster with no airing history.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
 
@@ -164,6 +165,7 @@ struct ClusterCommand: AsyncParsableCommand {
 
     struct Import: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import clusters from CSV (id,name,zone,latitude,longitude,tags); all rows or none.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "CSV file, or - for stdin.") var file: String
@@ -205,7 +207,7 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 
     struct Export: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Export clusters as CSV.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Export clusters as CSV.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only clusters in this zone and below.") var zone: String?
         @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?

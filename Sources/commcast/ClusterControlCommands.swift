@@ -6,7 +6,7 @@ import Foundation
 /// Each waits for the cluster's answer and fails when it refuses or cannot be reached.
 extension ClusterCommand {
     struct Stop: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop what a cluster is playing now.")
+        static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop what a cluster is playing now.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
 
@@ -16,7 +16,8 @@ extension ClusterCommand {
     }
 
     struct Volume: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a cluster's output volume (0–100); it keeps it across restarts.")
+        static let configuration = CommandConfiguration(
+            commandName: "volume", abstract: "Set a cluster's output volume (0–100); it keeps it across restarts.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         @Argument(help: "Volume (expected a whole number, 0 to 100).") var volume: Int
@@ -30,6 +31,7 @@ extension ClusterCommand {
 
     struct Resync: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resync",
             abstract: "Send a cluster its whole schedule again; it re-checks its cache and fetches what is missing.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String

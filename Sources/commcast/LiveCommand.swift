@@ -149,7 +149,7 @@ struct LiveCommand: AsyncParsableCommand {
     }
 
     struct Stop: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "End the live broadcast on air.")
+        static let configuration = CommandConfiguration(commandName: "stop", abstract: "End the live broadcast on air.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Its id (default: the one on air).") var id: String?
 
@@ -169,7 +169,7 @@ struct LiveCommand: AsyncParsableCommand {
     }
 
     struct Show: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the live broadcast on air, or the last one.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the live broadcast on air, or the last one.")
         @OptionGroup var global: GlobalOptions
 
         func execute(_ client: ControlClient) async throws {

@@ -16,6 +16,7 @@ struct OperatorCommand: AsyncParsableCommand {
 
     struct Passwd: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "passwd",
             abstract: "Set an operator's password for the web console.",
             discussion: """
                 At a terminal it asks twice, without showing what is typed; otherwise it reads one line from stdin. \
@@ -65,6 +66,7 @@ struct OperatorCommand: AsyncParsableCommand {
 
     struct Totp: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "totp",
             abstract: "Give an operator a second factor for the web console (an authenticator app's codes), or remove it.",
             discussion: """
                 Prints a new secret once: type it into an authenticator app (or make a QR code of the otpauth:// \

@@ -10,7 +10,8 @@ struct ReportCommand: AsyncParsableCommand {
         subcommands: [Status.self, Export.self])
 
     struct Status: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the report backlog, the last success and the last error.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Show the report backlog, the last success and the last error.")
         @OptionGroup var global: GlobalOptions
 
         func execute(_ client: ControlClient) async throws {
@@ -40,6 +41,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Export: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "The monthly statistics a commune files: totals, per day and per zone.",
             discussion: "Example: commcast report export --month 2026-11 --format csv > thong-ke-2026-11.csv")
         @OptionGroup var global: GlobalOptions
@@ -87,7 +89,7 @@ struct InboxCommand: AsyncParsableCommand {
         subcommands: [List.self, Approve.self, Reject.self])
 
     struct List: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "List bulletins from the province (default: those waiting).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List bulletins from the province (default: those waiting).")
         @OptionGroup var global: GlobalOptions
         @Option(help: "States, comma-separated: inbox, queued, approved, rejected, on_air, aired, interrupted, failed, or all.")
         var state: String = "inbox"
@@ -114,7 +116,8 @@ struct InboxCommand: AsyncParsableCommand {
     }
 
     struct Approve: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Queue a waiting bulletin to air once, at the province's time or now.")
+        static let configuration = CommandConfiguration(
+            commandName: "approve", abstract: "Queue a waiting bulletin to air once, at the province's time or now.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: Int64
 
@@ -129,7 +132,8 @@ struct InboxCommand: AsyncParsableCommand {
     }
 
     struct Reject: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Decline a waiting bulletin, with a reason the province sees.")
+        static let configuration = CommandConfiguration(
+            commandName: "reject", abstract: "Decline a waiting bulletin, with a reason the province sees.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: Int64
         @Option(help: "Why, for the province.") var reason: String

@@ -13,6 +13,7 @@ struct TTSCommand: ParsableCommand {
     /// `commcast tts preview TEXT [--audio FILE.opus]`
     struct Preview: DaemonCommand {
         static let configuration = CommandConfiguration(
+            commandName: "preview",
             abstract: "Print the text as the voice will read it (numbers, dates and abbreviations in words); --audio also writes the audio.",
             discussion: """
                 Nothing is queued. The daemon's own normaliser, dialect and abbreviation table are used, so what is printed is \

@@ -10,7 +10,7 @@ struct ZoneCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Tree.self, Quiet.self, Remove.self])
 
     struct Add: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a zone, e.g. binh-phuoc/dong-xoai/tan-phu.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a zone, e.g. binh-phuoc/dong-xoai/tan-phu.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Zone path.") var path: String
         @Flag(help: "Create missing parent zones too.") var parents = false
@@ -23,7 +23,7 @@ struct ZoneCommand: AsyncParsableCommand {
     }
 
     struct List: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "List zones with their cluster counts and quiet hours.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List zones with their cluster counts and quiet hours.")
         @OptionGroup var global: GlobalOptions
 
         func execute(_ client: ControlClient) async throws {
@@ -39,7 +39,7 @@ struct ZoneCommand: AsyncParsableCommand {
     }
 
     struct Tree: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the zone tree.")
+        static let configuration = CommandConfiguration(commandName: "tree", abstract: "Show the zone tree.")
         @OptionGroup var global: GlobalOptions
 
         func execute(_ client: ControlClient) async throws {
@@ -64,7 +64,7 @@ struct ZoneCommand: AsyncParsableCommand {
     }
 
     struct Quiet: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a zone's quiet hours: HH:MM-HH:MM, none, or inherit.")
+        static let configuration = CommandConfiguration(commandName: "quiet", abstract: "Set a zone's quiet hours: HH:MM-HH:MM, none, or inherit.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Zone path.") var path: String
         @Argument(help: "HH:MM-HH:MM, none, or inherit.") var hours: String
@@ -81,7 +81,7 @@ struct ZoneCommand: AsyncParsableCommand {
     }
 
     struct Remove: DaemonCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove an empty zone.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove an empty zone.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Zone path.") var path: String
 
