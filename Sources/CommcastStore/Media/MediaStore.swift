@@ -37,25 +37,13 @@ public struct MediaStore: Sendable {
     @discardableResult
     public func put(_ data: Data) throws -> String {
         let hash = Self.contentHash(of: data)
-        let target = url(for: hash)
-        if FileManager.default.fileExists(atPath: target.path) { return hash }
-        let dir = target.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let temp = dir.appendingPathComponent(".\(hash).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp.path])
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temp)
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            try handle.close()
-            if rename(temp.path, target.path) != 0 {
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        try install(hash) { temp in
+            guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp.path])
             }
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw error
+            let handle = try FileHandle(forWritingTo: temp)
+            defer { try? handle.close() }
+            try handle.write(contentsOf: data)
         }
         return hash
     }
@@ -76,23 +64,29 @@ public struct MediaStore: Sendable {
             throw error
         }
         let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        let target = url(for: hash)
-        if FileManager.default.fileExists(atPath: target.path) {
-            try? FileManager.default.removeItem(at: source)
-            return hash
+        try install(hash) { temp in
+            guard rename(source.path, temp.path) != 0 else { return }
+            guard errno == EXDEV else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            try FileManager.default.copyItem(at: source, to: temp)
         }
+        try? FileManager.default.removeItem(at: source)
+        return hash
+    }
+
+    /// Puts the file for `hash` in place, unless it is there already: `fill` makes it
+    /// at a temporary path beside it, which is flushed to disk and renamed over, so a
+    /// crash leaves the whole file or none.
+    private func install(_ hash: String, fill: (URL) throws -> Void) throws {
+        let target = url(for: hash)
+        if FileManager.default.fileExists(atPath: target.path) { return }
         let dir = target.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let temp = dir.appendingPathComponent(".\(hash).\(UUID().uuidString).tmp")
         do {
-            if rename(source.path, temp.path) != 0 {
-                guard errno == EXDEV else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-                try FileManager.default.copyItem(at: source, to: temp)
-                try? FileManager.default.removeItem(at: source)
-            }
+            try fill(temp)
             let written = try FileHandle(forUpdating: temp)
+            defer { try? written.close() }
             try written.synchronize()
-            try written.close()
             if rename(temp.path, target.path) != 0 {
                 throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
             }
@@ -100,7 +94,6 @@ public struct MediaStore: Sendable {
             try? FileManager.default.removeItem(at: temp)
             throw error
         }
-        return hash
     }
 
     /// Reads a stored file.
