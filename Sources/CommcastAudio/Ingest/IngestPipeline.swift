@@ -143,7 +143,9 @@ public struct IngestPipeline: Sendable {
         }
         let temp = options.scratchDirectory.appendingPathComponent("commcast-ingest-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: temp) }
-        do { try data.write(to: temp) } catch { throw .unreadable(path: temp.path, reason: "\(error)") }
+        do { try data.write(to: temp) } catch {
+            throw .scratchFailed(directory: options.scratchDirectory.path, reason: (error as NSError).localizedDescription)
+        }
         return try ingest(file: temp, progress: progress)
     }
 

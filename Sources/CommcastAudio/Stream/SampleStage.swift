@@ -34,12 +34,34 @@ extension SampleStage {
     func then<Next: SampleStage>(_ next: Next) -> ChainedStage<Self, Next> { ChainedStage(first: self, second: next) }
 }
 
-/// `y[n] = min(x[n ..< n + window])`, the window cut short at the end: a minimum
-/// that sees `window - 1` samples ahead (a monotonic queue).
-struct LookAheadMinimum: SampleStage {
-    let window: Int
+/// The smallest of the samples from some index on, kept as a monotonic queue: each
+/// sample is added once and dropped once, however wide the window.
+struct MinimumQueue {
     private var queue: [(index: Int, value: Float)] = []
     private var head = 0
+
+    /// Adds sample `index`; samples it undercuts can never be the minimum again.
+    mutating func push(_ value: Float, at index: Int) {
+        while queue.count > head, queue[queue.count - 1].value >= value { queue.removeLast() }
+        queue.append((index, value))
+    }
+
+    /// The smallest value among the samples from `first` on.
+    mutating func minimum(from first: Int) -> Float {
+        while queue[head].index < first { head += 1 }
+        if head > 4096 {
+            queue.removeFirst(head)
+            head = 0
+        }
+        return queue[head].value
+    }
+}
+
+/// `y[n] = min(x[n ..< n + window])`, the window cut short at the end: a minimum
+/// that sees `window - 1` samples ahead.
+struct LookAheadMinimum: SampleStage {
+    let window: Int
+    private var queue = MinimumQueue()
     private var received = 0
     private var given = 0
 
@@ -47,12 +69,10 @@ struct LookAheadMinimum: SampleStage {
 
     mutating func process(_ input: [Float], into output: inout [Float]) {
         for v in input {
-            while queue.count > head, queue[queue.count - 1].value >= v { queue.removeLast() }
-            queue.append((received, v))
+            queue.push(v, at: received)
             received += 1
             if received >= given + window { emit(into: &output) }
         }
-        compact()
     }
 
     mutating func finish(into output: inout [Float]) {
@@ -60,39 +80,24 @@ struct LookAheadMinimum: SampleStage {
     }
 
     private mutating func emit(into output: inout [Float]) {
-        while queue[head].index < given { head += 1 }
-        output.append(queue[head].value)
+        output.append(queue.minimum(from: given))
         given += 1
-    }
-
-    private mutating func compact() {
-        if head > 4096 {
-            queue.removeFirst(head)
-            head = 0
-        }
     }
 }
 
 /// `y[n] = min(x[n - window + 1 ... n])`, the window cut short at the start.
 struct TrailingMinimum: SampleStage {
     let window: Int
-    private var queue: [(index: Int, value: Float)] = []
-    private var head = 0
+    private var queue = MinimumQueue()
     private var received = 0
 
     init(window: Int) { self.window = max(1, window) }
 
     mutating func process(_ input: [Float], into output: inout [Float]) {
         for v in input {
-            while queue.count > head, queue[queue.count - 1].value >= v { queue.removeLast() }
-            queue.append((received, v))
-            while queue[head].index <= received - window { head += 1 }
-            output.append(queue[head].value)
+            queue.push(v, at: received)
+            output.append(queue.minimum(from: received - window + 1))
             received += 1
-        }
-        if head > 4096 {
-            queue.removeFirst(head)
-            head = 0
         }
     }
 
