@@ -56,22 +56,29 @@ sim_duration = max(300, drop_at + 275)
 cpu0, _, _ = cpu_and_rss(daemon.pid)
 sim_start = time.time()
 threading.Thread(target=sample_rss, daemon=True).start()
-sim = subprocess.Popen([f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{port}", "--credentials", f"{work}/credentials.csv",
+# With COMMCAST_PIN=1 the station runs on core 0 and the simulated clusters on core 1, so
+# that neither takes the other's CPU and the one that runs out of its core shows.
+pinned = os.environ.get("COMMCAST_PIN") == "1" and os.cpu_count() >= 2
+if pinned:
+    for tid in os.listdir(f"/proc/{daemon.pid}/task"): os.sched_setaffinity(int(tid), {0})
+sim = subprocess.Popen((["taskset", "-c", "1"] if pinned else []) + [f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{port}", "--credentials", f"{work}/credentials.csv",
                         "--json", "--duration", str(sim_duration), "--until-completed", str(clusters), "--reconnect-jitter", str(jitter),
                         "--drop-all-at", str(drop_at)],
                        stdout=subprocess.PIPE, stderr=open(f"{work}/sim.log", "w"), text=True)
 # Everyone connects and fetches the bulletin; every link drops at `drop_at`; then steady heartbeats.
-# With COMMCAST_PERF=1, `perf record` samples the daemon from just before the drop for 16 s: the storm.
-perf = None
+# With COMMCAST_PERF=1, `perf record` samples the daemon and the simulator from just before the drop for 16 s: the storm.
 time.sleep(20)
 _, rss_connected, _ = cpu_and_rss(daemon.pid)
 anon_connected, file_connected = rss_parts(daemon.pid)
 # Who the storm's CPU goes to: the station or the simulator (both on the same cores).
 time.sleep(max(0, drop_at - 0.5 - (time.time() - sim_start)))
 storm_cpu0 = (cpu_and_rss(daemon.pid)[0], cpu_and_rss(sim.pid)[0], time.time())
+profiles = []
 if os.environ.get("COMMCAST_PERF") == "1":
-    perf = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(daemon.pid), "-o", f"{work}/perf-storm.data", "--", "sleep", "16"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for name, pid in (("station", daemon.pid), ("simulator", sim.pid)):
+        profiles.append((name, f"{work}/perf-storm-{name}.data", subprocess.Popen(
+            ["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", f"{work}/perf-storm-{name}.data", "--", "sleep", "16"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
 time.sleep(max(0, drop_at + 15 - (time.time() - sim_start)))
 storm_cpu1 = (cpu_and_rss(daemon.pid)[0], cpu_and_rss(sim.pid)[0], time.time())
 hb0 = json.loads(cli("status", "--json").stdout)["heartbeats_received"]; t0 = time.time(); hbcpu0, _, _ = cpu_and_rss(daemon.pid)
@@ -85,13 +92,14 @@ stats = json.loads(cli("stats", "--by", "day", "--format", "json").stdout)
 completed = stats["total"]["completed"]
 station.stop()
 
-print(f"clusters: {clusters}; heartbeat every {heartbeat} s; reconnect jitter 0-{jitter:g} s; sim ran {sim_seconds:.0f} s")
+print(f"clusters: {clusters}; heartbeat every {heartbeat} s; reconnect jitter 0-{jitter:g} s; sim ran {sim_seconds:.0f} s"
+      + ("; station pinned to core 0, simulator to core 1" if pinned else ""))
 def row(name, value): print(f"{name:<52} {value}")
 row("all connected from cold", f"{summary['all_connected_after_seconds']:.2f} s")
 row(f"reconnect storm (every link dropped at {drop_at} s) settled", f"{summary['reconnected_after_drop_seconds']:.2f} s" if summary.get("reconnected_after_drop_seconds") else "not settled")
 row(f"CPU from the drop to {drop_at + 15} s: station / simulator",
     f"{(storm_cpu1[0] - storm_cpu0[0]) / (storm_cpu1[2] - storm_cpu0[2]) * 100:.0f} % / "
-    f"{(storm_cpu1[1] - storm_cpu0[1]) / (storm_cpu1[2] - storm_cpu0[2]) * 100:.0f} % of a core (of 200 %)")
+    f"{(storm_cpu1[1] - storm_cpu0[1]) / (storm_cpu1[2] - storm_cpu0[2]) * 100:.0f} % of a core (of {'100 % each' if pinned else '200 %'})")
 row("heartbeat ingest (steady state)", f"{(hb1 - hb0) / (t1 - t0):.0f} heartbeats/s, "
     f"{(hbcpu1 - hbcpu0) / max(1, hb1 - hb0) * 1e6:.0f} µs daemon CPU each, "
     f"{(hbcpu1 - hbcpu0) / (t1 - t0) * 100:.1f} % of a core (all work in that {t1 - t0:.0f} s window)")
@@ -108,10 +116,11 @@ row("daemon RSS at the end of the run", f"{rss:.1f} MB")
 peak_t, peak_rss = max(samples, key=lambda x: x[1])
 row("daemon RSS peak while clusters were connected", f"{peak_rss:.1f} MB at {peak_t:.0f} s (drop-all at {drop_at} s, airing from ~{drop_at + 65} s)")
 print("sim errors:", summary.get("errors", {}))
-if perf:
+for name, data, perf in profiles:
     perf.wait()
-    report = subprocess.run(["perf", "report", "-i", f"{work}/perf-storm.data", "--no-children", "--sort", "dso,symbol", "--percent-limit", "1.5",
-                             "--stdio", "-g", "none"], capture_output=True, text=True).stdout
-    print(f"perf: where the daemon's time went in the storm ({work}/perf-storm.data):")
-    print("\n".join(line.rstrip()[:150] for line in report.splitlines() if line.strip() and not line.startswith("#")))
+    for sort in ("dso", "dso,symbol"):
+        report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "--percent-limit", "1.5", "--stdio", "-g", "none"],
+                                capture_output=True, text=True).stdout
+        print(f"perf: where the {name}'s time went in the storm, by {sort} ({data}):")
+        print("\n".join(line.rstrip()[:150] for line in report.splitlines() if line.strip() and not line.startswith("#")))
 print("work directory:", work)

@@ -2,8 +2,8 @@
 import base64, http.client, json, os, socket, subprocess, sys, tempfile, threading, time
 from bench_station import Station, cpu_and_rss, write_province
 
-bin_dir, listeners_bin, clusters = sys.argv[1], sys.argv[2], int(sys.argv[3])
-frames_per_write = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+bin_dir, listeners_bin, floor_bin, clusters = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+frames_per_write = int(sys.argv[5]) if len(sys.argv) > 5 else 1
 work = tempfile.mkdtemp(prefix="commcast-livebench-")
 os.chmod(work, 0o777)
 port, ice_port, seconds = 17472, 17473, 30
@@ -27,14 +27,14 @@ sim = subprocess.Popen([f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{por
                        stdout=subprocess.PIPE, stderr=open(f"{work}/sim.log", "w"), text=True)
 station.wait_connected(clusters, seconds=60)
 
-# With COMMCAST_PERF=1, `perf record` samples the daemon for 20 s of phases 1 and 3
-# (call graphs by frame pointer), and the report of where its time went is printed.
+# With COMMCAST_PERF=1, `perf record` samples the daemon for 20 s of phases 1 and 3, and
+# fanout_floor in phases 4 and 5 (call graphs by frame pointer); the reports are printed.
 profiles = []
-def profile(name):
+def profile(name, pid=daemon.pid):
     if os.environ.get("COMMCAST_PERF") != "1": return None
     data = f"{work}/perf-{name}.data"
     profiles.append((name, data))
-    return subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(daemon.pid), "-o", data, "--", "sleep", "20"],
+    return subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(pid), "-o", data, "--", "sleep", "20"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 # Phase 1: the station, live to every cluster.
@@ -70,15 +70,21 @@ with open(f"{work}/icecast.xml", "w") as f:
 </icecast>""")
 icecast = subprocess.Popen(["icecast2", "-c", f"{work}/icecast.xml"], stdout=subprocess.DEVNULL, stderr=open(f"{work}/icecast.err", "w"))
 time.sleep(1)
-second = subprocess.Popen([f"{bin_dir}/commcast", "live", "--file", f"{work}/live.wav", "--cluster", "zz-quiet", "--title", "Bão số 9"],
-                          env=station.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-deadline = time.time() + 10
-while True:
-    shown = json.loads(cli("live", "show", "--json").stdout)
-    if shown.get("ended_at") is None and shown.get("packets", 0) > 0: break
-    if time.time() > deadline: sys.exit("second broadcast did not start")
-    time.sleep(0.1)
-stream_path = shown["stream_path"]
+paths_used = set()
+def quiet_broadcast():
+    """A broadcast to the one cluster nobody simulates, so the station then only feeds its
+    Ogg stream; returns the running command and its stream's path once packets flow."""
+    command = subprocess.Popen([f"{bin_dir}/commcast", "live", "--file", f"{work}/live.wav", "--cluster", "zz-quiet", "--title", "Bão số 9"],
+                               env=station.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 10
+    while True:
+        shown = json.loads(cli("live", "show", "--json").stdout)
+        if shown.get("ended_at") is None and shown.get("packets", 0) > 0 and shown["stream_path"] not in paths_used: break
+        if time.time() > deadline: sys.exit("a broadcast for the listeners did not start")
+        time.sleep(0.1)
+    paths_used.add(shown["stream_path"])
+    return command, shown["stream_path"]
+second, stream_path = quiet_broadcast()
 
 def relay():
     """The Icecast source: the station's stream, byte for byte."""
@@ -107,15 +113,7 @@ icecast.terminate(); icecast.wait(timeout=10)
 
 # Phase 3: the station itself serving its Ogg stream to as many HTTP listeners, with
 # the same listener program: the like-for-like comparison with Icecast.
-third = subprocess.Popen([f"{bin_dir}/commcast", "live", "--file", f"{work}/live.wav", "--cluster", "zz-quiet", "--title", "Bão số 9"],
-                         env=station.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-deadline = time.time() + 10
-while True:
-    shown = json.loads(cli("live", "show", "--json").stdout)
-    if shown.get("ended_at") is None and shown.get("packets", 0) > 0 and shown["stream_path"] != stream_path: break
-    if time.time() > deadline: sys.exit("third broadcast did not start")
-    time.sleep(0.1)
-own_path = shown["stream_path"]
+third, own_path = quiet_broadcast()
 time.sleep(1)
 own_cpu0 = cpu(daemon.pid)
 perf = profile("listeners")
@@ -124,6 +122,25 @@ own = json.loads(subprocess.run([listeners_bin, f"http://127.0.0.1:{port}{own_pa
 own_cpu1 = cpu(daemon.pid)
 if perf: perf.wait()
 third.wait()
+
+# Phases 4 and 5: the floor. `fanout_floor` relays the station's stream to as many
+# listeners with nothing but one send per listener per batch (4), or those sends
+# submitted to io_uring together (5): what the kernel's TCP work alone costs.
+floors = {}
+for mode, floor_port in (("send", 17474), ("uring", 17475)):
+    command, path = quiet_broadcast()
+    floor = subprocess.Popen([floor_bin, str(floor_port), "127.0.0.1", str(port), path, mode], stdout=subprocess.PIPE, text=True)
+    time.sleep(1)
+    floor_cpu0 = cpu(floor.pid)
+    perf = profile(f"floor-{mode}", floor.pid)
+    result = json.loads(subprocess.run([listeners_bin, f"http://127.0.0.1:{floor_port}/live.ogg", str(clusters), str(listen_seconds),
+                                        f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout)
+    result["cpu"] = cpu(floor.pid) - floor_cpu0
+    if perf: perf.wait()
+    floor.terminate()
+    result.update(json.loads(floor.communicate(timeout=10)[0]))
+    floors[mode] = result
+    command.wait()
 station.stop()
 
 print(f"clusters: {clusters}; {seconds} s emergency broadcast from a file, 20 ms Opus packets, {frames_per_write} per write")
@@ -144,9 +161,19 @@ row("  listeners that got audio", f"{own['clients_with_audio']} of {own['clients
 row("  pages received / page gaps", f"{own['pages']} / {own['gaps']}")
 row("  capture-to-listener lag p50 / p99 / max", f"{own['lag_p50_ms']:.0f} ms / {own['lag_p99_ms']:.0f} ms / {own['lag_max_ms']:.0f} ms")
 row("  daemon CPU while serving", f"{own_cpu1 - own_cpu0:.2f} s over {listen_seconds} s ({(own_cpu1 - own_cpu0) / listen_seconds * 100:.1f} % of one core)")
+ice_cpu = ice_cpu1 - ice_cpu0
+for mode, result in floors.items():
+    print(f"fanout_floor ({'one send(2) per listener per batch' if mode == 'send' else 'the sends of a batch submitted to io_uring at once'}) → {clusters} HTTP listeners:")
+    row("  listeners that got audio / page gaps", f"{result['clients_with_audio']} of {result['clients']} / {result['gaps']}")
+    row("  capture-to-listener lag p50 / p99 / max", f"{result['lag_p50_ms']:.0f} ms / {result['lag_p99_ms']:.0f} ms / {result['lag_max_ms']:.0f} ms")
+    row("  sends / failed", f"{result['sends']} / {result['failed']}")
+    row("  CPU while serving", f"{result['cpu']:.2f} s over {listen_seconds} s ({result['cpu'] / listen_seconds * 100:.1f} % of one core)")
+print("CPU on the same listeners, as a share of Icecast's:")
+row("  commcastd", f"{(own_cpu1 - own_cpu0) / ice_cpu:.2f}")
+for mode, result in floors.items(): row(f"  fanout_floor, {mode}", f"{result['cpu'] / ice_cpu:.2f}")
 for name, data in profiles:
     report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "--percent-limit", "1.5", "--stdio",
                              "-g", "none"], capture_output=True, text=True).stdout
-    print(f"perf: where the daemon's time went, live to the {name} ({data}):")
+    print(f"perf: where the time went, {name} ({data}):")
     print("\n".join(line for line in report.splitlines() if line.strip() and not line.startswith("#")))
 print("work directory:", work)

@@ -3,6 +3,7 @@
 # commcastd: cold connect, a reconnect storm, heartbeat ingest, delivery of a
 # 3-minute bulletin to all, and the daemon's CPU seconds and peak RSS.
 # Usage: Benchmarks/run-link.sh [clusters] [reconnect-jitter-seconds] [heartbeat-seconds] [drop-all-at-seconds]
+# COMMCAST_PIN=1: the station on core 0, the simulator on core 1; COMMCAST_PERF=1: profile the storm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools

@@ -33,13 +33,16 @@ public struct HealthService: Service {
         let initial = (try? database.latestHealthStates()) ?? [:]
         var machine = HealthStateMachine(policy: policy, initial: initial)
         var lastPrune = Date.distantPast
+        var passTime = Duration.zero
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
+                let started = ContinuousClock.now
                 machine = try await offload { [self, machine] in
                     var m = machine
                     try evaluate(&m)
                     return m
                 }
+                passTime = ContinuousClock.now - started
                 if now().timeIntervalSince(lastPrune) > 3600 {
                     lastPrune = now()
                     let cutoff = now().addingTimeInterval(-Double(settings.current.health.retentionDays) * 86_400)
@@ -49,11 +52,9 @@ public struct HealthService: Service {
             } catch {
                 logger.error("health check failed", metadata: ["error": "\(error)"])
             }
-            // The next pass at the tick, or as soon as a link opens or closes; never
-            // closer than half a second, so a reconnect storm of a province's clusters
-            // costs a few passes, not one per link.
+            // The next pass at the tick, or as soon as a link opens or closes.
+            let spacing = Self.spacing(afterPassOf: passTime, interval: interval)
             try? await cancelWhenGracefulShutdown { [interval, registry] in
-                let spacing = min(Self.minimumSpacing, interval)
                 try await Task.sleep(for: spacing)
                 await registry.linkChanges.wait(timeout: interval - spacing)
             }
@@ -62,6 +63,14 @@ public struct HealthService: Service {
 
     /// The shortest time between two passes.
     static let minimumSpacing: Duration = .milliseconds(500)
+
+    /// How long to wait at least before the next pass: half a second, so a reconnect
+    /// storm costs a few passes rather than one per link, and ten times what the last
+    /// pass took, so a big province's passes (every cluster read and judged) never take
+    /// more than a tenth of a core however often links change; never past the tick.
+    static func spacing(afterPassOf pass: Duration, interval: Duration) -> Duration {
+        min(interval, max(minimumSpacing, pass * 10))
+    }
 
     var policy: HealthPolicy { HealthPolicy(heartbeatInterval: TimeInterval(settings.current.link.heartbeatSeconds)) }
 
