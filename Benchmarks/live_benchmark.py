@@ -22,7 +22,14 @@ subprocess.run(["espeak-ng", "-v", "vi-vn-x-south", "-w", f"{work}/part.wav", te
 subprocess.run(["sox", f"{work}/part.wav", f"{work}/part.wav", f"{work}/long.wav"], check=True)
 subprocess.run(["sox", f"{work}/long.wav", "-r", "48000", f"{work}/live.wav", "trim", "0", str(seconds)], check=True)
 
-sim = subprocess.Popen([f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{port}", "--credentials", f"{work}/credentials.csv",
+# With COMMCAST_PIN=1 the station runs on core 0 and the simulated clusters on core 1 for
+# phase 1, so the clusters' lag shows which of the two falls behind; the station gets both
+# cores back for the listener phases.
+pinned = os.environ.get("COMMCAST_PIN") == "1" and os.cpu_count() >= 2
+def pin_station(cores):
+    for tid in os.listdir(f"/proc/{daemon.pid}/task"): os.sched_setaffinity(int(tid), cores)
+if pinned: pin_station({0})
+sim = subprocess.Popen((["taskset", "-c", "1"] if pinned else []) + [f"{bin_dir}/commcast-sim", "--station", f"127.0.0.1:{port}", "--credentials", f"{work}/credentials.csv",
                         "--json", "--duration", "75", "--reconnect-jitter", "2", "--live-decode-percent", "2"],
                        stdout=subprocess.PIPE, stderr=open(f"{work}/sim.log", "w"), text=True)
 station.wait_connected(clusters, seconds=60)
@@ -38,7 +45,7 @@ def profile(name, pid=daemon.pid):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 # Phase 1: the station, live to every cluster.
-cpu0, t0 = cpu(daemon.pid), time.time()
+cpu0, sim0, t0 = cpu(daemon.pid), cpu(sim.pid), time.time()
 command_at = time.time()
 live_cli = subprocess.Popen([f"{bin_dir}/commcast", "live", "--file", f"{work}/live.wav", "--title", "Bão số 9"],
                             env=station.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -48,10 +55,11 @@ live_out, live_err = live_cli.communicate()
 if live_cli.returncode != 0: sys.exit(f"commcast live: {live_err}")
 if perf: perf.wait()
 live = subprocess.CompletedProcess(live_cli.args, 0, live_out, live_err)
-cpu1, t1 = cpu(daemon.pid), time.time()
+cpu1, sim1, t1 = cpu(daemon.pid), cpu(sim.pid), time.time()
 packets = int(live.stdout.split(";")[1].split()[0])
 out, _ = sim.communicate()
 summary = json.loads(out)
+if pinned: pin_station(set(range(os.cpu_count())))
 
 # Phase 2: Icecast 2, burst-on-connect off, serving the station's Ogg stream (the same
 # pages) to as many HTTP listeners.
@@ -143,7 +151,8 @@ for mode, floor_port in (("send", 17474), ("uring", 17475)):
     command.wait()
 station.stop()
 
-print(f"clusters: {clusters}; {seconds} s emergency broadcast from a file, 20 ms Opus packets, {frames_per_write} per write")
+print(f"clusters: {clusters}; {seconds} s emergency broadcast from a file, 20 ms Opus packets, {frames_per_write} per write"
+      + ("; phase 1 with the station on core 0, the simulator on core 1" if pinned else ""))
 def row(name, value): print(f"{name:<56}{value}")
 print("commcastd → clusters (WebSocket link, jitter buffer 120 ms):")
 row("  packets sent / received by all clusters", f"{packets} / {summary['live_packets']} (expected {packets * clusters})")
@@ -151,6 +160,7 @@ row("  lost / late / out of order", f"{summary['live_lost']} / {summary['live_la
 row("  capture-to-cluster lag p50 / p99", f"{summary['live_lag_p50_ms']:.0f} ms / {summary['live_lag_p99_ms']:.0f} ms")
 row("  command to audio, last cluster (first earliest)", f"{summary['live_first_audio_latest'] - command_at:.2f} s ({summary['live_first_audio_earliest'] - command_at:.2f} s)")
 row("  daemon CPU during the broadcast", f"{cpu1 - cpu0:.2f} s over {t1 - t0:.1f} s ({(cpu1 - cpu0) / (t1 - t0) * 100:.1f} % of one core)")
+row("  simulator CPU during the broadcast", f"{sim1 - sim0:.2f} s ({(sim1 - sim0) / (t1 - t0) * 100:.1f} % of one core)")
 print(f"Icecast 2.4 → {clusters} HTTP listeners (burst-on-connect off, the same Ogg pages):")
 row("  listeners that got audio", f"{ice['clients_with_audio']} of {ice['clients']}")
 row("  pages received / page gaps", f"{ice['pages']} / {ice['gaps']}")

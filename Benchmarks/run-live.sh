@@ -4,6 +4,7 @@
 # listeners, each measured for CPU, lag, lost/late packets and command-to-audio; then
 # Benchmarks/FanOutFloor (one send per listener, then io_uring) on the same listeners.
 # Usage: Benchmarks/run-live.sh [clusters] [live.frames_per_write]
+# COMMCAST_PIN=1: phase 1 with the station on core 0 and the simulator on core 1; COMMCAST_PERF=1: profiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
