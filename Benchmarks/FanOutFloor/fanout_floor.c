@@ -52,6 +52,7 @@ static int have_audio = 0;
 static unsigned long long batches = 0, sends = 0, failed = 0;
 
 static void drop(int epoll_fd, int fd) {
+    if (state[fd] == 0) return;  // already closed (its descriptor may not be reused yet)
     if (state[fd] == 2) {
         int last = active[--active_count];
         active[position[fd]] = last;
@@ -203,9 +204,10 @@ int main(int argc, char **argv) {
                     if (use_uring) fan_out_uring(&ring, epoll_fd, batch, batch_length);
                     else fan_out_send(epoll_fd, batch, batch_length);
                 }
-            } else {
+            } else if (state[fd] != 0) {  // not one dropped earlier in this batch of events
                 char request[4096];
                 ssize_t n = read(fd, request, sizeof request);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
                 if (n <= 0) { drop(epoll_fd, fd); continue; }
                 if (state[fd] != 1 || !memmem(request, n, "\r\n\r\n", 4)) continue;
                 static const char response[] = "HTTP/1.0 200 OK\r\nContent-Type: audio/ogg\r\nCache-Control: no-cache\r\n\r\n";
