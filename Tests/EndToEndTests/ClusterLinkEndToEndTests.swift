@@ -75,11 +75,8 @@ struct ClusterLinkEndToEndTests {
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         let a1 = try Self.credential(from: try station.commcast(["cluster", "add", "a1", "--name", "A1", "--zone", "tinh/xa-a"]).stdoutText)
         let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 3)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
         let at = Date().addingTimeInterval(15 * 60)
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: at)
-        let when = String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+        let when = SchedulingEndToEndTests.stationTime(at, seconds: false)
         let added =
             try station.json(["bulletin", "add", "--title", "Tin sáng", "--file", wav.path, "--zone", "tinh/xa-a", "--at", when])
             as? [String: Any]
@@ -87,8 +84,7 @@ struct ClusterLinkEndToEndTests {
         // A second bulletin, five minutes later: the one cancelled below. (Cancelling the
         // first would prove nothing: once its receipts complete it, it leaves the
         // schedule anyway, and the next replan may already have sent that.)
-        let later = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: at.addingTimeInterval(5 * 60))
-        let laterWhen = String(format: "%04d-%02d-%02d %02d:%02d", later.year!, later.month!, later.day!, later.hour!, later.minute!)
+        let laterWhen = SchedulingEndToEndTests.stationTime(at.addingTimeInterval(5 * 60), seconds: false)
         let second =
             try station.json(["bulletin", "add", "--title", "Tin chiều", "--file", wav.path, "--zone", "tinh/xa-a", "--at", laterWhen])
             as? [String: Any]

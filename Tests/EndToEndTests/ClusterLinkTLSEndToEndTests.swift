@@ -22,10 +22,7 @@ struct ClusterLinkTLSEndToEndTests {
         let credentials = station.dir.file("credentials.csv")
         #expect(try station.commcast(["cluster", "import", csv.path, "--credentials", credentials.path]).status == 0)
         let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 3)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: Date().addingTimeInterval(15 * 60))
-        let at = String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+        let at = SchedulingEndToEndTests.stationTime(Date().addingTimeInterval(15 * 60), seconds: false)
         #expect(try station.commcast(["bulletin", "add", "--title", "Tin", "--file", wav.path, "--zone", "tinh/xa-a", "--at", at]).status == 0)
         let port = try #require(try ClusterLinkEndToEndTests.linkAddress(station).split(separator: ":").last)
         let address = "localhost:\(port)"

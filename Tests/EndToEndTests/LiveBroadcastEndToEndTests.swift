@@ -193,10 +193,7 @@ struct LiveBroadcastEndToEndTests {
     }
 
     static func addBulletin(_ station: SchedulingEndToEndTests.Station, _ title: String, _ file: URL, at date: Date) throws -> Int64 {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let at = String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let at = SchedulingEndToEndTests.stationTime(date)
         let added = try station.json(["bulletin", "add", "--title", title, "--file", file.path, "--zone", "tinh/xa-a", "--at", at]) as? [String: Any]
         return Int64(try #require(added?["id"] as? Int))
     }

@@ -97,6 +97,16 @@ struct SchedulingEndToEndTests {
         }
     }
 
+    /// `date` as the CLI's `--at` takes it: the station's time (Vietnam), to the second,
+    /// or to the minute.
+    static func stationTime(_ date: Date, seconds: Bool = true) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let minute = String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+        return seconds ? minute + String(format: ":%02d", c.second!) : minute
+    }
+
     static func speechWAV(_ dir: TemporaryDirectory, seconds: Double = 4) throws -> URL {
         let url = dir.file("bulletin-\(Int(seconds)).wav")
         try WAVWriter.make(channels: [TestSignals.speechLike(seconds: seconds, sampleRate: 16_000)], sampleRate: 16_000, format: .pcm16)

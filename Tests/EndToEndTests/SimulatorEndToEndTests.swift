@@ -60,11 +60,8 @@ struct SimulatorEndToEndTests {
 
         // An 8-second bulletin for commune A, 25 seconds from now (seconds are allowed for one-offs).
         let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 8)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
         let airAt = Date().addingTimeInterval(25)
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: airAt)
-        let at = String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let at = SchedulingEndToEndTests.stationTime(airAt)
         let added =
             try station.json(["bulletin", "add", "--title", "Thông báo", "--file", wav.path, "--zone", "tinh/xa-a", "--at", at])
             as? [String: Any]
@@ -126,15 +123,9 @@ struct SimulatorEndToEndTests {
         #expect(try station.commcast(["zone", "add", "tinh/xa-a", "--parents", "--quiet", "none"]).status == 0)
         let credentials = try station.importClusters(SchedulingEndToEndTests.Station.clusterRows(12))
         let wav = try SchedulingEndToEndTests.speechWAV(station.dir, seconds: 20)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        func stationTime(_ date: Date) -> String {
-            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-            return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
-        }
         let airAt = Date().addingTimeInterval(15)
         let added = try station.json([
-            "bulletin", "add", "--title", "Sẽ bị huỷ", "--file", wav.path, "--zone", "tinh/xa-a", "--at", stationTime(airAt),
+            "bulletin", "add", "--title", "Sẽ bị huỷ", "--file", wav.path, "--zone", "tinh/xa-a", "--at", SchedulingEndToEndTests.stationTime(airAt),
         ])
         let bulletin = try #require((added as? [String: Any])?["id"] as? Int)
         let sim = Process()
@@ -153,7 +144,7 @@ struct SimulatorEndToEndTests {
             try airings().count == 12 && airings().allSatisfy { $0.outcome == "started" }
         }
         // A replan while it plays (a new bulletin for later): every schedule goes out again, nothing stops.
-        let later = stationTime(Date().addingTimeInterval(3600))
+        let later = SchedulingEndToEndTests.stationTime(Date().addingTimeInterval(3600))
         #expect(try station.commcast(["bulletin", "add", "--title", "Sau", "--file", wav.path, "--zone", "tinh/xa-a", "--at", later]).status == 0)
         try await waitUntil("the new airings are planned") {
             try db.airings(from: Date().addingTimeInterval(3000), to: Date().addingTimeInterval(4000)).count == 12

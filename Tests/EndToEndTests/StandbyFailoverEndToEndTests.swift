@@ -23,11 +23,8 @@ struct StandbyFailoverEndToEndTests {
         let clusters = 10
         let credentials = try primary.importClusters(SchedulingEndToEndTests.Station.clusterRows(clusters))
         let wav = try SchedulingEndToEndTests.speechWAV(primary.dir, seconds: 4)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
         let airAt = Date().addingTimeInterval(40)
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: airAt)
-        let at = String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let at = SchedulingEndToEndTests.stationTime(airAt)
         let added =
             try primary.json(["bulletin", "add", "--title", "Thông báo", "--file", wav.path, "--zone", "tinh/xa-a", "--at", at]) as? [String: Any]
         let bulletin = try #require(added?["id"] as? Int64)
